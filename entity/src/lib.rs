@@ -1,0 +1,11 @@
+//! SeaORM entities for cinerank's tables. The schema itself is owned by the
+//! `migration` crate; these types mirror it.
+
+pub mod dismissal;
+pub mod genre;
+pub mod movie;
+pub mod movie_genre;
+pub mod rating;
+pub mod user;
+pub mod user_genre;
+pub mod watchlist_item;

@@ -1,0 +1,17 @@
+//! Schema migrations of cinerank. Every table change is a new migration; old
+//! migrations are never edited once they have landed.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261122_000001_catalogue_and_accounts;
+
+pub use m20261122_000001_catalogue_and_accounts::GENRE_NAMES;
+
+/// The ordered list of cinerank's migrations.
+pub struct Migrator;
+
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261122_000001_catalogue_and_accounts::Migration)]
+    }
+}

@@ -1,0 +1,219 @@
+//! The command line: `cinerank [serve] | migrate | seed [DIR] | generate`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::Settings;
+use crate::services::catalog::GenreCatalog;
+use crate::services::seed;
+use crate::startup::{self, Application};
+
+/// cinerank: movie catalogue, ratings and recommendations over HTTP.
+///
+/// Configuration comes from environment variables (and `.env`); see the
+/// README for the full table. With no command, `serve` runs.
+#[derive(Debug, Parser)]
+#[command(name = "cinerank", version, about, long_about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Migrate, load the seed data into an empty database, and serve HTTP
+    /// on HOST:PORT (default 127.0.0.1:8080).
+    Serve {
+        /// Start with an empty catalogue (same as SEED_ON_START=false).
+        #[arg(long)]
+        no_seed: bool,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Load movies.csv and ratings.csv from DIR (default SEED_DIR, `seed_data`)
+    /// into an empty database and exit.
+    Seed {
+        /// Folder holding movies.csv and ratings.csv.
+        dir: Option<PathBuf>,
+    },
+    /// Write a synthetic, MovieLens-shaped ratings.csv (and movies.csv unless
+    /// --catalog is given) into --out. The same arguments always produce the
+    /// same bytes.
+    Generate(GenerateArgs),
+}
+
+/// Arguments of `cinerank generate`.
+#[derive(Debug, clap::Args)]
+struct GenerateArgs {
+    /// Rate the movies of this movies.csv instead of synthesising a catalogue.
+    #[arg(long)]
+    catalog: Option<PathBuf>,
+    /// Number of users.
+    #[arg(long, default_value_t = 1_000)]
+    users: u32,
+    /// Number of movies to synthesise (ignored with --catalog).
+    #[arg(long, default_value_t = 3_000)]
+    movies: u32,
+    /// Target number of ratings.
+    #[arg(long, default_value_t = 100_000)]
+    ratings: u64,
+    /// Random seed.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Output folder (created if missing).
+    #[arg(long)]
+    out: PathBuf,
+}
+
+/// Entry point of the binary.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    let settings = match Settings::from_env() {
+        Ok(settings) => settings,
+        Err(err) => {
+            eprintln!("error: configuration: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("error: cannot start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(
+        cli.command.unwrap_or(Command::Serve { no_seed: false }),
+        settings,
+    )) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {}", crate::error::error_chain(err.as_ref()));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+type CliResult = Result<(), Box<dyn std::error::Error>>;
+
+async fn run(command: Command, mut settings: Settings) -> CliResult {
+    match command {
+        Command::Generate(args) => generate(&args),
+        Command::Serve { no_seed } => {
+            if no_seed {
+                settings.seed_on_start = false;
+            }
+            serve(settings).await
+        }
+        Command::Migrate => {
+            let db = crate::db::connect(&settings).await?;
+            crate::db::migrate(&db).await?;
+            log::info!("migrations applied to {}", settings.database_url);
+            Ok(())
+        }
+        Command::Seed { dir } => {
+            let dir = dir.unwrap_or_else(|| settings.seed_dir.clone());
+            let db = startup::prepare_database(&settings, false).await?;
+            let genres = GenreCatalog::load(&db).await?;
+            match seed::seed_if_empty(&db, &genres, &dir).await? {
+                Some(report) => println!(
+                    "loaded {} movies, {} users, {} ratings from {}",
+                    report.movies,
+                    report.users,
+                    report.ratings,
+                    dir.display()
+                ),
+                None => println!("the database already has movies; nothing loaded"),
+            }
+            Ok(())
+        }
+    }
+}
+
+fn generate(args: &GenerateArgs) -> CliResult {
+    use std::fs::File;
+    use std::io::{BufReader, BufWriter};
+
+    use crate::synth::{
+        GeneratorConfig, read_catalog_csv, synthesise_movies, write_movies_csv, write_ratings_csv,
+    };
+
+    let started = std::time::Instant::now();
+    let config = GeneratorConfig {
+        users: args.users,
+        movies: args.movies,
+        ratings: args.ratings,
+        seed: args.seed,
+    };
+    std::fs::create_dir_all(&args.out)?;
+    let movies = match &args.catalog {
+        Some(path) => read_catalog_csv(BufReader::new(File::open(path)?))?,
+        None => {
+            let movies = synthesise_movies(&config);
+            write_movies_csv(
+                BufWriter::new(File::create(args.out.join("movies.csv"))?),
+                &movies,
+            )?;
+            movies
+        }
+    };
+    let stats = write_ratings_csv(
+        File::create(args.out.join("ratings.csv"))?,
+        &config,
+        &movies,
+    )?;
+    println!(
+        "wrote {} ratings by {} users over {} movies (mean {:.2}) to {} in {:.1}s",
+        stats.ratings,
+        stats.users,
+        stats.movies,
+        stats.mean_stars(),
+        args.out.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+async fn serve(settings: Settings) -> CliResult {
+    log::info!("starting with {settings:?}");
+    let app = Application::build(settings).await?;
+    log::info!("listening on port {}", app.port());
+    let handle = app.handle();
+    tokio::spawn(async move {
+        wait_for_shutdown_signal().await;
+        log::info!("shutdown signal received; draining in-flight requests");
+        handle.stop(true).await;
+    });
+    app.run_until_stopped().await?;
+    log::info!("stopped");
+    Ok(())
+}
+
+async fn wait_for_shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
+            Err(err) => {
+                log::warn!("cannot listen for SIGTERM ({err}); only Ctrl-C stops the server");
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

@@ -1,0 +1,299 @@
+//! Typed configuration read from environment variables (and `.env` when
+//! present), validated once at start-up. An invalid value stops the process
+//! with a message naming the variable; secrets never reach `Debug` output.
+
+use std::fmt;
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// A configuration value that could not be used.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid {var}: {reason}")]
+pub struct ConfigError {
+    /// The environment variable at fault.
+    pub var: &'static str,
+    /// Why it was rejected.
+    pub reason: String,
+}
+
+/// Where the service runs: production tightens the rules.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AppEnv {
+    /// Local development and tests (the default).
+    Development,
+    /// Deployed: strict settings are required.
+    Production,
+}
+
+/// A database URL. Its `Debug`/`Display` hide any password it carries.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DatabaseUrl(String);
+
+impl DatabaseUrl {
+    /// Wraps a URL.
+    pub fn new(url: impl Into<String>) -> Self {
+        Self(url.into())
+    }
+
+    /// The URL itself, for the driver only.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether this is an SQLite URL.
+    pub fn is_sqlite(&self) -> bool {
+        self.0.starts_with("sqlite:")
+    }
+
+    /// Whether this is a PostgreSQL URL.
+    pub fn is_postgres(&self) -> bool {
+        self.0.starts_with("postgres://") || self.0.starts_with("postgresql://")
+    }
+
+    /// The URL with any `user:password@` reduced to `user:***@`.
+    pub fn redacted(&self) -> String {
+        let Some(scheme_end) = self.0.find("://") else {
+            return self.0.clone();
+        };
+        let rest = &self.0[scheme_end + 3..];
+        let authority_end = rest.find('/').unwrap_or(rest.len());
+        match rest[..authority_end].rfind('@') {
+            Some(at) => {
+                let userinfo = &rest[..at];
+                let user = userinfo.split(':').next().unwrap_or_default();
+                let masked = if userinfo.contains(':') {
+                    format!("{user}:***")
+                } else {
+                    user.to_owned()
+                };
+                format!("{}{}{}", &self.0[..scheme_end + 3], masked, &rest[at..])
+            }
+            None => self.0.clone(),
+        }
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.redacted())
+    }
+}
+
+impl fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.redacted())
+    }
+}
+
+/// Everything the service reads from its environment.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// `APP_ENV`: `development` (default) or `production`.
+    pub app_env: AppEnv,
+    /// `HOST`: address to bind (default `127.0.0.1`).
+    pub host: IpAddr,
+    /// `PORT`: port to bind (default 8080; 0 picks a free one).
+    pub port: u16,
+    /// `DATABASE_URL` (default: SQLite file `data/cinerank.db`).
+    pub database_url: DatabaseUrl,
+    /// `DB_MAX_CONNECTIONS`: pool size (default 10).
+    pub db_max_connections: u32,
+    /// `DB_ACQUIRE_TIMEOUT_SECONDS`: how long a request waits for a pooled
+    /// connection before failing with 503 (default 5).
+    pub db_acquire_timeout: Duration,
+    /// `SEED_ON_START`: load the seed data into an empty database (default true).
+    pub seed_on_start: bool,
+    /// `SEED_DIR`: folder with `movies.csv` and `ratings.csv` (default `seed_data`).
+    pub seed_dir: PathBuf,
+    /// `SHUTDOWN_GRACE_SECONDS`: how long in-flight requests may finish after
+    /// SIGTERM/SIGINT (default 30).
+    pub shutdown_grace: Duration,
+    /// `WORKERS`: HTTP worker threads (default: one per core).
+    pub workers: Option<usize>,
+    /// `MOVIE_CACHE_CAPACITY`: movie details kept in memory (default 20000; 0 disables).
+    pub movie_cache_capacity: u64,
+}
+
+/// The SQLite database used when `DATABASE_URL` is not set.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/cinerank.db?mode=rwc";
+
+impl Settings {
+    /// Reads the process environment (after loading `.env` if present).
+    pub fn from_env() -> Result<Self, ConfigError> {
+        // A missing .env file is normal; a malformed one is reported.
+        if let Err(err) = dotenvy::dotenv()
+            && !err.not_found()
+        {
+            return Err(ConfigError {
+                var: ".env",
+                reason: err.to_string(),
+            });
+        }
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Builds settings from any variable lookup (tests pass a map).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let app_env = match get("APP_ENV").as_deref().map(str::trim) {
+            None | Some("development") | Some("dev") => AppEnv::Development,
+            Some("production") | Some("prod") => AppEnv::Production,
+            Some(other) => {
+                return Err(ConfigError {
+                    var: "APP_ENV",
+                    reason: format!("expected `development` or `production`, got `{other}`"),
+                });
+            }
+        };
+        let database_url = DatabaseUrl::new(
+            get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
+        );
+        if !database_url.is_sqlite() && !database_url.is_postgres() {
+            return Err(ConfigError {
+                var: "DATABASE_URL",
+                reason: format!(
+                    "expected a sqlite: or postgres:// URL, got `{}`",
+                    database_url.redacted()
+                ),
+            });
+        }
+        let settings = Settings {
+            app_env,
+            host: parse(&get, "HOST", "127.0.0.1".parse().ok())?,
+            port: parse(&get, "PORT", Some(8080))?,
+            database_url,
+            db_max_connections: parse_ranged(&get, "DB_MAX_CONNECTIONS", 10, 1, 1000)?,
+            db_acquire_timeout: Duration::from_secs(parse_ranged(
+                &get,
+                "DB_ACQUIRE_TIMEOUT_SECONDS",
+                5,
+                1,
+                300,
+            )?),
+            seed_on_start: parse_bool(&get, "SEED_ON_START", true)?,
+            seed_dir: PathBuf::from(get("SEED_DIR").unwrap_or_else(|| "seed_data".to_owned())),
+            shutdown_grace: Duration::from_secs(parse_ranged(
+                &get,
+                "SHUTDOWN_GRACE_SECONDS",
+                30,
+                0,
+                3600,
+            )?),
+            workers: match get("WORKERS") {
+                None => None,
+                Some(_) => Some(parse_ranged(&get, "WORKERS", 1, 1, 512)?),
+            },
+            movie_cache_capacity: parse_ranged(
+                &get,
+                "MOVIE_CACHE_CAPACITY",
+                20_000,
+                0,
+                10_000_000,
+            )?,
+        };
+        Ok(settings)
+    }
+}
+
+fn parse<T: FromStr>(
+    get: &impl Fn(&str) -> Option<String>,
+    var: &'static str,
+    default: Option<T>,
+) -> Result<T, ConfigError>
+where
+    T::Err: fmt::Display,
+{
+    match get(var) {
+        Some(raw) => raw.trim().parse().map_err(|err: T::Err| ConfigError {
+            var,
+            reason: format!("`{}`: {err}", raw.trim()),
+        }),
+        None => default.ok_or_else(|| ConfigError {
+            var,
+            reason: "is required".to_owned(),
+        }),
+    }
+}
+
+fn parse_ranged<T>(
+    get: &impl Fn(&str) -> Option<String>,
+    var: &'static str,
+    default: T,
+    min: T,
+    max: T,
+) -> Result<T, ConfigError>
+where
+    T: FromStr + PartialOrd + fmt::Display + Copy,
+    T::Err: fmt::Display,
+{
+    let value = parse(get, var, Some(default))?;
+    if value < min || value > max {
+        return Err(ConfigError {
+            var,
+            reason: format!("{value} is outside {min}..={max}"),
+        });
+    }
+    Ok(value)
+}
+
+fn parse_bool(
+    get: &impl Fn(&str) -> Option<String>,
+    var: &'static str,
+    default: bool,
+) -> Result<bool, ConfigError> {
+    match get(var).map(|v| v.trim().to_ascii_lowercase()).as_deref() {
+        None => Ok(default),
+        Some("1" | "true" | "yes" | "on") => Ok(true),
+        Some("0" | "false" | "no" | "off") => Ok(false),
+        Some(other) => Err(ConfigError {
+            var,
+            reason: format!("expected true or false, got `{other}`"),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn settings(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Settings::from_lookup(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_point_at_the_embedded_sqlite_database() {
+        let s = settings(&[]).unwrap();
+        assert_eq!(s.database_url.expose(), DEFAULT_DATABASE_URL);
+        assert_eq!(s.port, 8080);
+        assert_eq!(s.app_env, AppEnv::Development);
+        assert!(s.seed_on_start);
+    }
+
+    #[test]
+    fn an_invalid_value_names_its_variable() {
+        let err = settings(&[("PORT", "eighty")]).unwrap_err();
+        assert_eq!(err.var, "PORT");
+        let err = settings(&[("SEED_ON_START", "maybe")]).unwrap_err();
+        assert_eq!(err.var, "SEED_ON_START");
+        let err = settings(&[("DATABASE_URL", "mysql://x")]).unwrap_err();
+        assert_eq!(err.var, "DATABASE_URL");
+        let err = settings(&[("DB_MAX_CONNECTIONS", "0")]).unwrap_err();
+        assert_eq!(err.var, "DB_MAX_CONNECTIONS");
+        assert!(err.to_string().contains("DB_MAX_CONNECTIONS"));
+    }
+
+    #[test]
+    fn database_passwords_never_show_in_debug_output() {
+        let s = settings(&[("DATABASE_URL", "postgres://app:hunter2@db:5432/cine")]).unwrap();
+        let shown = format!("{s:?} {}", s.database_url);
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("postgres://app:***@db:5432/cine"));
+    }
+}

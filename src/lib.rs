@@ -1,0 +1,16 @@
+//! cinerank: a movie catalogue with accounts, ratings and personalised
+//! recommendations, served over HTTP by actix-web on SQLite or PostgreSQL.
+//!
+//! Layers: `routes` (HTTP: extract, call a service, map the result) →
+//! `services` (business rules over SeaORM) → `entity` / `migration`.
+
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod openapi;
+pub mod routes;
+pub mod services;
+pub mod startup;
+pub mod state;
+pub mod synth;

@@ -1,0 +1,5 @@
+//! The `cinerank` binary: all behaviour lives in the library.
+
+fn main() -> std::process::ExitCode {
+    cinerank::cli::main()
+}

@@ -1,0 +1,517 @@
+//! The movie catalogue: listing with filters and sorts, movie details (with
+//! an invalidation-safe cache), and the genre vocabulary.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use entity::{genre, movie, movie_genre};
+use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, NullOrdering, Order, Query};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Select,
+};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::{Page, PageRequest};
+
+/// The genre vocabulary, loaded once: genres are created by migrations and
+/// never change while the service runs.
+#[derive(Debug, Default)]
+pub struct GenreCatalog {
+    names: Vec<(i32, String)>,
+    by_id: HashMap<i32, usize>,
+    by_lower_name: HashMap<String, i32>,
+}
+
+impl GenreCatalog {
+    /// Reads every genre.
+    pub async fn load(db: &impl ConnectionTrait) -> Result<Self, DbErr> {
+        let rows = genre::Entity::find()
+            .order_by_asc(genre::Column::Id)
+            .all(db)
+            .await?;
+        Ok(Self::from_pairs(rows.into_iter().map(|g| (g.id, g.name))))
+    }
+
+    /// Builds a catalogue from `(id, name)` pairs.
+    pub fn from_pairs(pairs: impl IntoIterator<Item = (i32, String)>) -> Self {
+        let names: Vec<(i32, String)> = pairs.into_iter().collect();
+        let by_id = names
+            .iter()
+            .enumerate()
+            .map(|(i, (id, _))| (*id, i))
+            .collect();
+        let by_lower_name = names
+            .iter()
+            .map(|(id, name)| (name.to_lowercase(), *id))
+            .collect();
+        GenreCatalog {
+            names,
+            by_id,
+            by_lower_name,
+        }
+    }
+
+    /// The name of a genre id.
+    pub fn name(&self, id: i32) -> Option<&str> {
+        self.by_id.get(&id).map(|&i| self.names[i].1.as_str())
+    }
+
+    /// The id of a genre name, ignoring case and surrounding spaces.
+    pub fn resolve(&self, name: &str) -> Option<i32> {
+        self.by_lower_name.get(&name.trim().to_lowercase()).copied()
+    }
+
+    /// Every `(id, name)` in id order.
+    pub fn all(&self) -> &[(i32, String)] {
+        &self.names
+    }
+
+    /// Every name, for error messages.
+    pub fn names_joined(&self) -> String {
+        self.names
+            .iter()
+            .map(|(_, n)| n.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// A movie as it appears in lists.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct MovieSummary {
+    /// Movie id.
+    pub id: i32,
+    /// Title without the year.
+    pub title: String,
+    /// Release year.
+    pub year: Option<i32>,
+    /// Genre names, alphabetical.
+    pub genres: Vec<String>,
+    /// Poster image URL.
+    pub poster_url: Option<String>,
+    /// Mean rating (0.5–5.0, two decimals); null when unrated.
+    pub avg_rating: Option<f64>,
+    /// Number of ratings.
+    pub rating_count: i32,
+}
+
+/// A movie's full record.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct MovieDetails {
+    /// Movie id.
+    pub id: i32,
+    /// Title without the year.
+    pub title: String,
+    /// Release year.
+    pub year: Option<i32>,
+    /// Genre names, alphabetical.
+    pub genres: Vec<String>,
+    /// Plot summary.
+    pub overview: Option<String>,
+    /// Poster image URL.
+    pub poster_url: Option<String>,
+    /// Mean rating (0.5–5.0, two decimals); null when unrated.
+    pub avg_rating: Option<f64>,
+    /// Number of ratings.
+    pub rating_count: i32,
+    /// IMDb id, when known.
+    pub imdb_id: Option<String>,
+    /// TMDB id, when known.
+    pub tmdb_id: Option<i32>,
+}
+
+/// A genre with the number of movies in it.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct GenreCount {
+    /// Genre id.
+    pub id: i32,
+    /// Genre name.
+    pub name: String,
+    /// Movies having this genre.
+    pub movie_count: i64,
+}
+
+/// How a movie list is ordered.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MovieSort {
+    /// Most rated first (default).
+    #[default]
+    Popularity,
+    /// Highest mean rating first.
+    Rating,
+    /// Most recent release first.
+    Year,
+    /// Alphabetical.
+    Title,
+    /// Most recently added first.
+    Newest,
+}
+
+impl MovieSort {
+    /// Parses the `sort` query value.
+    pub fn parse(raw: &str) -> Option<Self> {
+        Some(match raw {
+            "popularity" => MovieSort::Popularity,
+            "rating" => MovieSort::Rating,
+            "year" => MovieSort::Year,
+            "title" => MovieSort::Title,
+            "newest" => MovieSort::Newest,
+            _ => return None,
+        })
+    }
+
+    /// The natural direction: alphabetical ascends, the rest descend.
+    pub fn default_descending(self) -> bool {
+        self != MovieSort::Title
+    }
+}
+
+/// A validated movie-list request.
+#[derive(Clone, Debug, Default)]
+pub struct MovieFilter {
+    /// Case-insensitive title substring.
+    pub q: Option<String>,
+    /// Genre ids the movie must all have.
+    pub genre_ids: Vec<i32>,
+    /// Earliest release year.
+    pub year_from: Option<i32>,
+    /// Latest release year.
+    pub year_to: Option<i32>,
+    /// Minimum mean rating.
+    pub min_rating: Option<f64>,
+    /// Minimum number of ratings.
+    pub min_votes: Option<i32>,
+    /// Sort key.
+    pub sort: MovieSort,
+    /// Descending order?
+    pub descending: bool,
+}
+
+/// Escapes `%`, `_` and `\` so user text matches literally in `LIKE … ESCAPE '\'`.
+pub fn like_contains_pattern(text: &str) -> String {
+    let mut pattern = String::with_capacity(text.len() + 2);
+    pattern.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+/// The normalised form of a title used for search and sorting.
+pub fn title_search_key(title: &str) -> String {
+    title.trim().to_lowercase()
+}
+
+/// Rounds a mean rating for display; `None` when unrated.
+pub fn display_average(row: &movie::Model) -> Option<f64> {
+    (row.rating_count > 0).then(|| (row.avg_rating * 100.0).round() / 100.0)
+}
+
+fn filtered(filter: &MovieFilter) -> Select<movie::Entity> {
+    let mut select = movie::Entity::find();
+    if let Some(q) = &filter.q {
+        select = select.filter(
+            Expr::col((movie::Entity, movie::Column::TitleSearch))
+                .like(LikeExpr::new(like_contains_pattern(&title_search_key(q))).escape('\\')),
+        );
+    }
+    for &genre_id in &filter.genre_ids {
+        select = select.filter(
+            Expr::col((movie::Entity, movie::Column::Id)).in_subquery(
+                Query::select()
+                    .column(movie_genre::Column::MovieId)
+                    .from(movie_genre::Entity)
+                    .and_where(Expr::col(movie_genre::Column::GenreId).eq(genre_id))
+                    .to_owned(),
+            ),
+        );
+    }
+    if let Some(year) = filter.year_from {
+        select = select.filter(movie::Column::Year.gte(year));
+    }
+    if let Some(year) = filter.year_to {
+        select = select.filter(movie::Column::Year.lte(year));
+    }
+    if let Some(min) = filter.min_rating {
+        select = select
+            .filter(movie::Column::AvgRating.gte(min))
+            .filter(movie::Column::RatingCount.gt(0));
+    }
+    if let Some(min) = filter.min_votes {
+        select = select.filter(movie::Column::RatingCount.gte(min));
+    }
+    select
+}
+
+fn ordered(
+    select: Select<movie::Entity>,
+    sort: MovieSort,
+    descending: bool,
+) -> Select<movie::Entity> {
+    let direction = || if descending { Order::Desc } else { Order::Asc };
+    let select = match sort {
+        MovieSort::Popularity => select
+            .order_by(movie::Column::RatingCount, direction())
+            .order_by(movie::Column::AvgRating, direction()),
+        MovieSort::Rating => select
+            .order_by(movie::Column::AvgRating, direction())
+            .order_by(movie::Column::RatingCount, direction()),
+        MovieSort::Year => select
+            .order_by_with_nulls(movie::Column::Year, direction(), NullOrdering::Last)
+            .order_by(movie::Column::TitleSearch, Order::Asc),
+        MovieSort::Title => select.order_by(movie::Column::TitleSearch, direction()),
+        MovieSort::Newest => select.order_by(movie::Column::CreatedAt, direction()),
+    };
+    // The id makes every order total, so pages never overlap or skip.
+    select.order_by(movie::Column::Id, direction())
+}
+
+/// Genre names of each movie, alphabetical.
+pub async fn genres_of(
+    db: &impl ConnectionTrait,
+    genres: &GenreCatalog,
+    movie_ids: &[i32],
+) -> Result<HashMap<i32, Vec<String>>, DbErr> {
+    let mut out: HashMap<i32, Vec<String>> = HashMap::new();
+    if movie_ids.is_empty() {
+        return Ok(out);
+    }
+    let links = movie_genre::Entity::find()
+        .filter(movie_genre::Column::MovieId.is_in(movie_ids.iter().copied()))
+        .all(db)
+        .await?;
+    for link in links {
+        if let Some(name) = genres.name(link.genre_id) {
+            out.entry(link.movie_id).or_default().push(name.to_owned());
+        }
+    }
+    for names in out.values_mut() {
+        names.sort();
+    }
+    Ok(out)
+}
+
+/// Summaries of the given movie rows, in the same order.
+pub async fn summarise(
+    db: &impl ConnectionTrait,
+    genres: &GenreCatalog,
+    rows: Vec<movie::Model>,
+) -> Result<Vec<MovieSummary>, DbErr> {
+    let ids: Vec<i32> = rows.iter().map(|m| m.id).collect();
+    let mut genre_map = genres_of(db, genres, &ids).await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| MovieSummary {
+            avg_rating: display_average(&row),
+            genres: genre_map.remove(&row.id).unwrap_or_default(),
+            id: row.id,
+            title: row.title,
+            year: row.year,
+            poster_url: row.poster_url,
+            rating_count: row.rating_count,
+        })
+        .collect())
+}
+
+/// One page of movies matching `filter`.
+pub async fn list_movies(
+    db: &impl ConnectionTrait,
+    genres: &GenreCatalog,
+    filter: &MovieFilter,
+    page: PageRequest,
+) -> Result<Page<MovieSummary>, DbErr> {
+    let select = filtered(filter);
+    let total = select.clone().count(db).await?;
+    let rows = if page.offset() >= total {
+        Vec::new()
+    } else {
+        ordered(select, filter.sort, filter.descending)
+            .limit(page.per_page)
+            .offset(page.offset())
+            .all(db)
+            .await?
+    };
+    Ok(Page::new(summarise(db, genres, rows).await?, page, total))
+}
+
+/// A movie's details, straight from the database.
+pub async fn find_movie(
+    db: &impl ConnectionTrait,
+    genres: &GenreCatalog,
+    id: i32,
+) -> Result<Option<MovieDetails>, DbErr> {
+    let Some(row) = movie::Entity::find_by_id(id).one(db).await? else {
+        return Ok(None);
+    };
+    let mut genre_map = genres_of(db, genres, &[id]).await?;
+    Ok(Some(MovieDetails {
+        avg_rating: display_average(&row),
+        genres: genre_map.remove(&id).unwrap_or_default(),
+        id: row.id,
+        title: row.title,
+        year: row.year,
+        overview: row.overview,
+        poster_url: row.poster_url,
+        rating_count: row.rating_count,
+        imdb_id: row.imdb_id,
+        tmdb_id: row.tmdb_id,
+    }))
+}
+
+#[derive(FromQueryResult)]
+struct GenreCountRow {
+    genre_id: i32,
+    movie_count: i64,
+}
+
+/// Every genre with its movie count, in vocabulary order.
+pub async fn list_genres(
+    db: &impl ConnectionTrait,
+    genres: &GenreCatalog,
+) -> Result<Vec<GenreCount>, DbErr> {
+    let counts: HashMap<i32, i64> = movie_genre::Entity::find()
+        .select_only()
+        .column(movie_genre::Column::GenreId)
+        .column_as(movie_genre::Column::MovieId.count(), "movie_count")
+        .group_by(movie_genre::Column::GenreId)
+        .into_model::<GenreCountRow>()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|row| (row.genre_id, row.movie_count))
+        .collect();
+    Ok(genres
+        .all()
+        .iter()
+        .map(|(id, name)| GenreCount {
+            id: *id,
+            name: name.clone(),
+            movie_count: counts.get(id).copied().unwrap_or(0),
+        })
+        .collect())
+}
+
+/// Movie details by id, in memory. Every write to a movie must call
+/// [`MovieCache::invalidate`] after its transaction commits.
+///
+/// A reader that loaded from the database *before* a write committed must not
+/// store its stale copy *after* the write invalidated the key; a write epoch
+/// taken before the load and checked before the insert prevents that.
+pub struct MovieCache {
+    entries: Option<moka::future::Cache<i32, Arc<MovieDetails>>>,
+    epoch: AtomicU64,
+}
+
+impl MovieCache {
+    /// A cache of up to `capacity` movies (0 disables caching).
+    pub fn new(capacity: u64) -> Self {
+        MovieCache {
+            entries: (capacity > 0).then(|| moka::future::Cache::new(capacity)),
+            epoch: AtomicU64::new(0),
+        }
+    }
+
+    /// The cached details, or `load()`'s result (cached when found).
+    pub async fn get_or_load<F, Fut>(
+        &self,
+        id: i32,
+        load: F,
+    ) -> Result<Option<Arc<MovieDetails>>, DbErr>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<Option<MovieDetails>, DbErr>>,
+    {
+        let Some(entries) = &self.entries else {
+            return Ok(load().await?.map(Arc::new));
+        };
+        if let Some(hit) = entries.get(&id).await {
+            return Ok(Some(hit));
+        }
+        let epoch = self.epoch.load(Ordering::Acquire);
+        let Some(details) = load().await?.map(Arc::new) else {
+            return Ok(None);
+        };
+        if self.epoch.load(Ordering::Acquire) == epoch {
+            entries.insert(id, details.clone()).await;
+        }
+        Ok(Some(details))
+    }
+
+    /// Forgets one movie (call after the write commits).
+    pub async fn invalidate(&self, id: i32) {
+        self.epoch.fetch_add(1, Ordering::AcqRel);
+        if let Some(entries) = &self.entries {
+            entries.invalidate(&id).await;
+        }
+    }
+
+    /// Forgets every movie (after bulk writes such as imports).
+    pub fn invalidate_all(&self) {
+        self.epoch.fetch_add(1, Ordering::AcqRel);
+        if let Some(entries) = &self.entries {
+            entries.invalidate_all();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_patterns_treat_metacharacters_as_text() {
+        assert_eq!(like_contains_pattern("50%_off\\"), "%50\\%\\_off\\\\%");
+        assert_eq!(like_contains_pattern("' OR 1=1 --"), "%' OR 1=1 --%");
+    }
+
+    #[test]
+    fn genre_names_resolve_regardless_of_case() {
+        let genres =
+            GenreCatalog::from_pairs([(1, "Action".into()), (2, "Science Fiction".into())]);
+        assert_eq!(genres.resolve(" science fiction "), Some(2));
+        assert_eq!(genres.resolve("ACTION"), Some(1));
+        assert_eq!(genres.resolve("Acton"), None);
+        assert_eq!(genres.name(2), Some("Science Fiction"));
+    }
+
+    #[tokio::test]
+    async fn a_load_that_raced_a_write_is_not_cached() {
+        let cache = MovieCache::new(10);
+        let details = |title: &str| MovieDetails {
+            id: 1,
+            title: title.into(),
+            year: None,
+            genres: vec![],
+            overview: None,
+            poster_url: None,
+            avg_rating: None,
+            rating_count: 0,
+            imdb_id: None,
+            tmdb_id: None,
+        };
+        // The write commits and invalidates while the read is in flight.
+        let stale = cache
+            .get_or_load(1, || async {
+                cache.invalidate(1).await;
+                Ok(Some(details("old")))
+            })
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(stale.title, "old");
+        let fresh = cache
+            .get_or_load(1, || async { Ok(Some(details("new"))) })
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(fresh.title, "new");
+    }
+}

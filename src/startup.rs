@@ -1,0 +1,164 @@
+//! Building and running the HTTP server: bind first (port 0 in tests), then
+//! serve, so tests and `main` run exactly the same application.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::{Server, ServerHandle};
+use actix_web::middleware::{Compress, ErrorHandlers, Logger};
+use actix_web::{App, HttpServer, web};
+use sea_orm::{DatabaseConnection, DbErr};
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::config::Settings;
+use crate::db;
+use crate::routes::{self, extract, fallback};
+use crate::services::catalog::{GenreCatalog, MovieCache};
+use crate::services::seed::{self, SeedError};
+use crate::state::AppState;
+
+/// Why the service could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// The database could not be reached or migrated.
+    #[error("database: {0}")]
+    Database(#[from] DbErr),
+    /// The seed data could not be loaded.
+    #[error("seeding: {0}")]
+    Seed(#[from] SeedError),
+    /// The address could not be bound.
+    #[error("cannot listen on {address}: {source}")]
+    Bind {
+        /// `host:port`.
+        address: String,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// A running server and what tests need to reach it.
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: web::Data<AppState>,
+}
+
+/// Connects, migrates and (when enabled and the database is empty) seeds.
+pub async fn prepare_database(
+    settings: &Settings,
+    seed: bool,
+) -> Result<DatabaseConnection, StartupError> {
+    let db = db::connect(settings).await?;
+    db::migrate(&db).await?;
+    if seed {
+        let genres = GenreCatalog::load(&db).await?;
+        match seed::seed_if_empty(&db, &genres, &settings.seed_dir).await? {
+            Some(report) => log::info!(
+                "seeded {} movies, {} users, {} ratings from {}",
+                report.movies,
+                report.users,
+                report.ratings,
+                settings.seed_dir.display()
+            ),
+            None => log::info!("database already has movies; seed data not loaded"),
+        }
+    }
+    Ok(db)
+}
+
+impl Application {
+    /// Prepares the database and binds `settings.host:settings.port`.
+    pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        let db = prepare_database(&settings, settings.seed_on_start).await?;
+        Self::build_with_database(settings, db).await
+    }
+
+    /// Binds and starts serving on an already prepared database.
+    pub async fn build_with_database(
+        settings: Settings,
+        db: DatabaseConnection,
+    ) -> Result<Self, StartupError> {
+        let address = format!("{}:{}", settings.host, settings.port);
+        let listener = TcpListener::bind(&address).map_err(|source| StartupError::Bind {
+            address: address.clone(),
+            source,
+        })?;
+        let port = listener
+            .local_addr()
+            .map_err(|source| StartupError::Bind {
+                address: address.clone(),
+                source,
+            })?
+            .port();
+        let api = crate::openapi::document();
+        let state = web::Data::new(AppState {
+            genres: Arc::new(GenreCatalog::load(&db).await?),
+            movie_cache: MovieCache::new(settings.movie_cache_capacity),
+            routes: Arc::new(fallback::RouteTable::from_openapi(&api)),
+            settings: Arc::new(settings),
+            db,
+        });
+        let server = serve(listener, state.clone(), api)
+            .map_err(|source| StartupError::Bind { address, source })?;
+        Ok(Application {
+            port,
+            server,
+            state,
+        })
+    }
+
+    /// The bound port (useful with port 0).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The shared state (tests use its database connection).
+    pub fn state(&self) -> web::Data<AppState> {
+        self.state.clone()
+    }
+
+    /// A handle to stop the server gracefully.
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until stopped through a [`ServerHandle`].
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn serve(
+    listener: TcpListener,
+    state: web::Data<AppState>,
+    api: utoipa::openapi::OpenApi,
+) -> std::io::Result<Server> {
+    let grace = state.settings.shutdown_grace.as_secs();
+    let workers = state.settings.workers;
+    let mut server = HttpServer::new(move || {
+        let (app, _) = App::new()
+            .app_data(state.clone())
+            .app_data(extract::json_config())
+            .app_data(extract::path_config())
+            .app_data(extract::query_config())
+            .wrap(ErrorHandlers::new().default_handler(fallback::envelope_non_json_errors))
+            .wrap(Compress::default())
+            .wrap(Logger::new("%a \"%r\" %s %b %Dms"))
+            .into_utoipa_app()
+            .configure(routes::configure)
+            .split_for_parts();
+        app.service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", api.clone()))
+            .default_service(web::to(fallback::not_routed))
+    })
+    // Signals are handled by the caller (see `cli`), so SIGINT drains
+    // gracefully too instead of actix's immediate stop.
+    .disable_signals()
+    .shutdown_timeout(grace)
+    .listen(listener)?;
+    if let Some(workers) = workers {
+        server = server.workers(workers);
+    }
+    Ok(server.run())
+}

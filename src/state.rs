@@ -1,0 +1,23 @@
+//! The one application state shared by every request handler.
+
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+
+use crate::config::Settings;
+use crate::routes::fallback::RouteTable;
+use crate::services::catalog::{GenreCatalog, MovieCache};
+
+/// Shared, cheaply clonable state (wrapped in `web::Data`).
+pub struct AppState {
+    /// The connection pool.
+    pub db: DatabaseConnection,
+    /// Start-up configuration.
+    pub settings: Arc<Settings>,
+    /// The genre vocabulary (static after migrations).
+    pub genres: Arc<GenreCatalog>,
+    /// Movie details by id, invalidated on every write to a movie.
+    pub movie_cache: MovieCache,
+    /// Known route patterns, to tell 405 from 404.
+    pub routes: Arc<RouteTable>,
+}

@@ -1,0 +1,171 @@
+//! The `cinerank` binary itself: help, configuration errors, and a graceful
+//! stop on SIGTERM.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::helpers::{TestDatabase, fixture_dir};
+
+fn cinerank() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_cinerank"))
+}
+
+#[test]
+fn help_lists_the_commands() {
+    let output = cinerank().arg("--help").output().expect("run cinerank");
+    assert!(output.status.success());
+    let text = String::from_utf8_lossy(&output.stdout);
+    for command in ["serve", "migrate", "seed", "generate"] {
+        assert!(text.contains(command), "{text}");
+    }
+    let output = cinerank()
+        .args(["serve", "--help"])
+        .output()
+        .expect("run cinerank");
+    assert!(String::from_utf8_lossy(&output.stdout).contains("--no-seed"));
+}
+
+#[test]
+fn an_invalid_setting_stops_start_up_naming_the_variable() {
+    let output = cinerank()
+        .env("PORT", "eighty")
+        .arg("migrate")
+        .output()
+        .expect("run cinerank");
+    assert_eq!(output.status.code(), Some(2));
+    let text = String::from_utf8_lossy(&output.stderr);
+    assert!(text.contains("PORT"), "{text}");
+}
+
+#[tokio::test]
+async fn sigterm_stops_the_server_gracefully() {
+    let database = TestDatabase::create().await;
+    let mut child = cinerank()
+        .arg("serve")
+        .env("DATABASE_URL", &database.url)
+        .env("PORT", "0")
+        .env("SEED_DIR", fixture_dir())
+        .env("RUST_LOG", "info")
+        .env("SHUTDOWN_GRACE_SECONDS", "5")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start cinerank");
+    let stderr = child.stderr.take().expect("stderr");
+    let (port_tx, port_rx) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        let mut log = Vec::new();
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Some(port) = line.split("listening on port ").nth(1) {
+                let _ = port_tx.send(port.trim().parse::<u16>().unwrap_or(0));
+            }
+            log.push(line);
+        }
+        log
+    });
+    let port = port_rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("server reports its port");
+    let response = reqwest::get(format!("http://127.0.0.1:{port}/api/v1/movies"))
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 200);
+
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let started = Instant::now();
+    let exit = loop {
+        if let Some(exit) = child.try_wait().expect("wait") {
+            break exit;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "server did not stop"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(exit.success(), "{exit:?}");
+    let log = reader.join().expect("log reader");
+    assert!(log.iter().any(|l| l.contains("draining")), "{log:?}");
+}
+
+#[test]
+fn the_shipped_seed_ratings_are_reproduced_by_the_generator() {
+    let out = std::env::temp_dir().join(format!("cinerank-generate-{}", std::process::id()));
+    let seed = crate::helpers::seed_dir();
+    let output = cinerank()
+        .arg("generate")
+        .arg("--catalog")
+        .arg(seed.join("movies.csv"))
+        .args([
+            "--users",
+            "1000",
+            "--ratings",
+            "100000",
+            "--seed",
+            "42",
+            "--out",
+        ])
+        .arg(&out)
+        .output()
+        .expect("run cinerank generate");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let generated = std::fs::read(out.join("ratings.csv")).expect("generated ratings");
+    let shipped = std::fs::read(seed.join("ratings.csv")).expect("shipped ratings");
+    assert!(
+        generated == shipped,
+        "seed_data/ratings.csv is not what the generator produces"
+    );
+    assert!(
+        !out.join("movies.csv").exists(),
+        "a given catalogue is not rewritten"
+    );
+    std::fs::remove_dir_all(&out).ok();
+}
+
+#[tokio::test]
+async fn generate_synthesises_a_catalogue_the_app_can_serve() {
+    let out = std::env::temp_dir().join(format!("cinerank-generate-synth-{}", std::process::id()));
+    let output = cinerank()
+        .args([
+            "generate",
+            "--users",
+            "50",
+            "--movies",
+            "80",
+            "--ratings",
+            "1500",
+            "--seed",
+            "7",
+            "--out",
+        ])
+        .arg(&out)
+        .output()
+        .expect("run cinerank generate");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let movies = std::fs::read_to_string(out.join("movies.csv")).expect("movies.csv");
+    assert_eq!(movies.lines().next(), Some("movieId,title,genres"));
+    assert_eq!(movies.lines().count(), 81);
+    let ratings = std::fs::read_to_string(out.join("ratings.csv")).expect("ratings.csv");
+    let rows = ratings.lines().count() - 1;
+    assert!((1400..=1600).contains(&rows), "{rows} ratings");
+    // The app seeds itself from what the generator wrote.
+    let app = crate::helpers::spawn_app_with(Some(out.clone()), &[]).await;
+    let (status, body) = app.get_json("/api/v1/movies?per_page=1").await;
+    assert_eq!(status, 200);
+    assert_eq!(body["total_items"], 80);
+    assert!(body["items"][0]["rating_count"].as_i64().unwrap() > 0);
+    std::fs::remove_dir_all(&out).ok();
+}

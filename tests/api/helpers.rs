@@ -1,0 +1,259 @@
+//! `spawn_app()` and the typed helpers every test uses.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use actix_web::dev::ServerHandle;
+use cinerank::config::Settings;
+use cinerank::startup::Application;
+use reqwest::StatusCode;
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use serde_json::Value;
+
+/// The hand-written catalogue most tests run on (11 movies, 28 ratings).
+pub fn fixture_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/catalog")
+}
+
+/// The real seed data shipped with cinerank.
+pub fn seed_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("seed_data")
+}
+
+/// A database of its own for one test, dropped (Postgres) or deleted
+/// (SQLite) when the test ends.
+pub struct TestDatabase {
+    /// URL the app connects to.
+    pub url: String,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    SqliteFile(PathBuf),
+    PostgresDatabase { admin_url: String, name: String },
+}
+
+fn unique_name() -> String {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!(
+        "cinerank_test_{}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed),
+        nanos
+    )
+}
+
+impl TestDatabase {
+    /// Creates an empty database on the backend under test.
+    pub async fn create() -> TestDatabase {
+        let name = unique_name();
+        match std::env::var("TEST_DATABASE_URL") {
+            Ok(admin_url) if !admin_url.is_empty() => {
+                let admin = Database::connect(&admin_url)
+                    .await
+                    .expect("connect to TEST_DATABASE_URL");
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                    .await
+                    .expect("create test database");
+                admin.close().await.ok();
+                let base = admin_url
+                    .rsplit_once('/')
+                    .map(|(base, _)| base)
+                    .expect("TEST_DATABASE_URL has a database path");
+                TestDatabase {
+                    url: format!("{base}/{name}"),
+                    cleanup: Cleanup::PostgresDatabase { admin_url, name },
+                }
+            }
+            _ => {
+                let dir = std::env::temp_dir().join("cinerank-tests");
+                std::fs::create_dir_all(&dir).expect("create temp dir");
+                let path = dir.join(format!("{name}.db"));
+                TestDatabase {
+                    url: format!("sqlite://{}?mode=rwc", path.display()),
+                    cleanup: Cleanup::SqliteFile(path),
+                }
+            }
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        match &self.cleanup {
+            Cleanup::SqliteFile(path) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let mut file = path.clone().into_os_string();
+                    file.push(suffix);
+                    let _ = std::fs::remove_file(file);
+                }
+            }
+            Cleanup::PostgresDatabase { admin_url, name } => {
+                let (admin_url, name) = (admin_url.clone(), name.clone());
+                // Drop runs inside the test's runtime: use a thread of our own.
+                let _ = std::thread::spawn(move || {
+                    let runtime = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .expect("runtime");
+                    runtime.block_on(async {
+                        if let Ok(admin) = Database::connect(&admin_url).await {
+                            let _ = admin
+                                .execute_unprepared(&format!(
+                                    "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                                ))
+                                .await;
+                            admin.close().await.ok();
+                        }
+                    });
+                })
+                .join();
+            }
+        }
+    }
+}
+
+/// A running application and a client for it.
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`.
+    pub address: String,
+    /// HTTP client (no redirects followed, so redirects can be asserted).
+    pub client: reqwest::Client,
+    /// A direct connection to the app's database.
+    pub db: DatabaseConnection,
+    handle: ServerHandle,
+    _database: TestDatabase,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // Sends the stop command now; the workers wind down on their own.
+        drop(self.handle.stop(false));
+    }
+}
+
+/// Settings for a test app on `database`, seeded from `seed_dir`, with
+/// `overrides` applied on top.
+pub fn test_settings(
+    database: &TestDatabase,
+    seed_dir: Option<PathBuf>,
+    overrides: &[(&str, &str)],
+) -> Settings {
+    let mut vars: HashMap<String, String> = HashMap::from([
+        ("DATABASE_URL".into(), database.url.clone()),
+        ("PORT".into(), "0".into()),
+        ("WORKERS".into(), "2".into()),
+        ("SEED_ON_START".into(), seed_dir.is_some().to_string()),
+        (
+            "SEED_DIR".into(),
+            seed_dir.unwrap_or_default().display().to_string(),
+        ),
+    ]);
+    for (key, value) in overrides {
+        vars.insert((*key).into(), (*value).into());
+    }
+    Settings::from_lookup(|name| vars.get(name).cloned()).expect("valid test settings")
+}
+
+/// Spawns the app on the hand-written fixture catalogue.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(Some(fixture_dir()), &[]).await
+}
+
+/// Spawns the app seeded from `seed_dir` (or empty), with extra settings.
+pub async fn spawn_app_with(seed_dir: Option<PathBuf>, overrides: &[(&str, &str)]) -> TestApp {
+    let database = TestDatabase::create().await;
+    let settings = test_settings(&database, seed_dir, overrides);
+    let app = Application::build(settings)
+        .await
+        .expect("application starts");
+    let port = app.port();
+    let handle = app.handle();
+    let db = app.state().db.clone();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client"),
+        db,
+        handle,
+        _database: database,
+    }
+}
+
+impl TestApp {
+    /// GET a path; returns status and parsed JSON (Null when not JSON).
+    pub async fn get_json(&self, path: &str) -> (StatusCode, Value) {
+        let response = self
+            .client
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .expect("request succeeds");
+        let status = response.status();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Sends any request; returns the raw response.
+    pub async fn request(&self, method: reqwest::Method, path: &str) -> reqwest::Response {
+        self.client
+            .request(method, format!("{}{path}", self.address))
+            .send()
+            .await
+            .expect("request succeeds")
+    }
+
+    /// The fixture's movie id for a title (ids are assigned by the database).
+    pub async fn movie_id(&self, title: &str) -> i64 {
+        let (_, body) = self
+            .get_json("/api/v1/movies?per_page=100&sort=title")
+            .await;
+        body["items"]
+            .as_array()
+            .and_then(|items| items.iter().find(|m| m["title"] == title))
+            .and_then(|m| m["id"].as_i64())
+            .unwrap_or_else(|| panic!("no movie titled {title}"))
+    }
+}
+
+/// `items[].title` of a list response.
+pub fn titles(body: &Value) -> Vec<String> {
+    body["items"]
+        .as_array()
+        .expect("items array")
+        .iter()
+        .map(|m| m["title"].as_str().expect("title").to_owned())
+        .collect()
+}
+
+/// Asserts the error envelope with the given status and code; returns the body.
+pub async fn assert_error(response: reqwest::Response, status: StatusCode, code: &str) -> Value {
+    assert_eq!(response.status(), status, "status");
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        content_type.starts_with("application/json"),
+        "content-type {content_type}"
+    );
+    let body: Value = response.json().await.expect("JSON error body");
+    assert_eq!(body["error"]["code"], code, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
+    body
+}

@@ -1,0 +1,16 @@
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a failing test should panic with its message"
+)]
+
+//! Black-box tests: each spawns the real application on port 0 with its own
+//! database (SQLite by default; PostgreSQL when TEST_DATABASE_URL is set) and
+//! drives it over HTTP.
+
+mod catalogue;
+mod cli;
+mod errors;
+mod helpers;
+mod operations;
+mod seed_data;
