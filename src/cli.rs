@@ -1,4 +1,5 @@
-//! The command line: `cinerank [serve] | migrate | seed [DIR] | generate`.
+//! The command line: `cinerank [serve] | migrate | seed [DIR] | generate |
+//! create-admin`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -6,6 +7,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::config::Settings;
+use crate::error::ApiError;
+use crate::services::accounts::AdminOutcome;
 use crate::services::catalog::GenreCatalog;
 use crate::services::seed;
 use crate::startup::{self, Application};
@@ -37,6 +40,19 @@ enum Command {
     Seed {
         /// Folder holding movies.csv and ratings.csv.
         dir: Option<PathBuf>,
+    },
+    /// Create an administrator, or promote the existing account with this
+    /// username (its password is then reset to the one given). The password
+    /// is prompted for on a terminal, or read as the first line of standard
+    /// input (a second, identical line is accepted as confirmation); it is
+    /// never taken from an argument.
+    CreateAdmin {
+        /// Username of the administrator.
+        #[arg(long)]
+        username: String,
+        /// Email of the administrator (used when the account is created).
+        #[arg(long)]
+        email: String,
     },
     /// Write a synthetic, MovieLens-shaped ratings.csv (and movies.csv unless
     /// --catalog is given) into --out. The same arguments always produce the
@@ -105,6 +121,21 @@ type CliResult = Result<(), Box<dyn std::error::Error>>;
 async fn run(command: Command, mut settings: Settings) -> CliResult {
     match command {
         Command::Generate(args) => generate(&args),
+        Command::CreateAdmin { username, email } => {
+            let password = read_new_password()?;
+            let db = startup::prepare_database(&settings, false).await?;
+            match crate::services::accounts::create_admin(&db, &username, &email, password).await {
+                Ok(AdminOutcome::Created(id)) => {
+                    println!("created administrator {username} (id {id})")
+                }
+                Ok(AdminOutcome::Promoted(id)) => {
+                    println!("{username} (id {id}) is now an administrator; password updated")
+                }
+                Err(ApiError::Validation { message, .. }) => return Err(message.into()),
+                Err(err) => return Err(err.into()),
+            }
+            Ok(())
+        }
         Command::Serve { no_seed } => {
             if no_seed {
                 settings.seed_on_start = false;
@@ -134,6 +165,33 @@ async fn run(command: Command, mut settings: Settings) -> CliResult {
             Ok(())
         }
     }
+}
+
+/// The new administrator's password: prompted twice on a terminal, else the
+/// first line of standard input (with an optional identical second line).
+fn read_new_password() -> Result<String, Box<dyn std::error::Error>> {
+    use std::io::{BufRead, IsTerminal};
+
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Password: ")?;
+        let second = rpassword::prompt_password("Repeat password: ")?;
+        if first != second {
+            return Err("the passwords do not match".into());
+        }
+        return Ok(first);
+    }
+    let mut lines = std::io::stdin().lock().lines();
+    let first = lines
+        .next()
+        .transpose()?
+        .ok_or("expected the password on the first line of standard input")?;
+    if let Some(second) = lines.next().transpose()?
+        && !second.is_empty()
+        && second != first
+    {
+        return Err("the two password lines do not match".into());
+    }
+    Ok(first)
 }
 
 fn generate(args: &GenerateArgs) -> CliResult {

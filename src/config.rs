@@ -87,6 +87,31 @@ impl fmt::Display for DatabaseUrl {
     }
 }
 
+/// A secret string (e.g. `JWT_SECRET`): `Debug` never shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The secret itself, for the one place that needs it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// Shortest `JWT_SECRET` accepted (bytes): 256 bits for HS256.
+pub const MIN_JWT_SECRET_BYTES: usize = 32;
+
 /// Everything the service reads from its environment.
 #[derive(Clone, Debug)]
 pub struct Settings {
@@ -114,6 +139,21 @@ pub struct Settings {
     pub workers: Option<usize>,
     /// `MOVIE_CACHE_CAPACITY`: movie details kept in memory (default 20000; 0 disables).
     pub movie_cache_capacity: u64,
+    /// `JWT_SECRET`: HS256 signing secret, at least 32 bytes; required in
+    /// production. Without it (development only) a random per-process
+    /// secret is used, so tokens do not survive a restart.
+    pub jwt_secret: Option<Secret>,
+    /// `JWT_TTL_MINUTES`: access token lifetime (default 1440 = 24 h).
+    pub jwt_ttl: Duration,
+    /// `AUTH_RATE_LIMIT_PER_MIN`: register/login attempts per client IP per
+    /// minute (default 10; 0 turns the limit off, e.g. for load tests).
+    pub auth_rate_limit_per_min: u32,
+    /// `TRUST_FORWARDED_FOR`: take the client IP from `X-Forwarded-For`
+    /// (only behind a proxy that sets it, such as Render's; default false).
+    pub trust_forwarded_for: bool,
+    /// `CORS_ALLOWED_ORIGINS`: comma-separated origins allowed to call the
+    /// API from a browser (default: none).
+    pub cors_allowed_origins: Vec<String>,
 }
 
 /// The SQLite database used when `DATABASE_URL` is not set.
@@ -159,6 +199,41 @@ impl Settings {
                 ),
             });
         }
+        let jwt_secret = get("JWT_SECRET").map(Secret::new);
+        match &jwt_secret {
+            Some(secret) if secret.expose().len() < MIN_JWT_SECRET_BYTES => {
+                return Err(ConfigError {
+                    var: "JWT_SECRET",
+                    reason: format!("must be at least {MIN_JWT_SECRET_BYTES} bytes"),
+                });
+            }
+            None if app_env == AppEnv::Production => {
+                return Err(ConfigError {
+                    var: "JWT_SECRET",
+                    reason: format!(
+                        "is required when APP_ENV=production (at least {MIN_JWT_SECRET_BYTES} random bytes)"
+                    ),
+                });
+            }
+            _ => {}
+        }
+        let cors_allowed_origins = get("CORS_ALLOWED_ORIGINS")
+            .map(|raw| {
+                raw.split(',')
+                    .map(|o| o.trim().trim_end_matches('/').to_owned())
+                    .filter(|o| !o.is_empty())
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default();
+        if let Some(bad) = cors_allowed_origins
+            .iter()
+            .find(|o| !(o.starts_with("http://") || o.starts_with("https://")) || *o == "*")
+        {
+            return Err(ConfigError {
+                var: "CORS_ALLOWED_ORIGINS",
+                reason: format!("`{bad}` is not an http(s) origin"),
+            });
+        }
         let settings = Settings {
             app_env,
             host: parse(&get, "HOST", "127.0.0.1".parse().ok())?,
@@ -192,6 +267,13 @@ impl Settings {
                 0,
                 10_000_000,
             )?,
+            jwt_secret,
+            jwt_ttl: Duration::from_secs(
+                60 * parse_ranged::<u64>(&get, "JWT_TTL_MINUTES", 1440, 1, 60 * 24 * 30)?,
+            ),
+            auth_rate_limit_per_min: parse_ranged(&get, "AUTH_RATE_LIMIT_PER_MIN", 10, 0, 100_000)?,
+            trust_forwarded_for: parse_bool(&get, "TRUST_FORWARDED_FOR", false)?,
+            cors_allowed_origins,
         };
         Ok(settings)
     }
@@ -287,6 +369,33 @@ mod tests {
         let err = settings(&[("DB_MAX_CONNECTIONS", "0")]).unwrap_err();
         assert_eq!(err.var, "DB_MAX_CONNECTIONS");
         assert!(err.to_string().contains("DB_MAX_CONNECTIONS"));
+    }
+
+    #[test]
+    fn production_requires_a_strong_jwt_secret() {
+        let err = settings(&[("APP_ENV", "production")]).unwrap_err();
+        assert_eq!(err.var, "JWT_SECRET");
+        let err = settings(&[("APP_ENV", "production"), ("JWT_SECRET", "short")]).unwrap_err();
+        assert_eq!(err.var, "JWT_SECRET");
+        let secret = "k".repeat(32);
+        let s = settings(&[("APP_ENV", "production"), ("JWT_SECRET", &secret)]).unwrap();
+        assert!(!format!("{s:?}").contains(&secret));
+        assert!(settings(&[]).unwrap().jwt_secret.is_none());
+    }
+
+    #[test]
+    fn cors_origins_must_be_http_origins() {
+        let s = settings(&[(
+            "CORS_ALLOWED_ORIGINS",
+            "https://a.example/, http://b.example",
+        )])
+        .unwrap();
+        assert_eq!(
+            s.cors_allowed_origins,
+            ["https://a.example", "http://b.example"]
+        );
+        let err = settings(&[("CORS_ALLOWED_ORIGINS", "*")]).unwrap_err();
+        assert_eq!(err.var, "CORS_ALLOWED_ORIGINS");
     }
 
     #[test]

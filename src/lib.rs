@@ -4,6 +4,7 @@
 //! Layers: `routes` (HTTP: extract, call a service, map the result) →
 //! `services` (business rules over SeaORM) → `entity` / `migration`.
 
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;

@@ -1,7 +1,8 @@
 //! The OpenAPI 3.1 document, generated from the handlers' annotations.
 
 use actix_web::App;
-use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::AppExt;
 
 use crate::error::ErrorEnvelope;
@@ -18,12 +19,34 @@ use crate::services::catalog::MovieSort;
         license(name = "MIT")
     ),
     components(schemas(ErrorEnvelope, MovieSort)),
+    modifiers(&BearerAuth),
     tags(
         (name = "operations", description = "Health, readiness, documentation"),
         (name = "catalogue", description = "Movies and genres"),
+        (name = "accounts", description = "Registration, login, profile"),
+        (name = "ratings", description = "Ratings, watchlist, not interested"),
+        (name = "admin", description = "Administration"),
     )
 )]
 pub struct ApiDoc;
+
+/// Declares the `bearer` security scheme (JWT in `Authorization`).
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
 
 /// The complete document for every registered route.
 pub fn document() -> utoipa::openapi::OpenApi {

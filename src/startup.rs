@@ -11,9 +11,11 @@ use sea_orm::{DatabaseConnection, DbErr};
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
+use crate::auth::jwt::JwtKeys;
+use crate::auth::rate_limit::RateLimiter;
 use crate::config::Settings;
 use crate::db;
-use crate::routes::{self, extract, fallback};
+use crate::routes::{self, extract, fallback, security};
 use crate::services::catalog::{GenreCatalog, MovieCache};
 use crate::services::seed::{self, SeedError};
 use crate::state::AppState;
@@ -27,6 +29,9 @@ pub enum StartupError {
     /// The seed data could not be loaded.
     #[error("seeding: {0}")]
     Seed(#[from] SeedError),
+    /// No secure random source for the development JWT secret.
+    #[error("cannot generate a JWT secret: {0}")]
+    Random(String),
     /// The address could not be bound.
     #[error("cannot listen on {address}: {source}")]
     Bind {
@@ -93,7 +98,19 @@ impl Application {
             })?
             .port();
         let api = crate::openapi::document();
+        let secret = match &settings.jwt_secret {
+            Some(secret) => secret.expose().as_bytes().to_vec(),
+            None => {
+                log::warn!(
+                    "JWT_SECRET is not set: using a random per-process secret; \
+                     tokens will not survive a restart (set JWT_SECRET in production)"
+                );
+                crate::auth::random_secret().map_err(|e| StartupError::Random(e.to_string()))?
+            }
+        };
         let state = web::Data::new(AppState {
+            jwt: JwtKeys::new(&secret, settings.jwt_ttl),
+            auth_limiter: RateLimiter::new(settings.auth_rate_limit_per_min),
             genres: Arc::new(GenreCatalog::load(&db).await?),
             movie_cache: MovieCache::new(settings.movie_cache_capacity),
             routes: Arc::new(fallback::RouteTable::from_openapi(&api)),
@@ -144,6 +161,8 @@ fn serve(
             .app_data(extract::path_config())
             .app_data(extract::query_config())
             .wrap(ErrorHandlers::new().default_handler(fallback::envelope_non_json_errors))
+            .wrap(security::cors(&state.settings.cors_allowed_origins))
+            .wrap(security::headers())
             .wrap(Compress::default())
             .wrap(Logger::new("%a \"%r\" %s %b %Dms"))
             .into_utoipa_app()

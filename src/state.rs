@@ -4,6 +4,8 @@ use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 
+use crate::auth::jwt::JwtKeys;
+use crate::auth::rate_limit::RateLimiter;
 use crate::config::Settings;
 use crate::routes::fallback::RouteTable;
 use crate::services::catalog::{GenreCatalog, MovieCache};
@@ -20,4 +22,8 @@ pub struct AppState {
     pub movie_cache: MovieCache,
     /// Known route patterns, to tell 405 from 404.
     pub routes: Arc<RouteTable>,
+    /// Token signing and verification.
+    pub jwt: JwtKeys,
+    /// Register/login attempts per client address.
+    pub auth_limiter: RateLimiter,
 }

@@ -1,10 +1,14 @@
 //! HTTP handlers, grouped by domain. Each one extracts its input, calls a
 //! service and maps the result; no SQL or business rule lives here.
 
+pub mod admin;
+pub mod auth;
 pub mod extract;
 pub mod fallback;
 pub mod health;
 pub mod movies;
+pub mod security;
+pub mod users;
 
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -15,6 +19,26 @@ pub fn configure(cfg: &mut ServiceConfig) {
         scope::scope("/api/v1")
             .service(movies::list_movies)
             .service(movies::get_movie)
-            .service(movies::list_genres),
+            .service(movies::create_movie)
+            .service(movies::update_movie)
+            .service(movies::delete_movie)
+            .service(movies::put_rating)
+            .service(movies::delete_rating)
+            .service(movies::list_genres)
+            .service(auth::register)
+            .service(auth::login)
+            .service(users::me)
+            .service(users::update_me)
+            .service(users::my_ratings)
+            .service(users::my_watchlist)
+            .service(users::add_to_watchlist)
+            .service(users::remove_from_watchlist)
+            .service(users::dismiss)
+            .service(users::undismiss)
+            .service(users::user_ratings)
+            .service(users::user_watchlist)
+            .service(admin::list_users)
+            .service(admin::change_role)
+            .service(admin::delete_user),
     );
 }

@@ -1,15 +1,19 @@
-//! Catalogue routes: movie list, movie details, genres.
+//! Catalogue routes: movie list and details, admin movie management, the
+//! caller's rating of a movie, genres.
 
-use actix_web::{HttpRequest, HttpResponse, get, web};
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::auth::{AdminUser, AuthUser, MaybeAuthUser};
 use crate::error::{ApiError, ErrorEnvelope};
 use crate::routes::extract::{QueryParams, parse_id};
 use crate::services::Page;
 use crate::services::catalog::{
-    self, GenreCount, MovieDetails, MovieFilter, MovieSort, MovieSummary,
+    self, GenreCount, MovieDetails, MovieFilter, MoviePatch, MovieSort, MovieSummary, NewMovie,
 };
+use crate::services::ratings::{self, RatingRequest, RatingView, Upsert};
 use crate::state::AppState;
 
 /// Longest accepted search text.
@@ -112,19 +116,34 @@ pub async fn list_movies(
     Ok(web::Json(page))
 }
 
-/// A movie's details.
+/// A movie's details, with the caller's own rating when signed in.
+#[derive(Serialize, ToSchema)]
+pub struct MovieResponse<'a> {
+    /// The movie.
+    #[serde(flatten)]
+    #[schema(inline)]
+    pub movie: &'a MovieDetails,
+    /// The caller's rating (null when not rated); absent without a token.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<f64>)]
+    pub my_rating: Option<Option<f64>>,
+}
+
+/// A movie's details (with `my_rating` when a token is sent).
 #[utoipa::path(
     tag = "catalogue",
     params(("id" = i32, Path, description = "Movie id")),
     responses(
-        (status = 200, body = MovieDetails),
+        (status = 200, body = MovieResponse),
         (status = 400, description = "Id is not a positive integer", body = ErrorEnvelope),
+        (status = 401, description = "A token was sent but is invalid", body = ErrorEnvelope),
         (status = 404, body = ErrorEnvelope),
     )
 )]
 #[get("/movies/{id}")]
 pub async fn get_movie(
     path: web::Path<String>,
+    user: MaybeAuthUser,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&path, "id")?;
@@ -133,7 +152,149 @@ pub async fn get_movie(
         .get_or_load(id, || catalog::find_movie(&state.db, &state.genres, id))
         .await?
         .ok_or_else(|| ApiError::not_found("movie"))?;
-    Ok(HttpResponse::Ok().json(details.as_ref()))
+    let my_rating = match user.0 {
+        Some(user) => Some(ratings::rating_of(&state.db, user.id, id).await?),
+        None => None,
+    };
+    Ok(HttpResponse::Ok().json(MovieResponse {
+        movie: &details,
+        my_rating,
+    }))
+}
+
+/// Add a movie (admin). Answers 201 with a `Location` header.
+#[utoipa::path(
+    tag = "catalogue",
+    security(("bearer" = [])),
+    request_body = NewMovie,
+    responses(
+        (status = 201, body = MovieDetails),
+        (status = 401, body = ErrorEnvelope),
+        (status = 403, body = ErrorEnvelope),
+        (status = 409, description = "imdb_id or tmdb_id already used", body = ErrorEnvelope),
+        (status = 422, body = ErrorEnvelope),
+    )
+)]
+#[post("/movies")]
+pub async fn create_movie(
+    _admin: AdminUser,
+    state: web::Data<AppState>,
+    body: web::Json<NewMovie>,
+) -> Result<HttpResponse, ApiError> {
+    let movie = catalog::create_movie(&state.db, &state.genres, body.into_inner()).await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/movies/{}", movie.id)))
+        .json(movie))
+}
+
+/// Change some of a movie's fields (admin); `null` clears a field.
+#[utoipa::path(
+    tag = "catalogue",
+    security(("bearer" = [])),
+    params(("id" = i32, Path)),
+    request_body = MoviePatch,
+    responses(
+        (status = 200, body = MovieDetails),
+        (status = 401, body = ErrorEnvelope),
+        (status = 403, body = ErrorEnvelope),
+        (status = 404, body = ErrorEnvelope),
+        (status = 409, body = ErrorEnvelope),
+        (status = 422, body = ErrorEnvelope),
+    )
+)]
+#[patch("/movies/{id}")]
+pub async fn update_movie(
+    path: web::Path<String>,
+    _admin: AdminUser,
+    state: web::Data<AppState>,
+    body: web::Json<MoviePatch>,
+) -> Result<web::Json<MovieDetails>, ApiError> {
+    let id = parse_id(&path, "id")?;
+    let movie = catalog::update_movie(
+        &state.db,
+        &state.genres,
+        &state.movie_cache,
+        id,
+        body.into_inner(),
+    )
+    .await?;
+    Ok(web::Json(movie))
+}
+
+/// Delete a movie with its ratings (admin).
+#[utoipa::path(
+    tag = "catalogue",
+    security(("bearer" = [])),
+    params(("id" = i32, Path)),
+    responses(
+        (status = 204),
+        (status = 401, body = ErrorEnvelope),
+        (status = 403, body = ErrorEnvelope),
+        (status = 404, body = ErrorEnvelope),
+    )
+)]
+#[delete("/movies/{id}")]
+pub async fn delete_movie(
+    path: web::Path<String>,
+    _admin: AdminUser,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&path, "id")?;
+    catalog::delete_movie(&state.db, &state.movie_cache, id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Rate a movie: 201 for a new rating, 200 for a changed one.
+#[utoipa::path(
+    tag = "ratings",
+    security(("bearer" = [])),
+    params(("id" = i32, Path)),
+    request_body = RatingRequest,
+    responses(
+        (status = 201, body = RatingView),
+        (status = 200, body = RatingView),
+        (status = 401, body = ErrorEnvelope),
+        (status = 404, body = ErrorEnvelope),
+        (status = 422, description = "Not 0.5–5.0 in half steps", body = ErrorEnvelope),
+    )
+)]
+#[put("/movies/{id}/rating")]
+pub async fn put_rating(
+    path: web::Path<String>,
+    user: AuthUser,
+    state: web::Data<AppState>,
+    body: web::Json<RatingRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let movie_id = parse_id(&path, "id")?;
+    let (view, outcome) = ratings::put_rating(&state.db, user.id, movie_id, body.rating).await?;
+    state.movie_cache.invalidate(movie_id).await;
+    Ok(match outcome {
+        Upsert::Created => HttpResponse::Created().json(view),
+        Upsert::Updated => HttpResponse::Ok().json(view),
+    })
+}
+
+/// Remove the caller's rating of a movie.
+#[utoipa::path(
+    tag = "ratings",
+    security(("bearer" = [])),
+    params(("id" = i32, Path)),
+    responses(
+        (status = 204),
+        (status = 401, body = ErrorEnvelope),
+        (status = 404, description = "No such movie or no rating", body = ErrorEnvelope),
+    )
+)]
+#[delete("/movies/{id}/rating")]
+pub async fn delete_rating(
+    path: web::Path<String>,
+    user: AuthUser,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let movie_id = parse_id(&path, "id")?;
+    ratings::delete_rating(&state.db, user.id, movie_id).await?;
+    state.movie_cache.invalidate(movie_id).await;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// The genre list.

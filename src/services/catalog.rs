@@ -1,20 +1,24 @@
 //! The movie catalogue: listing with filters and sorts, movie details (with
-//! an invalidation-safe cache), and the genre vocabulary.
+//! an invalidation-safe cache), admin create/update/delete, and the genre
+//! vocabulary.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use chrono::Utc;
 use entity::{genre, movie, movie_genre};
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, NullOrdering, Order, Query};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Select,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
+    EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+    SqlErr, TransactionTrait,
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{Page, PageRequest};
+use crate::error::{ApiError, FieldErrors};
 
 /// The genre vocabulary, loaded once: genres are created by migrations and
 /// never change while the service runs.
@@ -514,4 +518,336 @@ mod tests {
             .unwrap();
         assert_eq!(fresh.title, "new");
     }
+}
+
+/// Longest title.
+pub const MAX_TITLE_CHARS: usize = 300;
+/// Longest overview.
+pub const MAX_OVERVIEW_CHARS: usize = 10_000;
+/// Longest poster URL.
+pub const MAX_URL_CHARS: usize = 2_048;
+
+/// `POST /movies` body (admin).
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewMovie {
+    /// Title without the year (1–300 characters).
+    pub title: String,
+    /// Release year (1870–2100).
+    pub year: Option<i32>,
+    /// Genre names from the vocabulary (`GET /genres`).
+    #[serde(default)]
+    pub genres: Vec<String>,
+    /// Plot summary (≤ 10,000 characters).
+    pub overview: Option<String>,
+    /// http(s) URL of a poster image.
+    pub poster_url: Option<String>,
+    /// IMDb id such as `tt0111161`.
+    pub imdb_id: Option<String>,
+    /// TMDB id.
+    pub tmdb_id: Option<i32>,
+}
+
+/// `PATCH /movies/{id}` body (admin): absent fields stay, `null` clears.
+#[derive(Clone, Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MoviePatch {
+    /// New title.
+    pub title: Option<String>,
+    /// New year, or null to clear.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i32>)]
+    pub year: Option<Option<i32>>,
+    /// Replaces the genres.
+    pub genres: Option<Vec<String>>,
+    /// New overview, or null to clear.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub overview: Option<Option<String>>,
+    /// New poster URL, or null to clear.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub poster_url: Option<Option<String>>,
+    /// New IMDb id, or null to clear.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub imdb_id: Option<Option<String>>,
+    /// New TMDB id, or null to clear.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i32>)]
+    pub tmdb_id: Option<Option<i32>>,
+}
+
+/// Deserialises a field that is present (possibly `null`) as `Some(_)`, so
+/// an absent field (`None` via `default`) differs from an explicit null.
+fn present<'de, T, D>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    T: Deserialize<'de>,
+    D: serde::Deserializer<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+fn trimmed(text: Option<String>) -> Option<String> {
+    text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty())
+}
+
+struct MovieFields {
+    problems: FieldErrors,
+}
+
+impl MovieFields {
+    fn new() -> Self {
+        MovieFields {
+            problems: FieldErrors::new(),
+        }
+    }
+
+    fn problem(&mut self, field: &str, message: impl Into<String>) {
+        self.problems
+            .entry(field.to_owned())
+            .or_default()
+            .push(message.into());
+    }
+
+    fn title(&mut self, title: &str) -> String {
+        let title = title.trim().to_owned();
+        let chars = title.chars().count();
+        if chars == 0 || chars > MAX_TITLE_CHARS {
+            self.problem(
+                "title",
+                format!("must be 1 to {MAX_TITLE_CHARS} characters"),
+            );
+        }
+        title
+    }
+
+    fn year(&mut self, year: Option<i32>) -> Option<i32> {
+        if year.is_some_and(|y| !(1870..=2100).contains(&y)) {
+            self.problem("year", "must be between 1870 and 2100");
+        }
+        year
+    }
+
+    fn genres(&mut self, catalog: &GenreCatalog, names: &[String]) -> Vec<i32> {
+        let mut ids = Vec::new();
+        for name in names {
+            match catalog.resolve(name) {
+                Some(id) => ids.push(id),
+                None => self.problem(
+                    "genres",
+                    format!(
+                        "unknown genre `{}`; known: {}",
+                        name.trim(),
+                        catalog.names_joined()
+                    ),
+                ),
+            }
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+
+    fn overview(&mut self, overview: Option<String>) -> Option<String> {
+        let overview = trimmed(overview);
+        if overview
+            .as_ref()
+            .is_some_and(|o| o.chars().count() > MAX_OVERVIEW_CHARS)
+        {
+            self.problem(
+                "overview",
+                format!("must be at most {MAX_OVERVIEW_CHARS} characters"),
+            );
+        }
+        overview
+    }
+
+    fn poster_url(&mut self, url: Option<String>) -> Option<String> {
+        let url = trimmed(url);
+        if let Some(u) = &url
+            && (!(u.starts_with("https://") || u.starts_with("http://"))
+                || u.chars().count() > MAX_URL_CHARS
+                || u.chars().any(char::is_whitespace))
+        {
+            self.problem(
+                "poster_url",
+                "must be an http(s) URL of at most 2048 characters",
+            );
+        }
+        url
+    }
+
+    fn imdb_id(&mut self, id: Option<String>) -> Option<String> {
+        let id = trimmed(id);
+        if let Some(i) = &id
+            && !(i.len() <= 12
+                && i.starts_with("tt")
+                && i.len() > 2
+                && i[2..].bytes().all(|b| b.is_ascii_digit()))
+        {
+            self.problem("imdb_id", "must look like tt0111161");
+        }
+        id
+    }
+
+    fn tmdb_id(&mut self, id: Option<i32>) -> Option<i32> {
+        if id.is_some_and(|i| i <= 0) {
+            self.problem("tmdb_id", "must be a positive integer");
+        }
+        id
+    }
+
+    fn finish(self) -> Result<(), ApiError> {
+        ApiError::check(self.problems)
+    }
+}
+
+fn conflict_on_external_id(err: DbErr) -> ApiError {
+    match err.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(_)) => ApiError::conflict(
+            "duplicate_external_id",
+            "another movie already has this imdb_id or tmdb_id",
+        ),
+        _ => err.into(),
+    }
+}
+
+async fn set_movie_genres(
+    db: &impl ConnectionTrait,
+    movie_id: i32,
+    genre_ids: &[i32],
+) -> Result<(), DbErr> {
+    movie_genre::Entity::delete_many()
+        .filter(movie_genre::Column::MovieId.eq(movie_id))
+        .exec(db)
+        .await?;
+    let rows: Vec<movie_genre::ActiveModel> = genre_ids
+        .iter()
+        .map(|&genre_id| movie_genre::ActiveModel {
+            movie_id: Set(movie_id),
+            genre_id: Set(genre_id),
+        })
+        .collect();
+    if !rows.is_empty() {
+        movie_genre::Entity::insert_many(rows)
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Adds a movie to the catalogue (admin).
+pub async fn create_movie(
+    db: &DatabaseConnection,
+    genres: &GenreCatalog,
+    input: NewMovie,
+) -> Result<MovieDetails, ApiError> {
+    let mut fields = MovieFields::new();
+    let title = fields.title(&input.title);
+    let year = fields.year(input.year);
+    let genre_ids = fields.genres(genres, &input.genres);
+    let overview = fields.overview(input.overview);
+    let poster_url = fields.poster_url(input.poster_url);
+    let imdb_id = fields.imdb_id(input.imdb_id);
+    let tmdb_id = fields.tmdb_id(input.tmdb_id);
+    fields.finish()?;
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    let created = movie::ActiveModel {
+        title_search: Set(title_search_key(&title)),
+        title: Set(title),
+        year: Set(year),
+        overview: Set(overview),
+        poster_url: Set(poster_url),
+        imdb_id: Set(imdb_id),
+        tmdb_id: Set(tmdb_id),
+        movielens_id: Set(None),
+        rating_count: Set(0),
+        rating_sum: Set(0),
+        avg_rating: Set(0.0),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await
+    .map_err(conflict_on_external_id)?;
+    set_movie_genres(&txn, created.id, &genre_ids).await?;
+    txn.commit().await?;
+    log::info!("created movie {}", created.id);
+    find_movie(db, genres, created.id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("movie"))
+}
+
+/// Changes some of a movie's fields (admin).
+pub async fn update_movie(
+    db: &DatabaseConnection,
+    genres: &GenreCatalog,
+    cache: &MovieCache,
+    id: i32,
+    patch: MoviePatch,
+) -> Result<MovieDetails, ApiError> {
+    let mut fields = MovieFields::new();
+    let title = patch.title.as_deref().map(|t| fields.title(t));
+    let year = patch.year.map(|y| fields.year(y));
+    let genre_ids = patch.genres.as_ref().map(|g| fields.genres(genres, g));
+    let overview = patch.overview.map(|o| fields.overview(o));
+    let poster_url = patch.poster_url.map(|u| fields.poster_url(u));
+    let imdb_id = patch.imdb_id.map(|i| fields.imdb_id(i));
+    let tmdb_id = patch.tmdb_id.map(|i| fields.tmdb_id(i));
+    fields.finish()?;
+
+    let txn = super::begin_write(db).await?;
+    let existing = movie::Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ApiError::not_found("movie"))?;
+    let mut active: movie::ActiveModel = existing.into();
+    if let Some(title) = title {
+        active.title_search = Set(title_search_key(&title));
+        active.title = Set(title);
+    }
+    if let Some(year) = year {
+        active.year = Set(year);
+    }
+    if let Some(overview) = overview {
+        active.overview = Set(overview);
+    }
+    if let Some(url) = poster_url {
+        active.poster_url = Set(url);
+    }
+    if let Some(imdb) = imdb_id {
+        active.imdb_id = Set(imdb);
+    }
+    if let Some(tmdb) = tmdb_id {
+        active.tmdb_id = Set(tmdb);
+    }
+    active.updated_at = Set(Utc::now());
+    active.update(&txn).await.map_err(conflict_on_external_id)?;
+    if let Some(ids) = genre_ids {
+        set_movie_genres(&txn, id, &ids).await?;
+    }
+    txn.commit().await?;
+    cache.invalidate(id).await;
+    find_movie(db, genres, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("movie"))
+}
+
+/// Removes a movie with its ratings, genres and list entries (admin).
+pub async fn delete_movie(
+    db: &DatabaseConnection,
+    cache: &MovieCache,
+    id: i32,
+) -> Result<(), ApiError> {
+    let result = movie::Entity::delete_by_id(id).exec(db).await?;
+    if result.rows_affected == 0 {
+        return Err(ApiError::not_found("movie"));
+    }
+    cache.invalidate(id).await;
+    log::info!("deleted movie {id}");
+    Ok(())
 }

@@ -1,11 +1,30 @@
 //! Business rules over the database. Services take `&impl ConnectionTrait`
 //! so the same function runs on the pool or inside a transaction.
 
+pub mod accounts;
 pub mod catalog;
+pub mod lists;
+pub mod ratings;
 pub mod seed;
 
+use sea_orm::{
+    DatabaseConnection, DatabaseTransaction, DbErr, SqliteTransactionMode, TransactionOptions,
+    TransactionTrait,
+};
 use serde::Serialize;
 use utoipa::ToSchema;
+
+/// Begins a transaction that will write. On SQLite it takes the write lock
+/// up front (`BEGIN IMMEDIATE`): a deferred transaction that reads and then
+/// writes can fail with SQLITE_BUSY instead of waiting its turn. PostgreSQL
+/// ignores the mode; there, services lock the rows they read-modify-write.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
+}
 
 /// A validated page request: `page` ≥ 1, `per_page` in 1..=100.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

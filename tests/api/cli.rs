@@ -67,9 +67,33 @@ async fn sigterm_stops_the_server_gracefully() {
     let port = port_rx
         .recv_timeout(Duration::from_secs(60))
         .expect("server reports its port");
-    let response = reqwest::get(format!("http://127.0.0.1:{port}/api/v1/movies"))
+    let base = format!("http://127.0.0.1:{port}");
+    let response = reqwest::get(format!("{base}/api/v1/movies"))
         .await
         .expect("request");
+    assert_eq!(response.status(), 200);
+    // Sign up and in: neither the password nor the token may reach the log.
+    let client = reqwest::Client::new();
+    let password = "log-canary password 7731";
+    let registered: serde_json::Value = client
+        .post(format!("{base}/api/v1/auth/register"))
+        .json(&serde_json::json!({"username": "logged", "email": "logged@example.org", "password": password}))
+        .send()
+        .await
+        .expect("register")
+        .json()
+        .await
+        .expect("json");
+    let token = registered["access_token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    let response = client
+        .get(format!("{base}/api/v1/users/me"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("me");
     assert_eq!(response.status(), 200);
 
     let status = Command::new("kill")
@@ -91,6 +115,15 @@ async fn sigterm_stops_the_server_gracefully() {
     assert!(exit.success(), "{exit:?}");
     let log = reader.join().expect("log reader");
     assert!(log.iter().any(|l| l.contains("draining")), "{log:?}");
+    assert!(
+        log.iter().any(|l| l.contains("/api/v1/users/me")),
+        "requests are logged: {log:?}"
+    );
+    assert!(
+        !log.iter()
+            .any(|l| l.contains(password) || l.contains(&token) || l.contains("$argon2")),
+        "{log:?}"
+    );
 }
 
 #[test]
@@ -168,4 +201,82 @@ async fn generate_synthesises_a_catalogue_the_app_can_serve() {
     assert_eq!(body["total_items"], 80);
     assert!(body["items"][0]["rating_count"].as_i64().unwrap() > 0);
     std::fs::remove_dir_all(&out).ok();
+}
+
+#[tokio::test]
+async fn create_admin_reads_the_password_from_stdin_and_can_promote() {
+    use std::io::Write;
+
+    let database = TestDatabase::create().await;
+    let run = |stdin: &'static str, username: &str| {
+        let mut child = cinerank()
+            .args([
+                "create-admin",
+                "--username",
+                username,
+                "--email",
+                "root@example.org",
+            ])
+            .env("DATABASE_URL", &database.url)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start cinerank");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(stdin.as_bytes())
+            .expect("write");
+        child.wait_with_output().expect("wait")
+    };
+    let output = run("admin password 1\nadmin password 1\n", "root");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("created administrator root"));
+    let output = run("one password\nanother password\n", "root2");
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("do not match"));
+    let output = run("short\n", "root3");
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("password"));
+    // Promoting an existing account resets its password.
+    let output = run("new admin password\n", "ROOT");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("is now an administrator"));
+
+    let settings = crate::helpers::test_settings(&database, None, &[]);
+    let app = cinerank::startup::Application::build(settings)
+        .await
+        .expect("app");
+    let port = app.port();
+    let handle = app.handle();
+    tokio::spawn(app.run_until_stopped());
+    let client = reqwest::Client::new();
+    let login: serde_json::Value = client
+        .post(format!("http://127.0.0.1:{port}/api/v1/auth/login"))
+        .json(&serde_json::json!({"login": "root", "password": "new admin password"}))
+        .send()
+        .await
+        .expect("login")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(login["user"]["role"], "admin", "{login}");
+    let users = client
+        .get(format!("http://127.0.0.1:{port}/api/v1/admin/users"))
+        .bearer_auth(login["access_token"].as_str().expect("token"))
+        .send()
+        .await
+        .expect("admin users");
+    assert_eq!(users.status(), 200);
+    handle.stop(false).await;
 }

@@ -11,6 +11,9 @@ use reqwest::StatusCode;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use serde_json::Value;
 
+/// The signing secret of every test app, so tests can mint tokens.
+pub const TEST_JWT_SECRET: &str = "test-secret-that-is-at-least-32-bytes-long";
+
 /// The hand-written catalogue most tests run on (11 movies, 28 ratings).
 pub fn fixture_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/catalog")
@@ -149,6 +152,8 @@ pub fn test_settings(
         ("DATABASE_URL".into(), database.url.clone()),
         ("PORT".into(), "0".into()),
         ("WORKERS".into(), "2".into()),
+        ("JWT_SECRET".into(), TEST_JWT_SECRET.into()),
+        ("AUTH_RATE_LIMIT_PER_MIN".into(), "0".into()),
         ("SEED_ON_START".into(), seed_dir.is_some().to_string()),
         (
             "SEED_DIR".into(),
@@ -256,4 +261,121 @@ pub async fn assert_error(response: reqwest::Response, status: StatusCode, code:
         "{body}"
     );
     body
+}
+
+/// A signed-in account made for a test.
+#[derive(Clone, Debug)]
+pub struct TestUser {
+    /// Account id.
+    pub id: i64,
+    /// Bearer token.
+    pub token: String,
+}
+
+impl TestApp {
+    /// Sends a request with an optional bearer token and JSON body.
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> reqwest::Response {
+        let mut request = self
+            .client
+            .request(method, format!("{}{path}", self.address));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        request.send().await.expect("request succeeds")
+    }
+
+    /// Like [`TestApp::send`], returning status and JSON (Null when empty).
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let response = self.send(method, path, token, body).await;
+        let status = response.status();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Starts a request on its own task (for concurrency tests); yields the status.
+    pub fn spawn_request(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> tokio::task::JoinHandle<StatusCode> {
+        let mut request = self
+            .client
+            .request(method, format!("{}{path}", self.address));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        tokio::spawn(async move { request.send().await.expect("request succeeds").status() })
+    }
+
+    /// Registers through the API (with a real password hash).
+    pub async fn register(&self, username: &str, genres: &[&str]) -> TestUser {
+        let (status, body) = self
+            .call(
+                reqwest::Method::POST,
+                "/api/v1/auth/register",
+                None,
+                Some(serde_json::json!({
+                    "username": username,
+                    "email": format!("{username}@example.org"),
+                    "password": "correct horse battery",
+                    "preferred_genres": genres,
+                })),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        TestUser {
+            id: body["user"]["id"].as_i64().expect("id"),
+            token: body["access_token"].as_str().expect("token").to_owned(),
+        }
+    }
+
+    /// Creates an account straight in the database (no password hashing,
+    /// so hundreds are cheap) and mints its token.
+    pub async fn create_user(&self, username: &str, role: &str) -> TestUser {
+        use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+        let now = chrono::Utc::now();
+        let created = entity::user::ActiveModel {
+            username: Set(username.to_owned()),
+            email: Set(Some(format!("{username}@example.org"))),
+            password_hash: Set(None),
+            role: Set(role.to_owned()),
+            external_id: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&self.db)
+        .await
+        .expect("insert user");
+        TestUser {
+            id: i64::from(created.id),
+            token: mint_token(created.id, role, std::time::Duration::from_secs(3600)),
+        }
+    }
+}
+
+/// A token signed with the test apps' secret.
+pub fn mint_token(user_id: i32, role: &str, lifetime: std::time::Duration) -> String {
+    cinerank::auth::jwt::JwtKeys::new(TEST_JWT_SECRET.as_bytes(), lifetime)
+        .issue(user_id, role)
+        .expect("token")
 }

@@ -8,9 +8,13 @@
 //! database (SQLite by default; PostgreSQL when TEST_DATABASE_URL is set) and
 //! drives it over HTTP.
 
+mod accounts;
+mod admin;
 mod catalogue;
 mod cli;
 mod errors;
 mod helpers;
 mod operations;
+mod ratings;
+mod security;
 mod seed_data;

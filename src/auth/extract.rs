@@ -1,0 +1,137 @@
+//! Request extractors for authentication. Routes declare what they need in
+//! their signature; the token is checked and the account looked up (so a
+//! deleted account or a changed role takes effect at once).
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+use entity::user;
+use sea_orm::EntityTrait;
+
+use super::Role;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// An authenticated caller.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuthUser {
+    /// Account id.
+    pub id: i32,
+    /// Current role (from the database, not the token).
+    pub role: Role,
+}
+
+impl AuthUser {
+    /// Whether this caller may act on `user_id`'s private data.
+    pub fn may_access(&self, user_id: i32) -> bool {
+        self.id == user_id || self.role == Role::Admin
+    }
+
+    /// `Ok` when the caller may act on `user_id`'s data, else 403.
+    pub fn ensure_access(&self, user_id: i32) -> Result<(), ApiError> {
+        if self.may_access(user_id) {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(
+                "you may only access your own data".to_owned(),
+            ))
+        }
+    }
+}
+
+/// A caller who may or may not be signed in. A token that is present but
+/// invalid is still a 401: silently ignoring it would hide client bugs.
+#[derive(Clone, Debug)]
+pub struct MaybeAuthUser(pub Option<AuthUser>);
+
+/// An authenticated administrator (403 for other users).
+#[derive(Clone, Debug)]
+pub struct AdminUser(pub AuthUser);
+
+fn bearer_token(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+    let Some(value) = req.headers().get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let value = value
+        .to_str()
+        .map_err(|_| ApiError::Unauthorized("malformed Authorization header".to_owned()))?;
+    let (scheme, token) = value.split_once(' ').ok_or_else(|| {
+        ApiError::Unauthorized("expected `Authorization: Bearer <token>`".to_owned())
+    })?;
+    if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
+        return Err(ApiError::Unauthorized(
+            "expected `Authorization: Bearer <token>`".to_owned(),
+        ));
+    }
+    Ok(Some(token.trim().to_owned()))
+}
+
+async fn authenticate(state: web::Data<AppState>, token: String) -> Result<AuthUser, ApiError> {
+    let invalid = || ApiError::Unauthorized("invalid or expired token".to_owned());
+    let (id, _claims) = state.jwt.verify(&token).map_err(|_| invalid())?;
+    let account = user::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(invalid)?;
+    let role = Role::parse(&account.role).ok_or_else(invalid)?;
+    Ok(AuthUser { id, role })
+}
+
+fn state_of(req: &HttpRequest) -> Result<web::Data<AppState>, ApiError> {
+    req.app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| ApiError::internal("application state is missing"))
+}
+
+type Extracted<T> = Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;
+
+impl FromRequest for MaybeAuthUser {
+    type Error = ApiError;
+    type Future = Extracted<Self>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let parsed = bearer_token(req).and_then(|token| Ok((token, state_of(req)?)));
+        Box::pin(async move {
+            match parsed? {
+                (None, _) => Ok(MaybeAuthUser(None)),
+                (Some(token), state) => Ok(MaybeAuthUser(Some(authenticate(state, token).await?))),
+            }
+        })
+    }
+}
+
+impl FromRequest for AuthUser {
+    type Error = ApiError;
+    type Future = Extracted<Self>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let maybe = MaybeAuthUser::from_request(req, payload);
+        Box::pin(async move {
+            maybe.await?.0.ok_or_else(|| {
+                ApiError::Unauthorized(
+                    "this route needs `Authorization: Bearer <token>`".to_owned(),
+                )
+            })
+        })
+    }
+}
+
+impl FromRequest for AdminUser {
+    type Error = ApiError;
+    type Future = Extracted<Self>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let user = AuthUser::from_request(req, payload);
+        Box::pin(async move {
+            let user = user.await?;
+            if user.role == Role::Admin {
+                Ok(AdminUser(user))
+            } else {
+                Err(ApiError::Forbidden("administrators only".to_owned()))
+            }
+        })
+    }
+}

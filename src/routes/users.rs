@@ -1,0 +1,232 @@
+//! The caller's account, ratings and lists (and, for admins, anyone's).
+
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, put, web};
+
+use crate::auth::AuthUser;
+use crate::error::{ApiError, ErrorEnvelope};
+use crate::routes::extract::{QueryParams, parse_id};
+use crate::services::Page;
+use crate::services::accounts::{self, UpdateMeRequest, UserProfile};
+use crate::services::lists::{self, MovieList, WatchlistEntry};
+use crate::services::ratings::{self, RatedMovie};
+use crate::state::AppState;
+
+/// The caller's profile.
+#[utoipa::path(
+    tag = "accounts",
+    security(("bearer" = [])),
+    responses((status = 200, body = UserProfile), (status = 401, body = ErrorEnvelope))
+)]
+#[get("/users/me")]
+pub async fn me(
+    user: AuthUser,
+    state: web::Data<AppState>,
+) -> Result<web::Json<UserProfile>, ApiError> {
+    Ok(web::Json(
+        accounts::profile(&state.db, &state.genres, user.id).await?,
+    ))
+}
+
+/// Change preferred genres, email, or password (with `current_password`).
+#[utoipa::path(
+    tag = "accounts",
+    security(("bearer" = [])),
+    request_body = UpdateMeRequest,
+    responses(
+        (status = 200, body = UserProfile),
+        (status = 401, body = ErrorEnvelope),
+        (status = 409, description = "Email taken", body = ErrorEnvelope),
+        (status = 422, body = ErrorEnvelope),
+    )
+)]
+#[patch("/users/me")]
+pub async fn update_me(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    body: web::Json<UpdateMeRequest>,
+) -> Result<web::Json<UserProfile>, ApiError> {
+    let profile = accounts::update_me(&state.db, &state.genres, user.id, body.into_inner()).await?;
+    Ok(web::Json(profile))
+}
+
+async fn ratings_page(
+    req: &HttpRequest,
+    state: &AppState,
+    user_id: i32,
+) -> Result<Page<RatedMovie>, ApiError> {
+    let mut params = QueryParams::from_request(req);
+    let page = params.page_request()?;
+    params.finish()?;
+    ratings::list_ratings(&state.db, &state.genres, user_id, page).await
+}
+
+async fn watchlist_page(
+    req: &HttpRequest,
+    state: &AppState,
+    user_id: i32,
+) -> Result<Page<WatchlistEntry>, ApiError> {
+    let mut params = QueryParams::from_request(req);
+    let page = params.page_request()?;
+    params.finish()?;
+    lists::watchlist(&state.db, &state.genres, user_id, page).await
+}
+
+/// The caller's ratings, most recent first.
+#[utoipa::path(
+    tag = "ratings",
+    security(("bearer" = [])),
+    params(("page" = Option<u64>, Query), ("per_page" = Option<u64>, Query)),
+    responses((status = 200, body = Page<RatedMovie>), (status = 401, body = ErrorEnvelope))
+)]
+#[get("/users/me/ratings")]
+pub async fn my_ratings(
+    req: HttpRequest,
+    user: AuthUser,
+    state: web::Data<AppState>,
+) -> Result<web::Json<Page<RatedMovie>>, ApiError> {
+    Ok(web::Json(ratings_page(&req, &state, user.id).await?))
+}
+
+/// A user's ratings (the user themself or an admin).
+#[utoipa::path(
+    tag = "ratings",
+    security(("bearer" = [])),
+    params(("id" = i32, Path), ("page" = Option<u64>, Query), ("per_page" = Option<u64>, Query)),
+    responses(
+        (status = 200, body = Page<RatedMovie>),
+        (status = 401, body = ErrorEnvelope),
+        (status = 403, description = "Another user's data", body = ErrorEnvelope),
+    )
+)]
+#[get("/users/{id}/ratings")]
+pub async fn user_ratings(
+    req: HttpRequest,
+    path: web::Path<String>,
+    user: AuthUser,
+    state: web::Data<AppState>,
+) -> Result<web::Json<Page<RatedMovie>>, ApiError> {
+    let id = parse_id(&path, "id")?;
+    user.ensure_access(id)?;
+    accounts::profile(&state.db, &state.genres, id).await?;
+    Ok(web::Json(ratings_page(&req, &state, id).await?))
+}
+
+/// The caller's watchlist, most recently added first.
+#[utoipa::path(
+    tag = "ratings",
+    security(("bearer" = [])),
+    params(("page" = Option<u64>, Query), ("per_page" = Option<u64>, Query)),
+    responses((status = 200, body = Page<WatchlistEntry>), (status = 401, body = ErrorEnvelope))
+)]
+#[get("/users/me/watchlist")]
+pub async fn my_watchlist(
+    req: HttpRequest,
+    user: AuthUser,
+    state: web::Data<AppState>,
+) -> Result<web::Json<Page<WatchlistEntry>>, ApiError> {
+    Ok(web::Json(watchlist_page(&req, &state, user.id).await?))
+}
+
+/// A user's watchlist (the user themself or an admin).
+#[utoipa::path(
+    tag = "ratings",
+    security(("bearer" = [])),
+    params(("id" = i32, Path), ("page" = Option<u64>, Query), ("per_page" = Option<u64>, Query)),
+    responses(
+        (status = 200, body = Page<WatchlistEntry>),
+        (status = 401, body = ErrorEnvelope),
+        (status = 403, description = "Another user's data", body = ErrorEnvelope),
+    )
+)]
+#[get("/users/{id}/watchlist")]
+pub async fn user_watchlist(
+    req: HttpRequest,
+    path: web::Path<String>,
+    user: AuthUser,
+    state: web::Data<AppState>,
+) -> Result<web::Json<Page<WatchlistEntry>>, ApiError> {
+    let id = parse_id(&path, "id")?;
+    user.ensure_access(id)?;
+    accounts::profile(&state.db, &state.genres, id).await?;
+    Ok(web::Json(watchlist_page(&req, &state, id).await?))
+}
+
+async fn change_list(
+    state: &AppState,
+    user: &AuthUser,
+    path: &str,
+    list: MovieList,
+    add: bool,
+) -> Result<HttpResponse, ApiError> {
+    let movie_id = parse_id(path, "movie_id")?;
+    if add {
+        lists::add(&state.db, list, user.id, movie_id).await?;
+    } else {
+        lists::remove(&state.db, list, user.id, movie_id).await?;
+    }
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Add a movie to the watchlist (idempotent).
+#[utoipa::path(
+    tag = "ratings",
+    security(("bearer" = [])),
+    params(("movie_id" = i32, Path)),
+    responses((status = 204), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope))
+)]
+#[put("/users/me/watchlist/{movie_id}")]
+pub async fn add_to_watchlist(
+    path: web::Path<String>,
+    user: AuthUser,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    change_list(&state, &user, &path, MovieList::Watchlist, true).await
+}
+
+/// Remove a movie from the watchlist (idempotent).
+#[utoipa::path(
+    tag = "ratings",
+    security(("bearer" = [])),
+    params(("movie_id" = i32, Path)),
+    responses((status = 204), (status = 401, body = ErrorEnvelope))
+)]
+#[delete("/users/me/watchlist/{movie_id}")]
+pub async fn remove_from_watchlist(
+    path: web::Path<String>,
+    user: AuthUser,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    change_list(&state, &user, &path, MovieList::Watchlist, false).await
+}
+
+/// Mark a movie "not interested": it is never recommended to the caller.
+#[utoipa::path(
+    tag = "ratings",
+    security(("bearer" = [])),
+    params(("movie_id" = i32, Path)),
+    responses((status = 204), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope))
+)]
+#[put("/users/me/not-interested/{movie_id}")]
+pub async fn dismiss(
+    path: web::Path<String>,
+    user: AuthUser,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    change_list(&state, &user, &path, MovieList::NotInterested, true).await
+}
+
+/// Undo "not interested" (idempotent).
+#[utoipa::path(
+    tag = "ratings",
+    security(("bearer" = [])),
+    params(("movie_id" = i32, Path)),
+    responses((status = 204), (status = 401, body = ErrorEnvelope))
+)]
+#[delete("/users/me/not-interested/{movie_id}")]
+pub async fn undismiss(
+    path: web::Path<String>,
+    user: AuthUser,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    change_list(&state, &user, &path, MovieList::NotInterested, false).await
+}

@@ -1,0 +1,631 @@
+//! Accounts: registration, login, profiles, preferences, and the admin
+//! operations on users. Passwords are hashed off the async threads.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use entity::{rating, user, user_genre};
+use migration::{Expr, ExprTrait, Func};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
+    DatabaseConnection, DbErr, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, SqlErr, TransactionTrait,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::catalog::GenreCatalog;
+use super::{Page, PageRequest};
+use crate::auth::Role;
+use crate::auth::jwt::JwtKeys;
+use crate::auth::password::{hash_password, password_problem, verify_password};
+use crate::error::{ApiError, FieldErrors};
+
+/// Longest username.
+pub const MAX_USERNAME_CHARS: usize = 32;
+/// Longest email address (RFC 5321 path limit).
+pub const MAX_EMAIL_CHARS: usize = 254;
+
+/// `POST /auth/register` body.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterRequest {
+    /// 3–32 characters: letters, digits, `_`, `.`, `-`; unique regardless of case.
+    pub username: String,
+    /// A valid address; stored lower-cased; unique.
+    pub email: String,
+    /// 8–128 characters.
+    pub password: String,
+    /// Genre names for cold-start recommendations.
+    #[serde(default)]
+    pub preferred_genres: Vec<String>,
+}
+
+/// `POST /auth/login` body.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    /// Username or email, any case.
+    pub login: String,
+    /// The password.
+    pub password: String,
+}
+
+/// `PATCH /users/me` body: every field optional.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateMeRequest {
+    /// Replaces the preferred genres.
+    pub preferred_genres: Option<Vec<String>>,
+    /// New email address.
+    pub email: Option<String>,
+    /// New password (needs `current_password`).
+    pub password: Option<String>,
+    /// The current password, required to set a new one.
+    pub current_password: Option<String>,
+}
+
+/// `PATCH /admin/users/{id}` body.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RoleChangeRequest {
+    /// The new role.
+    pub role: Role,
+}
+
+/// An account as its owner (or an admin) sees it.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct UserProfile {
+    /// Account id.
+    pub id: i32,
+    /// Username as chosen.
+    pub username: String,
+    /// Email (null for imported accounts).
+    pub email: Option<String>,
+    /// Role.
+    pub role: Role,
+    /// Preferred genre names.
+    pub preferred_genres: Vec<String>,
+    /// When the account was created.
+    pub created_at: DateTime<Utc>,
+    /// Number of ratings given.
+    pub rating_count: i64,
+}
+
+/// Answer to register and login.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct AuthResponse {
+    /// The account.
+    pub user: UserProfile,
+    /// JWT for `Authorization: Bearer`.
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: &'static str,
+    /// Seconds until the token expires.
+    pub expires_in: u64,
+}
+
+fn username_problem(username: &str) -> Option<String> {
+    let chars = username.chars().count();
+    if !(3..=MAX_USERNAME_CHARS).contains(&chars) {
+        return Some(format!("must be 3 to {MAX_USERNAME_CHARS} characters"));
+    }
+    if !username
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+    {
+        return Some("may contain only letters, digits, `_`, `.` and `-`".to_owned());
+    }
+    if !username.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+        return Some("must start with a letter or digit".to_owned());
+    }
+    None
+}
+
+fn email_problem(email: &str) -> Option<String> {
+    let valid = email.chars().count() <= MAX_EMAIL_CHARS
+        && !email.chars().any(char::is_whitespace)
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && !domain.contains('@')
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !domain.contains("..")
+        });
+    (!valid).then(|| "is not a valid email address".to_owned())
+}
+
+fn resolve_genres(genres: &GenreCatalog, names: &[String], problems: &mut FieldErrors) -> Vec<i32> {
+    let mut ids = Vec::new();
+    for name in names {
+        match genres.resolve(name) {
+            Some(id) => ids.push(id),
+            None => problems
+                .entry("preferred_genres".to_owned())
+                .or_default()
+                .push(format!(
+                    "unknown genre `{}`; known: {}",
+                    name.trim(),
+                    genres.names_joined()
+                )),
+        }
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+/// Hashes on the blocking pool: Argon2 takes tens of milliseconds of CPU.
+async fn hash_off_thread(password: String) -> Result<String, ApiError> {
+    actix_web::web::block(move || hash_password(&password))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)
+}
+
+async fn verify_off_thread(hash: Option<String>, password: String) -> Result<bool, ApiError> {
+    actix_web::web::block(move || verify_password(hash.as_deref(), &password))
+        .await
+        .map_err(ApiError::internal)
+}
+
+/// Translates a unique-constraint violation on `users` into a 409.
+fn conflict_on_unique(err: DbErr) -> ApiError {
+    match err.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(detail)) if detail.contains("email") => {
+            ApiError::conflict("email_taken", "that email address is already registered")
+        }
+        Some(SqlErr::UniqueConstraintViolation(_)) => {
+            ApiError::conflict("username_taken", "that username is taken")
+        }
+        _ => err.into(),
+    }
+}
+
+async fn replace_preferred_genres(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    genre_ids: &[i32],
+) -> Result<(), DbErr> {
+    user_genre::Entity::delete_many()
+        .filter(user_genre::Column::UserId.eq(user_id))
+        .exec(db)
+        .await?;
+    let rows: Vec<user_genre::ActiveModel> = genre_ids
+        .iter()
+        .map(|&genre_id| user_genre::ActiveModel {
+            user_id: Set(user_id),
+            genre_id: Set(genre_id),
+        })
+        .collect();
+    if !rows.is_empty() {
+        user_genre::Entity::insert_many(rows)
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// A user's preferred genre ids.
+pub async fn preferred_genre_ids(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+) -> Result<Vec<i32>, DbErr> {
+    Ok(user_genre::Entity::find()
+        .filter(user_genre::Column::UserId.eq(user_id))
+        .order_by_asc(user_genre::Column::GenreId)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|row| row.genre_id)
+        .collect())
+}
+
+#[derive(FromQueryResult)]
+struct CountRow {
+    user_id: i32,
+    count: i64,
+}
+
+async fn profiles(
+    db: &impl ConnectionTrait,
+    genres: &GenreCatalog,
+    users: Vec<user::Model>,
+) -> Result<Vec<UserProfile>, DbErr> {
+    let ids: Vec<i32> = users.iter().map(|u| u.id).collect();
+    let mut genre_names: HashMap<i32, Vec<String>> = HashMap::new();
+    for row in user_genre::Entity::find()
+        .filter(user_genre::Column::UserId.is_in(ids.clone()))
+        .order_by_asc(user_genre::Column::GenreId)
+        .all(db)
+        .await?
+    {
+        if let Some(name) = genres.name(row.genre_id) {
+            genre_names
+                .entry(row.user_id)
+                .or_default()
+                .push(name.to_owned());
+        }
+    }
+    let counts: HashMap<i32, i64> = rating::Entity::find()
+        .select_only()
+        .column(rating::Column::UserId)
+        .column_as(rating::Column::MovieId.count(), "count")
+        .filter(rating::Column::UserId.is_in(ids))
+        .group_by(rating::Column::UserId)
+        .into_model::<CountRow>()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|row| (row.user_id, row.count))
+        .collect();
+    Ok(users
+        .into_iter()
+        .map(|u| UserProfile {
+            preferred_genres: genre_names.remove(&u.id).unwrap_or_default(),
+            rating_count: counts.get(&u.id).copied().unwrap_or(0),
+            role: Role::parse(&u.role).unwrap_or(Role::User),
+            id: u.id,
+            username: u.username,
+            email: u.email,
+            created_at: u.created_at,
+        })
+        .collect())
+}
+
+/// The profile of one account; 404 when it does not exist.
+pub async fn profile(
+    db: &impl ConnectionTrait,
+    genres: &GenreCatalog,
+    user_id: i32,
+) -> Result<UserProfile, ApiError> {
+    let account = user::Entity::find_by_id(user_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("user"))?;
+    profiles(db, genres, vec![account])
+        .await?
+        .pop()
+        .ok_or_else(|| ApiError::not_found("user"))
+}
+
+fn auth_response(keys: &JwtKeys, user: UserProfile) -> Result<AuthResponse, ApiError> {
+    let access_token = keys
+        .issue(user.id, user.role.as_str())
+        .map_err(ApiError::internal)?;
+    Ok(AuthResponse {
+        user,
+        access_token,
+        token_type: "Bearer",
+        expires_in: keys.lifetime().as_secs(),
+    })
+}
+
+/// Creates an account and signs it in.
+pub async fn register(
+    db: &DatabaseConnection,
+    genres: &GenreCatalog,
+    keys: &JwtKeys,
+    request: RegisterRequest,
+) -> Result<AuthResponse, ApiError> {
+    let username = request.username.trim().to_owned();
+    let email = request.email.trim().to_lowercase();
+    let mut problems = FieldErrors::new();
+    if let Some(p) = username_problem(&username) {
+        problems.insert("username".into(), vec![p]);
+    }
+    if let Some(p) = email_problem(&email) {
+        problems.insert("email".into(), vec![p]);
+    }
+    if let Some(p) = password_problem(&request.password) {
+        problems.insert("password".into(), vec![p]);
+    }
+    let genre_ids = resolve_genres(genres, &request.preferred_genres, &mut problems);
+    ApiError::check(problems)?;
+
+    let password_hash = hash_off_thread(request.password).await?;
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    // The unique indexes decide races between concurrent registrations.
+    let created = user::ActiveModel {
+        username: Set(username),
+        email: Set(Some(email)),
+        password_hash: Set(Some(password_hash)),
+        role: Set(Role::User.as_str().to_owned()),
+        external_id: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await
+    .map_err(conflict_on_unique)?;
+    replace_preferred_genres(&txn, created.id, &genre_ids).await?;
+    txn.commit().await?;
+    let user = profile(db, genres, created.id).await?;
+    log::info!("registered user {}", user.id);
+    auth_response(keys, user)
+}
+
+/// Signs in by username or email. Every failure is the same 401, and an
+/// unknown login costs the same hash verification as a known one.
+pub async fn login(
+    db: &DatabaseConnection,
+    genres: &GenreCatalog,
+    keys: &JwtKeys,
+    request: LoginRequest,
+) -> Result<AuthResponse, ApiError> {
+    let login = request.login.trim().to_lowercase();
+    let account = if login.is_empty() || login.chars().count() > MAX_EMAIL_CHARS {
+        None
+    } else {
+        user::Entity::find()
+            .filter(
+                Condition::any()
+                    .add(
+                        Expr::expr(Func::lower(Expr::col(user::Column::Username)))
+                            .eq(login.clone()),
+                    )
+                    .add(user::Column::Email.eq(login)),
+            )
+            .one(db)
+            .await?
+    };
+    let hash = account.as_ref().and_then(|a| a.password_hash.clone());
+    let verified = verify_off_thread(hash, request.password).await?;
+    match account {
+        Some(account) if verified => {
+            let user = profile(db, genres, account.id).await?;
+            auth_response(keys, user)
+        }
+        _ => Err(ApiError::Unauthorized(
+            "invalid login or password".to_owned(),
+        )),
+    }
+}
+
+/// Changes the caller's preferred genres, email or password.
+pub async fn update_me(
+    db: &DatabaseConnection,
+    genres: &GenreCatalog,
+    user_id: i32,
+    request: UpdateMeRequest,
+) -> Result<UserProfile, ApiError> {
+    let account = user::Entity::find_by_id(user_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("user"))?;
+    let mut problems = FieldErrors::new();
+    let genre_ids = request
+        .preferred_genres
+        .as_ref()
+        .map(|names| resolve_genres(genres, names, &mut problems));
+    let email = request.email.as_ref().map(|e| e.trim().to_lowercase());
+    if let Some(p) = email.as_deref().and_then(email_problem) {
+        problems.insert("email".into(), vec![p]);
+    }
+    let mut new_hash = None;
+    if let Some(password) = request.password {
+        if let Some(p) = password_problem(&password) {
+            problems.insert("password".into(), vec![p]);
+        }
+        match request.current_password {
+            None => {
+                problems.insert(
+                    "current_password".into(),
+                    vec!["is required to change the password".into()],
+                );
+            }
+            Some(current) => {
+                if !verify_off_thread(account.password_hash.clone(), current).await? {
+                    problems.insert("current_password".into(), vec!["is incorrect".into()]);
+                }
+            }
+        }
+        if problems.is_empty() {
+            new_hash = Some(hash_off_thread(password).await?);
+        }
+    }
+    ApiError::check(problems)?;
+
+    let txn = db.begin().await?;
+    let mut active: user::ActiveModel = account.into();
+    if let Some(email) = email {
+        active.email = Set(Some(email));
+    }
+    if let Some(hash) = new_hash {
+        active.password_hash = Set(Some(hash));
+    }
+    active.updated_at = Set(Utc::now());
+    active.update(&txn).await.map_err(conflict_on_unique)?;
+    if let Some(ids) = genre_ids {
+        replace_preferred_genres(&txn, user_id, &ids).await?;
+    }
+    txn.commit().await?;
+    profile(db, genres, user_id).await
+}
+
+/// All accounts, oldest first (admin).
+pub async fn list_users(
+    db: &impl ConnectionTrait,
+    genres: &GenreCatalog,
+    page: PageRequest,
+) -> Result<Page<UserProfile>, ApiError> {
+    let select = user::Entity::find().order_by_asc(user::Column::Id);
+    let total = select.clone().count(db).await?;
+    let rows = select
+        .limit(page.per_page)
+        .offset(page.offset())
+        .all(db)
+        .await?;
+    Ok(Page::new(profiles(db, genres, rows).await?, page, total))
+}
+
+/// Sets an account's role (admin). Refuses to remove the last admin.
+pub async fn change_role(
+    db: &DatabaseConnection,
+    genres: &GenreCatalog,
+    user_id: i32,
+    role: Role,
+) -> Result<UserProfile, ApiError> {
+    let txn = super::begin_write(db).await?;
+    let account = user::Entity::find_by_id(user_id)
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ApiError::not_found("user"))?;
+    if account.role == Role::Admin.as_str() && role != Role::Admin {
+        let admins = user::Entity::find()
+            .filter(user::Column::Role.eq(Role::Admin.as_str()))
+            .count(&txn)
+            .await?;
+        if admins <= 1 {
+            return Err(ApiError::conflict(
+                "last_admin",
+                "cannot demote the last administrator",
+            ));
+        }
+    }
+    let mut active: user::ActiveModel = account.into();
+    active.role = Set(role.as_str().to_owned());
+    active.updated_at = Set(Utc::now());
+    active.update(&txn).await?;
+    txn.commit().await?;
+    log::info!("user {user_id} now has role {}", role.as_str());
+    profile(db, genres, user_id).await
+}
+
+/// Deletes an account with its ratings and lists, keeping every movie's
+/// rating aggregates exact. Returns the ids of the movies it had rated.
+pub async fn delete_user(db: &DatabaseConnection, user_id: i32) -> Result<Vec<i32>, ApiError> {
+    let txn = super::begin_write(db).await?;
+    let account = user::Entity::find_by_id(user_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ApiError::not_found("user"))?;
+    if account.role == Role::Admin.as_str() {
+        let admins = user::Entity::find()
+            .filter(user::Column::Role.eq(Role::Admin.as_str()))
+            .count(&txn)
+            .await?;
+        if admins <= 1 {
+            return Err(ApiError::conflict(
+                "last_admin",
+                "cannot delete the last administrator",
+            ));
+        }
+    }
+    let rated = rating::Entity::find()
+        .filter(rating::Column::UserId.eq(user_id))
+        .all(&txn)
+        .await?;
+    for row in &rated {
+        super::ratings::apply_rating_delta(&txn, row.movie_id, -1, -i64::from(row.half_stars))
+            .await?;
+    }
+    // Ratings, lists and preferences go with the account (ON DELETE CASCADE).
+    user::Entity::delete_by_id(user_id).exec(&txn).await?;
+    txn.commit().await?;
+    log::info!("deleted user {user_id} and {} ratings", rated.len());
+    Ok(rated.into_iter().map(|r| r.movie_id).collect())
+}
+
+/// How `create_admin` changed the database.
+#[derive(Debug, PartialEq, Eq)]
+pub enum AdminOutcome {
+    /// A new administrator account was created.
+    Created(i32),
+    /// An existing account (found by username) became an administrator and
+    /// got the given password.
+    Promoted(i32),
+}
+
+/// Creates an administrator, or promotes the account with this username.
+pub async fn create_admin(
+    db: &DatabaseConnection,
+    username: &str,
+    email: &str,
+    password: String,
+) -> Result<AdminOutcome, ApiError> {
+    let username = username.trim().to_owned();
+    let email = email.trim().to_lowercase();
+    let mut problems = FieldErrors::new();
+    if let Some(p) = username_problem(&username) {
+        problems.insert("username".into(), vec![p]);
+    }
+    if let Some(p) = email_problem(&email) {
+        problems.insert("email".into(), vec![p]);
+    }
+    if let Some(p) = password_problem(&password) {
+        problems.insert("password".into(), vec![p]);
+    }
+    ApiError::check(problems)?;
+    let hash = hash_off_thread(password).await?;
+    let now = Utc::now();
+    let existing = user::Entity::find()
+        .filter(
+            Expr::expr(Func::lower(Expr::col(user::Column::Username))).eq(username.to_lowercase()),
+        )
+        .one(db)
+        .await?;
+    match existing {
+        Some(account) => {
+            let id = account.id;
+            let mut active: user::ActiveModel = account.into();
+            active.role = Set(Role::Admin.as_str().to_owned());
+            active.password_hash = Set(Some(hash));
+            active.updated_at = Set(now);
+            active.update(db).await.map_err(conflict_on_unique)?;
+            Ok(AdminOutcome::Promoted(id))
+        }
+        None => {
+            let created = user::ActiveModel {
+                username: Set(username),
+                email: Set(Some(email)),
+                password_hash: Set(Some(hash)),
+                role: Set(Role::Admin.as_str().to_owned()),
+                external_id: Set(None),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            }
+            .insert(db)
+            .await
+            .map_err(conflict_on_unique)?;
+            Ok(AdminOutcome::Created(created.id))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames_are_short_plain_words() {
+        assert!(username_problem("ada_lovelace").is_none());
+        assert!(username_problem("x1").is_some());
+        assert!(username_problem("has space").is_some());
+        assert!(username_problem("_leading").is_some());
+        assert!(username_problem(&"a".repeat(33)).is_some());
+        assert!(username_problem("명수").is_some());
+    }
+
+    #[test]
+    fn emails_need_a_local_part_and_a_dotted_domain() {
+        assert!(email_problem("ada@example.org").is_none());
+        for bad in [
+            "ada",
+            "ada@",
+            "@example.org",
+            "ada@example",
+            "a b@example.org",
+            "a@b@c.org",
+            "ada@.org",
+            "ada@example..org",
+        ] {
+            assert!(email_problem(bad).is_some(), "{bad}");
+        }
+    }
+}

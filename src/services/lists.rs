@@ -1,0 +1,161 @@
+//! A user's watchlist and "not interested" list. Both are idempotent sets of
+//! movies: adding twice or removing an absent movie succeeds.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use entity::{dismissal, movie, watchlist_item};
+use migration::OnConflict;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
+};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::catalog::{GenreCatalog, MovieSummary, summarise};
+use super::{Page, PageRequest};
+use crate::error::ApiError;
+
+/// A watchlist entry.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct WatchlistEntry {
+    /// The movie.
+    pub movie: MovieSummary,
+    /// When it was added.
+    pub added_at: DateTime<Utc>,
+}
+
+/// Summaries of movies in the given order (`None` where a movie is gone).
+pub async fn movies_in_order(
+    db: &impl ConnectionTrait,
+    genres: &GenreCatalog,
+    ids: impl Iterator<Item = i32>,
+) -> Result<Vec<Option<MovieSummary>>, DbErr> {
+    let ids: Vec<i32> = ids.collect();
+    let rows = movie::Entity::find()
+        .filter(movie::Column::Id.is_in(ids.clone()))
+        .all(db)
+        .await?;
+    let mut by_id: HashMap<i32, MovieSummary> = summarise(db, genres, rows)
+        .await?
+        .into_iter()
+        .map(|m| (m.id, m))
+        .collect();
+    Ok(ids.into_iter().map(|id| by_id.remove(&id)).collect())
+}
+
+async fn ensure_movie(db: &impl ConnectionTrait, movie_id: i32) -> Result<(), ApiError> {
+    movie::Entity::find_by_id(movie_id)
+        .one(db)
+        .await?
+        .map(|_| ())
+        .ok_or_else(|| ApiError::not_found("movie"))
+}
+
+/// Which list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MovieList {
+    /// Movies to watch.
+    Watchlist,
+    /// Movies never to recommend.
+    NotInterested,
+}
+
+/// Adds a movie to a list (no-op when present); 404 for an unknown movie.
+pub async fn add(
+    db: &impl ConnectionTrait,
+    list: MovieList,
+    user_id: i32,
+    movie_id: i32,
+) -> Result<(), ApiError> {
+    ensure_movie(db, movie_id).await?;
+    let now = Utc::now();
+    // ON CONFLICT DO NOTHING keeps concurrent duplicate adds harmless.
+    match list {
+        MovieList::Watchlist => {
+            watchlist_item::Entity::insert(watchlist_item::ActiveModel {
+                user_id: Set(user_id),
+                movie_id: Set(movie_id),
+                created_at: Set(now),
+            })
+            .on_conflict(
+                OnConflict::columns([
+                    watchlist_item::Column::UserId,
+                    watchlist_item::Column::MovieId,
+                ])
+                .do_nothing()
+                .to_owned(),
+            )
+            .exec_without_returning(db)
+            .await?;
+        }
+        MovieList::NotInterested => {
+            dismissal::Entity::insert(dismissal::ActiveModel {
+                user_id: Set(user_id),
+                movie_id: Set(movie_id),
+                created_at: Set(now),
+            })
+            .on_conflict(
+                OnConflict::columns([dismissal::Column::UserId, dismissal::Column::MovieId])
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .exec_without_returning(db)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Removes a movie from a list (no-op when absent).
+pub async fn remove(
+    db: &impl ConnectionTrait,
+    list: MovieList,
+    user_id: i32,
+    movie_id: i32,
+) -> Result<(), ApiError> {
+    match list {
+        MovieList::Watchlist => {
+            watchlist_item::Entity::delete_by_id((user_id, movie_id))
+                .exec(db)
+                .await?;
+        }
+        MovieList::NotInterested => {
+            dismissal::Entity::delete_by_id((user_id, movie_id))
+                .exec(db)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// A user's watchlist, most recently added first.
+pub async fn watchlist(
+    db: &impl ConnectionTrait,
+    genres: &GenreCatalog,
+    user_id: i32,
+    page: PageRequest,
+) -> Result<Page<WatchlistEntry>, ApiError> {
+    let select = watchlist_item::Entity::find().filter(watchlist_item::Column::UserId.eq(user_id));
+    let total = select.clone().count(db).await?;
+    let rows = select
+        .order_by_desc(watchlist_item::Column::CreatedAt)
+        .order_by_desc(watchlist_item::Column::MovieId)
+        .limit(page.per_page)
+        .offset(page.offset())
+        .all(db)
+        .await?;
+    let movies = movies_in_order(db, genres, rows.iter().map(|r| r.movie_id)).await?;
+    let items = rows
+        .into_iter()
+        .zip(movies)
+        .filter_map(|(row, movie)| {
+            Some(WatchlistEntry {
+                movie: movie?,
+                added_at: row.created_at,
+            })
+        })
+        .collect();
+    Ok(Page::new(items, page, total))
+}

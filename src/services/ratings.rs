@@ -1,0 +1,236 @@
+//! Ratings: one per user and movie, in half stars. Every write adjusts the
+//! movie's count, sum and mean in the same transaction, so the aggregates stay
+//! exact under concurrent writers.
+
+use chrono::{DateTime, Utc};
+use entity::{movie, rating};
+use migration::{Expr, ExprTrait, Query};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::catalog::{GenreCatalog, MovieSummary};
+use super::{Page, PageRequest, begin_write};
+use crate::error::ApiError;
+
+/// `PUT /movies/{id}/rating` body.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RatingRequest {
+    /// 0.5–5.0 in steps of 0.5.
+    pub rating: f64,
+}
+
+/// A stored rating.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct RatingView {
+    /// The movie.
+    pub movie_id: i32,
+    /// 0.5–5.0.
+    pub rating: f64,
+    /// When it was given or last changed.
+    pub rated_at: DateTime<Utc>,
+}
+
+/// One of a user's ratings with the movie.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct RatedMovie {
+    /// The movie.
+    pub movie: MovieSummary,
+    /// 0.5–5.0.
+    pub rating: f64,
+    /// When it was given or last changed.
+    pub rated_at: DateTime<Utc>,
+}
+
+/// Half stars from a rating, if it is 0.5–5.0 in steps of 0.5.
+pub fn half_stars(rating: f64) -> Option<i16> {
+    let doubled = rating * 2.0;
+    (rating.is_finite() && doubled.fract() == 0.0 && (1.0..=10.0).contains(&doubled))
+        .then_some(doubled as i16)
+}
+
+/// Stars from half stars.
+pub fn stars(half_stars: i16) -> f64 {
+    f64::from(half_stars) / 2.0
+}
+
+/// Adds `count_delta` ratings worth `sum_delta` half stars to a movie's
+/// aggregates and recomputes its mean, in one statement.
+pub async fn apply_rating_delta(
+    db: &impl ConnectionTrait,
+    movie_id: i32,
+    count_delta: i32,
+    sum_delta: i64,
+) -> Result<(), DbErr> {
+    let new_count = Expr::col(movie::Column::RatingCount).add(count_delta);
+    let new_sum = Expr::col(movie::Column::RatingSum).add(sum_delta);
+    let mean = Expr::case(
+        new_count.clone().gt(0),
+        new_sum.clone().mul(1.0).div(new_count.clone().mul(2.0)),
+    )
+    .finally(0.0);
+    let statement = Query::update()
+        .table(movie::Entity)
+        .value(movie::Column::RatingCount, new_count)
+        .value(movie::Column::RatingSum, new_sum)
+        .value(movie::Column::AvgRating, mean)
+        .and_where(Expr::col(movie::Column::Id).eq(movie_id))
+        .to_owned();
+    db.execute(&statement).await?;
+    Ok(())
+}
+
+/// Whether a rating was created or changed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Upsert {
+    /// There was none before.
+    Created,
+    /// An existing rating was replaced.
+    Updated,
+}
+
+/// Sets the user's rating of a movie.
+pub async fn put_rating(
+    db: &DatabaseConnection,
+    user_id: i32,
+    movie_id: i32,
+    rating: f64,
+) -> Result<(RatingView, Upsert), ApiError> {
+    let half = half_stars(rating).ok_or_else(|| {
+        ApiError::invalid_field("rating", "must be between 0.5 and 5.0 in steps of 0.5")
+    })?;
+    let now = Utc::now();
+    let txn = begin_write(db).await?;
+    // Lock the movie row: writers to one movie's aggregates queue here, so
+    // each reads the rating it replaces after the previous writer committed.
+    movie::Entity::find_by_id(movie_id)
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ApiError::not_found("movie"))?;
+    let existing = rating::Entity::find_by_id((user_id, movie_id))
+        .one(&txn)
+        .await?;
+    let outcome = match existing {
+        None => {
+            rating::ActiveModel {
+                user_id: Set(user_id),
+                movie_id: Set(movie_id),
+                half_stars: Set(half),
+                created_at: Set(now),
+                updated_at: Set(now),
+            }
+            .insert(&txn)
+            .await?;
+            apply_rating_delta(&txn, movie_id, 1, i64::from(half)).await?;
+            Upsert::Created
+        }
+        Some(old) => {
+            let delta = i64::from(half) - i64::from(old.half_stars);
+            let mut active: rating::ActiveModel = old.into();
+            active.half_stars = Set(half);
+            active.updated_at = Set(now);
+            active.update(&txn).await?;
+            if delta != 0 {
+                apply_rating_delta(&txn, movie_id, 0, delta).await?;
+            }
+            Upsert::Updated
+        }
+    };
+    txn.commit().await?;
+    Ok((
+        RatingView {
+            movie_id,
+            rating: stars(half),
+            rated_at: now,
+        },
+        outcome,
+    ))
+}
+
+/// Removes the user's rating of a movie; 404 when there was none.
+pub async fn delete_rating(
+    db: &DatabaseConnection,
+    user_id: i32,
+    movie_id: i32,
+) -> Result<(), ApiError> {
+    let txn = begin_write(db).await?;
+    movie::Entity::find_by_id(movie_id)
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ApiError::not_found("movie"))?;
+    let existing = rating::Entity::find_by_id((user_id, movie_id))
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ApiError::not_found("rating"))?;
+    rating::Entity::delete_by_id((user_id, movie_id))
+        .exec(&txn)
+        .await?;
+    apply_rating_delta(&txn, movie_id, -1, -i64::from(existing.half_stars)).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// The user's rating of one movie, if any.
+pub async fn rating_of(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    movie_id: i32,
+) -> Result<Option<f64>, DbErr> {
+    Ok(rating::Entity::find_by_id((user_id, movie_id))
+        .one(db)
+        .await?
+        .map(|r| stars(r.half_stars)))
+}
+
+/// A user's ratings, most recently changed first.
+pub async fn list_ratings(
+    db: &impl ConnectionTrait,
+    genres: &GenreCatalog,
+    user_id: i32,
+    page: PageRequest,
+) -> Result<Page<RatedMovie>, ApiError> {
+    let select = rating::Entity::find().filter(rating::Column::UserId.eq(user_id));
+    let total = select.clone().count(db).await?;
+    let rows = select
+        .order_by_desc(rating::Column::UpdatedAt)
+        .order_by_desc(rating::Column::MovieId)
+        .limit(page.per_page)
+        .offset(page.offset())
+        .all(db)
+        .await?;
+    let movies = super::lists::movies_in_order(db, genres, rows.iter().map(|r| r.movie_id)).await?;
+    let items = rows
+        .into_iter()
+        .zip(movies)
+        .filter_map(|(row, movie)| {
+            Some(RatedMovie {
+                movie: movie?,
+                rating: stars(row.half_stars),
+                rated_at: row.updated_at,
+            })
+        })
+        .collect();
+    Ok(Page::new(items, page, total))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_half_steps_from_half_to_five_are_ratings() {
+        assert_eq!(half_stars(0.5), Some(1));
+        assert_eq!(half_stars(5.0), Some(10));
+        assert_eq!(half_stars(3.5), Some(7));
+        for bad in [0.0, -0.5, 5.5, 3.3, 4.25, f64::NAN, f64::INFINITY] {
+            assert_eq!(half_stars(bad), None, "{bad}");
+        }
+        assert_eq!(stars(7), 3.5);
+    }
+}
