@@ -54,6 +54,23 @@ enum Command {
         #[arg(long)]
         email: String,
     },
+    /// Evaluate the recommender offline on MovieLens files (RECOMMENDER.md's
+    /// protocol): train on TRAIN with the serving code, score top-10 lists
+    /// and rating predictions against TEST.
+    Eval {
+        /// Training ratings: u.data TSV, ratings.dat or ratings.csv.
+        #[arg(long)]
+        train: PathBuf,
+        /// Test ratings, same formats.
+        #[arg(long)]
+        test: PathBuf,
+        /// Movies (u.item or movies.csv), needed by the genre source.
+        #[arg(long)]
+        movies: Option<PathBuf>,
+        /// One JSON object per line instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Write a synthetic, MovieLens-shaped ratings.csv (and movies.csv unless
     /// --catalog is given) into --out. The same arguments always produce the
     /// same bytes.
@@ -121,6 +138,12 @@ type CliResult = Result<(), Box<dyn std::error::Error>>;
 async fn run(command: Command, mut settings: Settings) -> CliResult {
     match command {
         Command::Generate(args) => generate(&args),
+        Command::Eval {
+            train,
+            test,
+            movies,
+            json,
+        } => evaluate(&train, &test, movies.as_deref(), json),
         Command::CreateAdmin { username, email } => {
             let password = read_new_password()?;
             let db = startup::prepare_database(&settings, false).await?;
@@ -192,6 +215,82 @@ fn read_new_password() -> Result<String, Box<dyn std::error::Error>> {
         return Err("the two password lines do not match".into());
     }
     Ok(first)
+}
+
+fn evaluate(
+    train_path: &std::path::Path,
+    test_path: &std::path::Path,
+    movies_path: Option<&std::path::Path>,
+    json: bool,
+) -> CliResult {
+    use crate::eval::{evaluate_ranking, evaluate_rating};
+    use crate::movielens::{load_movies, load_ratings};
+    use crate::recommender::{Model, Strategy, TrainConfig, TrainingData};
+
+    let train = load_ratings(train_path)?;
+    let test = load_ratings(test_path)?;
+    let movies = movies_path
+        .map(load_movies)
+        .transpose()?
+        .unwrap_or_default();
+    let data = TrainingData {
+        ratings: train.clone(),
+        movies,
+        purchases: Vec::new(),
+    };
+    let model = Model::train(&data, &TrainConfig::default())?;
+    let stats = model.stats();
+    for timing in &stats.timings {
+        eprintln!("trained {:<10} {:.3} s", timing.source, timing.seconds);
+    }
+    eprintln!(
+        "trained {:<10} {:.3} s ({} users, {} movies, {} interactions)",
+        "all", stats.total_seconds, stats.users, stats.movies, stats.interactions
+    );
+    // Each strategy's fit time counts the sources it uses.
+    let base = stats.seconds("index") + stats.seconds("popular");
+    let mut strategies = vec![("popular", Strategy::Popular, base)];
+    if movies_path.is_some() {
+        strategies.push(("genre", Strategy::Genre, base));
+    }
+    strategies.push((
+        "collaborative",
+        Strategy::Collaborative,
+        base + stats.seconds("item_knn") + stats.seconds("ease"),
+    ));
+    strategies.push(("hybrid", Strategy::Hybrid, stats.total_seconds));
+    for (name, strategy, fit_s) in strategies {
+        let r = evaluate_ranking(&model, &train, &test, strategy, 10);
+        if json {
+            println!(
+                "{}",
+                serde_json::json!({
+                    "strategy": name, "users": r.users, "precision10": r.precision,
+                    "recall10": r.recall, "ndcg10": r.ndcg, "hit10": r.hit,
+                    "coverage10": r.coverage, "fit_s": fit_s,
+                })
+            );
+        } else {
+            println!(
+                "{name:<14} users {:>6}  P@10 {:.4}  R@10 {:.4}  NDCG@10 {:.4}  HR@10 {:.4}  cov@10 {:.4}  fit {fit_s:.3} s",
+                r.users, r.precision, r.recall, r.ndcg, r.hit, r.coverage
+            );
+        }
+    }
+    let fit_s = stats.seconds("index") + stats.seconds("rating_mf") + stats.seconds("item_knn");
+    let r = evaluate_rating(&model, &train, &test);
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({"strategy": "rating", "rmse": r.rmse, "mae": r.mae, "fit_s": fit_s})
+        );
+    } else {
+        println!(
+            "{:<14} n {:>6}  RMSE {:.4}  MAE {:.4}  fit {fit_s:.3} s",
+            "rating", r.count, r.rmse, r.mae
+        );
+    }
+    Ok(())
 }
 
 fn generate(args: &GenerateArgs) -> CliResult {

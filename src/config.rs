@@ -137,8 +137,23 @@ pub struct Settings {
     pub shutdown_grace: Duration,
     /// `WORKERS`: HTTP worker threads (default: one per core).
     pub workers: Option<usize>,
-    /// `MOVIE_CACHE_CAPACITY`: movie details kept in memory (default 20000; 0 disables).
-    pub movie_cache_capacity: u64,
+    /// `CATALOG_CACHE_CAPACITY`: movie details, and as many list pages, kept
+    /// in memory (default 20000; 0 disables).
+    pub catalog_cache_capacity: u64,
+    /// `CACHE_TTL_SECONDS`: the longest any cached entry lives (default 300).
+    /// Writes through this instance invalidate at once; the TTL bounds how
+    /// long another instance's writes can go unseen.
+    pub cache_ttl: Duration,
+    /// `RECOMMENDATION_CACHE_CAPACITY`: ranked lists kept (default 50000; 0 disables).
+    pub recommendation_cache_capacity: u64,
+    /// `MODEL_TRAIN_ON_START`: train as soon as the service starts (default true).
+    pub model_train_on_start: bool,
+    /// `MODEL_RETRAIN_AFTER_WRITES`: retrain after this many rating and
+    /// feedback writes (default 500; 0 = never for this reason).
+    pub model_retrain_after_writes: u64,
+    /// `MODEL_RETRAIN_INTERVAL_MINUTES`: retrain when the model is this old
+    /// (default 60; 0 = never for this reason).
+    pub model_retrain_interval: Option<Duration>,
     /// `JWT_SECRET`: HS256 signing secret, at least 32 bytes; required in
     /// production. Without it (development only) a random per-process
     /// secret is used, so tokens do not survive a restart.
@@ -260,13 +275,45 @@ impl Settings {
                 None => None,
                 Some(_) => Some(parse_ranged(&get, "WORKERS", 1, 1, 512)?),
             },
-            movie_cache_capacity: parse_ranged(
+            catalog_cache_capacity: parse_ranged(
                 &get,
-                "MOVIE_CACHE_CAPACITY",
+                "CATALOG_CACHE_CAPACITY",
                 20_000,
                 0,
                 10_000_000,
             )?,
+            cache_ttl: Duration::from_secs(parse_ranged(
+                &get,
+                "CACHE_TTL_SECONDS",
+                300,
+                1,
+                86_400,
+            )?),
+            recommendation_cache_capacity: parse_ranged(
+                &get,
+                "RECOMMENDATION_CACHE_CAPACITY",
+                50_000,
+                0,
+                10_000_000,
+            )?,
+            model_train_on_start: parse_bool(&get, "MODEL_TRAIN_ON_START", true)?,
+            model_retrain_after_writes: parse_ranged(
+                &get,
+                "MODEL_RETRAIN_AFTER_WRITES",
+                500,
+                0,
+                u64::MAX,
+            )?,
+            model_retrain_interval: match parse_ranged::<u64>(
+                &get,
+                "MODEL_RETRAIN_INTERVAL_MINUTES",
+                60,
+                0,
+                60 * 24 * 365,
+            )? {
+                0 => None,
+                minutes => Some(Duration::from_secs(minutes * 60)),
+            },
             jwt_secret,
             jwt_ttl: Duration::from_secs(
                 60 * parse_ranged::<u64>(&get, "JWT_TTL_MINUTES", 1440, 1, 60 * 24 * 30)?,

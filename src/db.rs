@@ -23,6 +23,10 @@ pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbErr> {
         .min_connections(1)
         .acquire_timeout(settings.db_acquire_timeout)
         .sqlx_logging(false)
+        // Ping only connections that sat idle a while: a ping on every
+        // acquire doubles the round trips of short queries.
+        .test_before_acquire(false)
+        .test_before_acquire_if_idle_for(std::time::Duration::from_secs(30))
         .map_sqlx_sqlite_opts(|opts| {
             opts.journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)

@@ -5,11 +5,15 @@
 //! `services` (business rules over SeaORM) → `entity` / `migration`.
 
 pub mod auth;
+pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod eval;
+pub mod movielens;
 pub mod openapi;
+pub mod recommender;
 pub mod routes;
 pub mod services;
 pub mod startup;

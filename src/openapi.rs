@@ -25,6 +25,7 @@ use crate::services::catalog::MovieSort;
         (name = "catalogue", description = "Movies and genres"),
         (name = "accounts", description = "Registration, login, profile"),
         (name = "ratings", description = "Ratings, watchlist, not interested"),
+        (name = "recommendations", description = "Personal recommendations, predictions, similar movies"),
         (name = "admin", description = "Administration"),
     )
 )]

@@ -15,8 +15,10 @@ use crate::auth::jwt::JwtKeys;
 use crate::auth::rate_limit::RateLimiter;
 use crate::config::Settings;
 use crate::db;
+use crate::recommender::TrainConfig;
 use crate::routes::{self, extract, fallback, security};
-use crate::services::catalog::{GenreCatalog, MovieCache};
+use crate::services::catalog::{CatalogCache, GenreCatalog};
+use crate::services::recommendations::{Recommender, RecommenderSettings};
 use crate::services::seed::{self, SeedError};
 use crate::state::AppState;
 
@@ -112,11 +114,25 @@ impl Application {
             jwt: JwtKeys::new(&secret, settings.jwt_ttl),
             auth_limiter: RateLimiter::new(settings.auth_rate_limit_per_min),
             genres: Arc::new(GenreCatalog::load(&db).await?),
-            movie_cache: MovieCache::new(settings.movie_cache_capacity),
+            catalog_cache: CatalogCache::new(
+                settings.catalog_cache_capacity,
+                Some(settings.cache_ttl),
+            ),
+            recommender: Arc::new(Recommender::new(
+                TrainConfig::default(),
+                RecommenderSettings {
+                    train_on_start: settings.model_train_on_start,
+                    retrain_after_writes: settings.model_retrain_after_writes,
+                    retrain_interval: settings.model_retrain_interval,
+                    cache_capacity: settings.recommendation_cache_capacity,
+                    cache_ttl: settings.cache_ttl,
+                },
+            )),
             routes: Arc::new(fallback::RouteTable::from_openapi(&api)),
             settings: Arc::new(settings),
             db,
         });
+        tokio::spawn(state.recommender.clone().run_trainer(state.db.clone()));
         let server = serve(listener, state.clone(), api)
             .map_err(|source| StartupError::Bind { address, source })?;
         Ok(Application {

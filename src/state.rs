@@ -8,7 +8,8 @@ use crate::auth::jwt::JwtKeys;
 use crate::auth::rate_limit::RateLimiter;
 use crate::config::Settings;
 use crate::routes::fallback::RouteTable;
-use crate::services::catalog::{GenreCatalog, MovieCache};
+use crate::services::catalog::{CatalogCache, GenreCatalog};
+use crate::services::recommendations::Recommender;
 
 /// Shared, cheaply clonable state (wrapped in `web::Data`).
 pub struct AppState {
@@ -18,8 +19,10 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// The genre vocabulary (static after migrations).
     pub genres: Arc<GenreCatalog>,
-    /// Movie details by id, invalidated on every write to a movie.
-    pub movie_cache: MovieCache,
+    /// Movie details and list pages, invalidated on every catalogue write.
+    pub catalog_cache: CatalogCache,
+    /// The recommendation model, its trainer and its cache.
+    pub recommender: Arc<Recommender>,
     /// Known route patterns, to tell 405 from 404.
     pub routes: Arc<RouteTable>,
     /// Token signing and verification.

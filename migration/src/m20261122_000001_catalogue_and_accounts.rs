@@ -170,22 +170,34 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        for (name, column) in [
-            ("idx_movies_year", Movies::Year),
-            ("idx_movies_title_search", Movies::TitleSearch),
-            ("idx_movies_rating_count", Movies::RatingCount),
-            ("idx_movies_avg_rating", Movies::AvgRating),
-            ("idx_movies_created_at", Movies::CreatedAt),
+        // One index per sort order of the movie list, matching its full
+        // ORDER BY (the id makes orders total), so a page is an index walk
+        // that stops after LIMIT rows instead of a sort of the catalogue.
+        for (name, columns) in [
+            (
+                "idx_movies_popularity",
+                vec![Movies::RatingCount, Movies::AvgRating, Movies::Id],
+            ),
+            (
+                "idx_movies_rating",
+                vec![Movies::AvgRating, Movies::RatingCount, Movies::Id],
+            ),
+            (
+                "idx_movies_year",
+                vec![Movies::Year, Movies::TitleSearch, Movies::Id],
+            ),
+            (
+                "idx_movies_title_search",
+                vec![Movies::TitleSearch, Movies::Id],
+            ),
+            ("idx_movies_created_at", vec![Movies::CreatedAt, Movies::Id]),
         ] {
-            manager
-                .create_index(
-                    Index::create()
-                        .name(name)
-                        .table(Movies::Table)
-                        .col(column)
-                        .to_owned(),
-                )
-                .await?;
+            let mut index = Index::create();
+            index.name(name).table(Movies::Table);
+            for column in columns {
+                index.col(column);
+            }
+            manager.create_index(index).await?;
         }
 
         manager

@@ -83,7 +83,8 @@ pub async fn delete_user(
     let id = parse_id(&path, "id")?;
     let rated = accounts::delete_user(&state.db, id).await?;
     for movie_id in rated {
-        state.movie_cache.invalidate(movie_id).await;
+        state.catalog_cache.movie_changed(movie_id).await;
     }
+    state.recommender.user_changed(id);
     Ok(HttpResponse::NoContent().finish())
 }

@@ -21,7 +21,7 @@ pub async fn health() -> HttpResponse {
     HttpResponse::Ok().json(Status { status: "ok" })
 }
 
-/// Readiness: 200 when the database answers, else 503.
+/// Readiness: 200 when the database answers and a model is loaded, else 503.
 #[utoipa::path(
     tag = "operations",
     responses((status = 200, body = Status), (status = 503, body = ErrorEnvelope))
@@ -29,5 +29,10 @@ pub async fn health() -> HttpResponse {
 #[get("/ready")]
 pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     state.db.ping().await.map_err(ApiError::Unavailable)?;
+    if !state.recommender.is_ready() {
+        return Err(ApiError::ServiceUnavailable(
+            "the first recommendation model is still training".to_owned(),
+        ));
+    }
     Ok(HttpResponse::Ok().json(Status { status: "ready" }))
 }

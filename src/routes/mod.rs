@@ -7,6 +7,7 @@ pub mod extract;
 pub mod fallback;
 pub mod health;
 pub mod movies;
+pub mod recommendations;
 pub mod security;
 pub mod users;
 
@@ -37,6 +38,13 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(users::undismiss)
             .service(users::user_ratings)
             .service(users::user_watchlist)
+            .service(recommendations::my_recommendations)
+            .service(recommendations::user_recommendations)
+            .service(recommendations::prediction)
+            .service(recommendations::popular)
+            .service(recommendations::similar)
+            .service(recommendations::model_info)
+            .service(recommendations::retrain)
             .service(admin::list_users)
             .service(admin::change_role)
             .service(admin::delete_user),

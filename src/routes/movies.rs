@@ -107,13 +107,20 @@ fn movie_filter(params: &mut QueryParams, state: &AppState) -> Result<MovieFilte
 pub async fn list_movies(
     req: HttpRequest,
     state: web::Data<AppState>,
-) -> Result<web::Json<Page<MovieSummary>>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let mut params = QueryParams::from_request(&req);
     let filter = movie_filter(&mut params, &state)?;
     let page = params.page_request()?;
     params.finish()?;
-    let page = catalog::list_movies(&state.db, &state.genres, &filter, page).await?;
-    Ok(web::Json(page))
+    let page = catalog::list_movies_cached(
+        &state.db,
+        &state.genres,
+        &state.catalog_cache,
+        &filter,
+        page,
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(page.as_ref()))
 }
 
 /// A movie's details, with the caller's own rating when signed in.
@@ -148,8 +155,9 @@ pub async fn get_movie(
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&path, "id")?;
     let details = state
-        .movie_cache
-        .get_or_load(id, || catalog::find_movie(&state.db, &state.genres, id))
+        .catalog_cache
+        .details
+        .get_or_load(&id, || catalog::find_movie(&state.db, &state.genres, id))
         .await?
         .ok_or_else(|| ApiError::not_found("movie"))?;
     let my_rating = match user.0 {
@@ -213,7 +221,7 @@ pub async fn update_movie(
     let movie = catalog::update_movie(
         &state.db,
         &state.genres,
-        &state.movie_cache,
+        &state.catalog_cache,
         id,
         body.into_inner(),
     )
@@ -240,7 +248,7 @@ pub async fn delete_movie(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&path, "id")?;
-    catalog::delete_movie(&state.db, &state.movie_cache, id).await?;
+    catalog::delete_movie(&state.db, &state.catalog_cache, id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -267,7 +275,8 @@ pub async fn put_rating(
 ) -> Result<HttpResponse, ApiError> {
     let movie_id = parse_id(&path, "id")?;
     let (view, outcome) = ratings::put_rating(&state.db, user.id, movie_id, body.rating).await?;
-    state.movie_cache.invalidate(movie_id).await;
+    state.catalog_cache.movie_changed(movie_id).await;
+    state.recommender.user_changed(user.id);
     Ok(match outcome {
         Upsert::Created => HttpResponse::Created().json(view),
         Upsert::Updated => HttpResponse::Ok().json(view),
@@ -293,7 +302,8 @@ pub async fn delete_rating(
 ) -> Result<HttpResponse, ApiError> {
     let movie_id = parse_id(&path, "id")?;
     ratings::delete_rating(&state.db, user.id, movie_id).await?;
-    state.movie_cache.invalidate(movie_id).await;
+    state.catalog_cache.movie_changed(movie_id).await;
+    state.recommender.user_changed(user.id);
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -46,6 +46,7 @@ pub async fn update_me(
     body: web::Json<UpdateMeRequest>,
 ) -> Result<web::Json<UserProfile>, ApiError> {
     let profile = accounts::update_me(&state.db, &state.genres, user.id, body.into_inner()).await?;
+    state.recommender.user_changed(user.id);
     Ok(web::Json(profile))
 }
 
@@ -163,6 +164,9 @@ async fn change_list(
         lists::add(&state.db, list, user.id, movie_id).await?;
     } else {
         lists::remove(&state.db, list, user.id, movie_id).await?;
+    }
+    if list == MovieList::NotInterested {
+        state.recommender.user_changed(user.id);
     }
     Ok(HttpResponse::NoContent().finish())
 }

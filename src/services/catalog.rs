@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use chrono::Utc;
 use entity::{genre, movie, movie_genre};
@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{Page, PageRequest};
+use crate::cache::GuardedCache;
 use crate::error::{ApiError, FieldErrors};
 
 /// The genre vocabulary, loaded once: genres are created by migrations and
@@ -352,22 +353,39 @@ pub async fn find_movie(
     genres: &GenreCatalog,
     id: i32,
 ) -> Result<Option<MovieDetails>, DbErr> {
-    let Some(row) = movie::Entity::find_by_id(id).one(db).await? else {
-        return Ok(None);
-    };
-    let mut genre_map = genres_of(db, genres, &[id]).await?;
-    Ok(Some(MovieDetails {
-        avg_rating: display_average(&row),
-        genres: genre_map.remove(&id).unwrap_or_default(),
-        id: row.id,
-        title: row.title,
-        year: row.year,
-        overview: row.overview,
-        poster_url: row.poster_url,
-        rating_count: row.rating_count,
-        imdb_id: row.imdb_id,
-        tmdb_id: row.tmdb_id,
-    }))
+    Ok(find_movies(db, genres, &[id]).await?.pop())
+}
+
+/// Details of the movies with these ids (missing ones are skipped).
+pub async fn find_movies(
+    db: &impl ConnectionTrait,
+    genres: &GenreCatalog,
+    ids: &[i32],
+) -> Result<Vec<MovieDetails>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = movie::Entity::find()
+        .filter(movie::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?;
+    let found: Vec<i32> = rows.iter().map(|m| m.id).collect();
+    let mut genre_map = genres_of(db, genres, &found).await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| MovieDetails {
+            avg_rating: display_average(&row),
+            genres: genre_map.remove(&row.id).unwrap_or_default(),
+            id: row.id,
+            title: row.title,
+            year: row.year,
+            overview: row.overview,
+            poster_url: row.poster_url,
+            rating_count: row.rating_count,
+            imdb_id: row.imdb_id,
+            tmdb_id: row.tmdb_id,
+        })
+        .collect())
 }
 
 #[derive(FromQueryResult)]
@@ -403,67 +421,102 @@ pub async fn list_genres(
         .collect())
 }
 
-/// Movie details by id, in memory. Every write to a movie must call
-/// [`MovieCache::invalidate`] after its transaction commits.
-///
-/// A reader that loaded from the database *before* a write committed must not
-/// store its stale copy *after* the write invalidated the key; a write epoch
-/// taken before the load and checked before the insert prevents that.
-pub struct MovieCache {
-    entries: Option<moka::future::Cache<i32, Arc<MovieDetails>>>,
-    epoch: AtomicU64,
+/// The catalogue's caches: movie details by id and list pages by query.
+/// Every write to a movie (including its ratings) must call
+/// [`CatalogCache::movie_changed`] after its transaction commits; list pages
+/// are dropped on any such write because aggregates move them around.
+pub struct CatalogCache {
+    /// Movie details by id.
+    pub details: GuardedCache<i32, MovieDetails>,
+    /// `GET /movies` pages by their validated query.
+    pub pages: GuardedCache<String, Page<MovieSummary>>,
 }
 
-impl MovieCache {
-    /// A cache of up to `capacity` movies (0 disables caching).
-    pub fn new(capacity: u64) -> Self {
-        MovieCache {
-            entries: (capacity > 0).then(|| moka::future::Cache::new(capacity)),
-            epoch: AtomicU64::new(0),
+impl CatalogCache {
+    /// Caches of up to `capacity` movies and as many pages (0 disables).
+    pub fn new(capacity: u64, ttl: Option<Duration>) -> Self {
+        CatalogCache {
+            details: GuardedCache::new(capacity, ttl),
+            pages: GuardedCache::new(capacity, ttl),
         }
     }
 
-    /// The cached details, or `load()`'s result (cached when found).
-    pub async fn get_or_load<F, Fut>(
-        &self,
-        id: i32,
-        load: F,
-    ) -> Result<Option<Arc<MovieDetails>>, DbErr>
-    where
-        F: FnOnce() -> Fut,
-        Fut: Future<Output = Result<Option<MovieDetails>, DbErr>>,
-    {
-        let Some(entries) = &self.entries else {
-            return Ok(load().await?.map(Arc::new));
-        };
-        if let Some(hit) = entries.get(&id).await {
-            return Ok(Some(hit));
-        }
-        let epoch = self.epoch.load(Ordering::Acquire);
-        let Some(details) = load().await?.map(Arc::new) else {
-            return Ok(None);
-        };
-        if self.epoch.load(Ordering::Acquire) == epoch {
-            entries.insert(id, details.clone()).await;
-        }
-        Ok(Some(details))
+    /// Call after a write to one movie or its ratings commits.
+    pub async fn movie_changed(&self, id: i32) {
+        self.details.invalidate(&id).await;
+        self.pages.invalidate_all();
     }
 
-    /// Forgets one movie (call after the write commits).
-    pub async fn invalidate(&self, id: i32) {
-        self.epoch.fetch_add(1, Ordering::AcqRel);
-        if let Some(entries) = &self.entries {
-            entries.invalidate(&id).await;
-        }
+    /// Call after bulk writes (imports, account deletion).
+    pub fn everything_changed(&self) {
+        self.details.invalidate_all();
+        self.pages.invalidate_all();
     }
+}
 
-    /// Forgets every movie (after bulk writes such as imports).
-    pub fn invalidate_all(&self) {
-        self.epoch.fetch_add(1, Ordering::AcqRel);
-        if let Some(entries) = &self.entries {
-            entries.invalidate_all();
+impl From<&MovieDetails> for MovieSummary {
+    fn from(details: &MovieDetails) -> Self {
+        MovieSummary {
+            id: details.id,
+            title: details.title.clone(),
+            year: details.year,
+            genres: details.genres.clone(),
+            poster_url: details.poster_url.clone(),
+            avg_rating: details.avg_rating,
+            rating_count: details.rating_count,
         }
     }
+}
+
+/// A page of movies, from the page cache when possible.
+pub async fn list_movies_cached(
+    db: &impl ConnectionTrait,
+    genres: &GenreCatalog,
+    cache: &CatalogCache,
+    filter: &MovieFilter,
+    page: PageRequest,
+) -> Result<Arc<Page<MovieSummary>>, DbErr> {
+    let key = format!("{filter:?}|{page:?}");
+    let loaded = cache
+        .pages
+        .get_or_load(&key, || async {
+            list_movies(db, genres, filter, page).await.map(Some)
+        })
+        .await?;
+    // `get_or_load` only yields `None` when the loader does, and this one never does.
+    Ok(loaded.unwrap_or_else(|| Arc::new(Page::new(Vec::new(), page, 0))))
+}
+
+/// Details of several movies by id, from the cache where possible; missing
+/// ids are absent from the map.
+pub async fn cached_details(
+    db: &impl ConnectionTrait,
+    genres: &GenreCatalog,
+    cache: &CatalogCache,
+    ids: &[i32],
+) -> Result<HashMap<i32, Arc<MovieDetails>>, DbErr> {
+    let mut found = HashMap::with_capacity(ids.len());
+    let mut missing = Vec::new();
+    for &id in ids {
+        match cache.details.get(&id).await {
+            Some(details) => {
+                found.insert(id, details);
+            }
+            None => missing.push(id),
+        }
+    }
+    if !missing.is_empty() {
+        let epoch = cache.details.epoch();
+        for details in find_movies(db, genres, &missing).await? {
+            let details = Arc::new(details);
+            cache
+                .details
+                .insert_if_unchanged(details.id, details.clone(), epoch)
+                .await;
+            found.insert(details.id, details);
+        }
+    }
+    Ok(found)
 }
 
 #[cfg(test)]
@@ -484,39 +537,6 @@ mod tests {
         assert_eq!(genres.resolve("ACTION"), Some(1));
         assert_eq!(genres.resolve("Acton"), None);
         assert_eq!(genres.name(2), Some("Science Fiction"));
-    }
-
-    #[tokio::test]
-    async fn a_load_that_raced_a_write_is_not_cached() {
-        let cache = MovieCache::new(10);
-        let details = |title: &str| MovieDetails {
-            id: 1,
-            title: title.into(),
-            year: None,
-            genres: vec![],
-            overview: None,
-            poster_url: None,
-            avg_rating: None,
-            rating_count: 0,
-            imdb_id: None,
-            tmdb_id: None,
-        };
-        // The write commits and invalidates while the read is in flight.
-        let stale = cache
-            .get_or_load(1, || async {
-                cache.invalidate(1).await;
-                Ok(Some(details("old")))
-            })
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(stale.title, "old");
-        let fresh = cache
-            .get_or_load(1, || async { Ok(Some(details("new"))) })
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(fresh.title, "new");
     }
 }
 
@@ -785,7 +805,7 @@ pub async fn create_movie(
 pub async fn update_movie(
     db: &DatabaseConnection,
     genres: &GenreCatalog,
-    cache: &MovieCache,
+    cache: &CatalogCache,
     id: i32,
     patch: MoviePatch,
 ) -> Result<MovieDetails, ApiError> {
@@ -831,7 +851,7 @@ pub async fn update_movie(
         set_movie_genres(&txn, id, &ids).await?;
     }
     txn.commit().await?;
-    cache.invalidate(id).await;
+    cache.movie_changed(id).await;
     find_movie(db, genres, id)
         .await?
         .ok_or_else(|| ApiError::not_found("movie"))
@@ -840,14 +860,14 @@ pub async fn update_movie(
 /// Removes a movie with its ratings, genres and list entries (admin).
 pub async fn delete_movie(
     db: &DatabaseConnection,
-    cache: &MovieCache,
+    cache: &CatalogCache,
     id: i32,
 ) -> Result<(), ApiError> {
     let result = movie::Entity::delete_by_id(id).exec(db).await?;
     if result.rows_affected == 0 {
         return Err(ApiError::not_found("movie"));
     }
-    cache.invalidate(id).await;
+    cache.movie_changed(id).await;
     log::info!("deleted movie {id}");
     Ok(())
 }

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod catalog;
 pub mod lists;
 pub mod ratings;
+pub mod recommendations;
 pub mod seed;
 
 use sea_orm::{

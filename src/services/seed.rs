@@ -265,6 +265,8 @@ pub async fn seed_if_empty(
     }
     let report = insert_all(&txn, genres, &movies, &ratings, &ratings_path).await?;
     txn.commit().await?;
+    // Fresh statistics let the query planner pick the sort indexes.
+    db.execute_unprepared("ANALYZE").await?;
     Ok(Some(report))
 }
 

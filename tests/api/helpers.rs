@@ -306,6 +306,22 @@ impl TestApp {
         (status, response.json().await.unwrap_or(Value::Null))
     }
 
+    /// Waits until `/ready` answers 200 (the first model is trained).
+    pub async fn wait_until_ready(&self) {
+        let started = std::time::Instant::now();
+        loop {
+            let (status, _) = self.get_json("/ready").await;
+            if status == StatusCode::OK {
+                return;
+            }
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(60),
+                "the model was not trained within 60 s"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+    }
+
     /// Starts a request on its own task (for concurrency tests); yields the status.
     pub fn spawn_request(
         &self,

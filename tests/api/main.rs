@@ -16,5 +16,6 @@ mod errors;
 mod helpers;
 mod operations;
 mod ratings;
+mod recommendations;
 mod security;
 mod seed_data;

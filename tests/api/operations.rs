@@ -10,6 +10,7 @@ async fn health_and_readiness_answer_ok() {
     let (status, body) = app.get_json("/health").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body, serde_json::json!({"status": "ok"}));
+    app.wait_until_ready().await;
     let (status, body) = app.get_json("/ready").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["status"], "ready");

@@ -1,0 +1,203 @@
+//! An in-memory cache (moka) that never keeps a stale value after a write.
+//!
+//! Writers invalidate *after* their transaction commits. A reader that loaded
+//! from the database *before* the write committed must not store its stale
+//! copy *after* the invalidation: a write epoch, read before loading and
+//! checked before inserting, prevents exactly that.
+
+use std::hash::Hash;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use moka::future::Cache;
+
+/// Hit and miss counts, for metrics.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CacheCounts {
+    /// Lookups answered from memory.
+    pub hits: u64,
+    /// Lookups that went to the loader.
+    pub misses: u64,
+}
+
+/// A cache of `Arc<V>` by `K` with write-safe invalidation.
+pub struct GuardedCache<K, V> {
+    entries: Option<Cache<K, Arc<V>>>,
+    epoch: AtomicU64,
+    hits: AtomicU64,
+    misses: AtomicU64,
+}
+
+impl<K, V> GuardedCache<K, V>
+where
+    K: Hash + Eq + Send + Sync + Clone + 'static,
+    V: Send + Sync + 'static,
+{
+    /// Up to `capacity` entries (0 disables caching), each living at most `ttl`.
+    pub fn new(capacity: u64, ttl: Option<Duration>) -> Self {
+        let entries = (capacity > 0).then(|| {
+            let mut builder = Cache::builder()
+                .max_capacity(capacity)
+                .support_invalidation_closures();
+            if let Some(ttl) = ttl {
+                builder = builder.time_to_live(ttl);
+            }
+            builder.build()
+        });
+        GuardedCache {
+            entries,
+            epoch: AtomicU64::new(0),
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
+        }
+    }
+
+    /// The cached value, or `load()`'s (cached when `Some` and no write
+    /// happened meanwhile).
+    pub async fn get_or_load<F, Fut, E>(&self, key: &K, load: F) -> Result<Option<Arc<V>>, E>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<Option<V>, E>>,
+    {
+        if let Some(entries) = &self.entries
+            && let Some(hit) = entries.get(key).await
+        {
+            self.hits.fetch_add(1, Ordering::Relaxed);
+            return Ok(Some(hit));
+        }
+        self.misses.fetch_add(1, Ordering::Relaxed);
+        let epoch = self.epoch.load(Ordering::Acquire);
+        let Some(value) = load().await?.map(Arc::new) else {
+            return Ok(None);
+        };
+        self.insert_if_unchanged(key.clone(), value.clone(), epoch)
+            .await;
+        Ok(Some(value))
+    }
+
+    /// The current write epoch, to pass to [`GuardedCache::insert_if_unchanged`].
+    pub fn epoch(&self) -> u64 {
+        self.epoch.load(Ordering::Acquire)
+    }
+
+    /// Looks a key up without loading.
+    pub async fn get(&self, key: &K) -> Option<Arc<V>> {
+        let hit = match &self.entries {
+            Some(entries) => entries.get(key).await,
+            None => None,
+        };
+        let counter = if hit.is_some() {
+            &self.hits
+        } else {
+            &self.misses
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        hit
+    }
+
+    /// Stores a value computed after reading `epoch`, unless a write has
+    /// invalidated anything since.
+    pub async fn insert_if_unchanged(&self, key: K, value: Arc<V>, epoch: u64) {
+        if let Some(entries) = &self.entries
+            && self.epoch.load(Ordering::Acquire) == epoch
+        {
+            entries.insert(key, value).await;
+        }
+    }
+
+    /// Forgets one key (call after the write commits).
+    pub async fn invalidate(&self, key: &K) {
+        self.epoch.fetch_add(1, Ordering::AcqRel);
+        if let Some(entries) = &self.entries {
+            entries.invalidate(key).await;
+        }
+    }
+
+    /// Forgets every key matching `predicate`.
+    pub fn invalidate_where(&self, predicate: impl Fn(&K) -> bool + Send + Sync + 'static) {
+        self.epoch.fetch_add(1, Ordering::AcqRel);
+        if let Some(entries) = &self.entries {
+            // Only fails when closures are unsupported, which `new` enables;
+            // fall back to dropping everything rather than keeping stale data.
+            if entries
+                .invalidate_entries_if(move |k, _| predicate(k))
+                .is_err()
+            {
+                entries.invalidate_all();
+            }
+        }
+    }
+
+    /// Forgets everything.
+    pub fn invalidate_all(&self) {
+        self.epoch.fetch_add(1, Ordering::AcqRel);
+        if let Some(entries) = &self.entries {
+            entries.invalidate_all();
+        }
+    }
+
+    /// Hits and misses so far.
+    pub fn counts(&self) -> CacheCounts {
+        CacheCounts {
+            hits: self.hits.load(Ordering::Relaxed),
+            misses: self.misses.load(Ordering::Relaxed),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_load_that_raced_a_write_is_not_cached() {
+        let cache: GuardedCache<i32, &'static str> = GuardedCache::new(10, None);
+        let stale = cache
+            .get_or_load(&1, || async {
+                // The write commits and invalidates while the read is in flight.
+                cache.invalidate(&1).await;
+                Ok::<_, ()>(Some("old"))
+            })
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(*stale, "old");
+        let fresh = cache
+            .get_or_load(&1, || async { Ok::<_, ()>(Some("new")) })
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(*fresh, "new");
+        let again = cache
+            .get_or_load(&1, || async { Ok::<_, ()>(Some("never loaded")) })
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(*again, "new");
+        assert_eq!(cache.counts(), CacheCounts { hits: 1, misses: 2 });
+    }
+
+    #[tokio::test]
+    async fn invalidate_where_drops_only_matching_keys() {
+        let cache: GuardedCache<(i32, u8), u8> = GuardedCache::new(10, None);
+        for key in [(1, 0), (1, 1), (2, 0)] {
+            cache
+                .insert_if_unchanged(key, Arc::new(key.1), cache.epoch())
+                .await;
+        }
+        cache.invalidate_where(|(user, _)| *user == 1);
+        assert!(cache.get(&(1, 0)).await.is_none());
+        assert!(cache.get(&(1, 1)).await.is_none());
+        assert!(cache.get(&(2, 0)).await.is_some());
+    }
+
+    #[tokio::test]
+    async fn capacity_zero_disables_caching() {
+        let cache: GuardedCache<i32, i32> = GuardedCache::new(0, None);
+        cache
+            .insert_if_unchanged(1, Arc::new(1), cache.epoch())
+            .await;
+        assert!(cache.get(&1).await.is_none());
+    }
+}

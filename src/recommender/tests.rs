@@ -1,0 +1,292 @@
+//! Hand-checkable fixtures for every source: three taste groups over eight movies, so the right
+//! answers can be worked out on paper.
+
+use super::*;
+
+const ACTION: GenreId = 1;
+const COMEDY: GenreId = 2;
+const DRAMA: GenreId = 3;
+
+/// Movies 1–3 are action, 4–6 comedy, 7–8 drama. Users 100–109 love 1–3, 200–209 love 4–6,
+/// 300–309 love 7–8 (all 5 stars, so movies within a group tie and order by id); every group
+/// also gives movie 9 (genre-less) a middling 3.
+fn fixture() -> TrainingData {
+    let mut movies: Vec<MovieMeta> = (1..=3)
+        .map(|id| MovieMeta {
+            id,
+            genres: vec![ACTION],
+        })
+        .collect();
+    movies.extend((4..=6).map(|id| MovieMeta {
+        id,
+        genres: vec![COMEDY],
+    }));
+    movies.extend((7..=8).map(|id| MovieMeta {
+        id,
+        genres: vec![DRAMA],
+    }));
+    movies.push(MovieMeta {
+        id: 9,
+        genres: vec![],
+    });
+    let mut ratings = Vec::new();
+    for (base, items) in [
+        (100, &[1, 2, 3][..]),
+        (200, &[4, 5, 6][..]),
+        (300, &[7, 8][..]),
+    ] {
+        for u in base..base + 10 {
+            for &m in items {
+                ratings.push((u, m, 5.0));
+            }
+            ratings.push((u, 9, 3.0));
+        }
+    }
+    TrainingData {
+        ratings,
+        movies,
+        purchases: Vec::new(),
+    }
+}
+
+fn model() -> Model {
+    Model::train(&fixture(), &TrainConfig::default()).unwrap()
+}
+
+fn ids(recs: &[Recommendation]) -> Vec<MovieId> {
+    recs.iter().map(|r| r.movie_id).collect()
+}
+
+fn req(strategy: Strategy, limit: usize) -> RecRequest {
+    RecRequest {
+        strategy,
+        limit,
+        genre: None,
+    }
+}
+
+fn rated(ratings: &[(MovieId, f32)]) -> UserContext {
+    UserContext {
+        ratings: ratings.to_vec(),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn collaborative_recommends_the_rest_of_the_taste_group() {
+    let m = model();
+    for strategy in [Strategy::Collaborative, Strategy::Hybrid] {
+        let top = ids(&m.recommend(&rated(&[(1, 5.0)]), &req(strategy, 2)));
+        assert_eq!(top, vec![2, 3], "{strategy:?}");
+        let top = ids(&m.recommend(&rated(&[(5, 5.0)]), &req(strategy, 2)));
+        assert_eq!(top, vec![4, 6], "{strategy:?}");
+    }
+}
+
+#[test]
+fn reasons_point_at_the_rated_movie_that_produced_the_score() {
+    let m = model();
+    let recs = m.recommend(
+        &rated(&[(1, 5.0), (7, 5.0)]),
+        &req(Strategy::Collaborative, 3),
+    );
+    for r in &recs {
+        let expected = if r.movie_id == 8 { 7 } else { 1 };
+        assert_eq!(
+            r.reasons.first(),
+            Some(&Reason::SimilarTo { movie_id: expected }),
+            "{r:?}"
+        );
+    }
+    assert!(ids(&recs).contains(&8));
+}
+
+#[test]
+fn a_new_rating_in_the_context_changes_results_without_retraining() {
+    let m = model();
+    let before = ids(&m.recommend(&rated(&[(9, 3.0), (1, 5.0)]), &req(Strategy::Hybrid, 3)));
+    let after = ids(&m.recommend(
+        &rated(&[(9, 3.0), (1, 5.0), (4, 5.0), (5, 5.0)]),
+        &req(Strategy::Hybrid, 3),
+    ));
+    assert_ne!(before, after);
+    assert_eq!(
+        after[0], 6,
+        "the comedy fan's remaining comedy comes first: {after:?}"
+    );
+}
+
+#[test]
+fn excluded_movies_never_come_back_from_any_strategy() {
+    let m = model();
+    let ctx = UserContext {
+        ratings: vec![(1, 5.0)],
+        dismissed: vec![2],
+        purchased: vec![4],
+        excluded: vec![5, 9],
+        preferred_genres: vec![ACTION, COMEDY],
+    };
+    for strategy in [
+        Strategy::Hybrid,
+        Strategy::Collaborative,
+        Strategy::Genre,
+        Strategy::Popular,
+    ] {
+        for genre in [None, Some(ACTION), Some(COMEDY)] {
+            let recs = m.recommend(
+                &ctx,
+                &RecRequest {
+                    strategy,
+                    limit: 100,
+                    genre,
+                },
+            );
+            for r in &recs {
+                assert!(
+                    ![1, 2, 4, 5, 9].contains(&r.movie_id),
+                    "{strategy:?} {genre:?} returned {}",
+                    r.movie_id
+                );
+            }
+            if genre.is_none() {
+                assert_eq!(
+                    recs.len(),
+                    4,
+                    "{strategy:?} should fill the list with what is left"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn a_new_user_gets_their_preferred_genres_first() {
+    let m = model();
+    let ctx = UserContext {
+        preferred_genres: vec![DRAMA],
+        ..Default::default()
+    };
+    for strategy in [Strategy::Hybrid, Strategy::Genre] {
+        let recs = m.recommend(&ctx, &req(strategy, 3));
+        assert_eq!(ids(&recs)[..2], [7, 8], "{strategy:?}");
+        assert_eq!(recs[0].reasons[0], Reason::Genre { genre_id: DRAMA });
+    }
+}
+
+#[test]
+fn the_genre_source_follows_ratings_centred_on_the_users_mean() {
+    let m = model();
+    // Likes the action movie, dislikes the comedy: the profile must prefer action.
+    let recs = m.recommend(&rated(&[(1, 5.0), (4, 1.0)]), &req(Strategy::Genre, 2));
+    assert_eq!(ids(&recs), vec![2, 3]);
+}
+
+#[test]
+fn collaborative_without_ratings_falls_back_to_popular() {
+    let m = model();
+    let recs = m.recommend(&UserContext::default(), &req(Strategy::Collaborative, 5));
+    assert_eq!(recs.len(), 5);
+    assert!(recs.iter().all(|r| r.reasons == vec![Reason::Popular]));
+    assert!(recs.windows(2).all(|w| w[0].score >= w[1].score));
+}
+
+#[test]
+fn popularity_is_damped() {
+    // Movie 1: 300 votes averaging 4.5; movie 3 pulls the global mean down to a realistic ~3.5.
+    let mut ratings = Vec::new();
+    for u in 0..300 {
+        ratings.push((u, 1, if u % 2 == 0 { 5.0 } else { 4.0 }));
+        ratings.push((u, 3, if u % 2 == 0 { 3.0 } else { 2.0 }));
+    }
+    ratings.push((1000, 2, 5.0));
+    ratings.push((1001, 2, 5.0));
+    let data = TrainingData {
+        ratings,
+        ..Default::default()
+    };
+    let m = Model::train(&data, &TrainConfig::default()).unwrap();
+    assert_eq!(
+        m.popular(2, None).iter().map(|p| p.0).collect::<Vec<_>>(),
+        vec![1, 2]
+    );
+}
+
+#[test]
+fn ties_are_broken_by_movie_id_and_results_are_deterministic() {
+    // Movies 20 and 10 have identical ratings: the smaller id ranks first, whatever the input order.
+    let ratings = vec![(1, 20, 4.0), (2, 20, 5.0), (1, 10, 4.0), (2, 10, 5.0)];
+    let data = TrainingData {
+        ratings,
+        ..Default::default()
+    };
+    let m = Model::train(&data, &TrainConfig::default()).unwrap();
+    assert_eq!(
+        m.popular(2, None).iter().map(|p| p.0).collect::<Vec<_>>(),
+        vec![10, 20]
+    );
+    let m = model();
+    let ctx = rated(&[(9, 3.0)]);
+    let a = m.recommend(&ctx, &req(Strategy::Hybrid, 8));
+    let b = Model::train(&fixture(), &TrainConfig::default())
+        .unwrap()
+        .recommend(&ctx, &req(Strategy::Hybrid, 8));
+    assert_eq!(a, b);
+}
+
+#[test]
+fn predictions_are_clipped_and_fall_back_to_baselines() {
+    let m = model();
+    let fan = rated(&[(1, 5.0), (2, 5.0)]);
+    let p = m.predict(&fan, 3);
+    assert!(
+        p > 4.0 && p <= 5.0,
+        "an action fan should love movie 3: {p}"
+    );
+    // The fixture's ratings span 3–5, so predictions are clipped to that range.
+    let hater = rated(&[(1, 3.0), (2, 3.0), (4, 3.0)]);
+    assert!(m.predict(&hater, 5) >= 3.0);
+    // Unknown movie and unknown user: baselines, finite and in range.
+    for (ctx, movie) in [
+        (fan.clone(), 12345),
+        (UserContext::default(), 3),
+        (UserContext::default(), 12345),
+    ] {
+        let p = m.predict(&ctx, movie);
+        assert!((3.0..=5.0).contains(&p), "{p}");
+    }
+    assert!(m.predict(&UserContext::default(), 9) < m.predict(&UserContext::default(), 1));
+}
+
+#[test]
+fn similar_movies_come_from_the_same_taste_group() {
+    let m = model();
+    let sim: Vec<MovieId> = m.similar(4, 2).iter().map(|s| s.0).collect();
+    assert_eq!(sim, vec![5, 6]);
+    assert!(m.similar(12345, 3).is_empty());
+}
+
+#[test]
+fn purchases_count_as_strong_positive_feedback() {
+    let mut data = fixture();
+    // A purchase-only user links movie 9 with movie 7.
+    for u in 400..420 {
+        data.purchases.push((u, 9));
+        data.purchases.push((u, 7));
+    }
+    let m = Model::train(&data, &TrainConfig::default()).unwrap();
+    let ctx = UserContext {
+        purchased: vec![9],
+        ..Default::default()
+    };
+    let recs = m.recommend(&ctx, &req(Strategy::Collaborative, 1));
+    assert_eq!(ids(&recs), vec![7]);
+    assert_eq!(recs[0].reasons, vec![Reason::SimilarTo { movie_id: 9 }]);
+}
+
+#[test]
+fn stats_report_sizes_and_timings() {
+    let m = model();
+    let s = m.stats();
+    assert_eq!((s.users, s.movies, s.ease_items), (30, 9, 9));
+    assert!(s.timings.iter().any(|t| t.source == "ease"));
+}

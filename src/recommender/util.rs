@@ -1,0 +1,123 @@
+//! Small numeric helpers shared by the sources: a seeded PRNG, deterministic top-k selection and a
+//! dense Cholesky solve for the tiny per-request systems (user fold-in).
+
+use std::cmp::Ordering;
+
+/// SplitMix64: tiny, fast and seedable; enough for shuffles and initialisation without the `rand` crate.
+pub(crate) struct Rng(u64);
+
+impl Rng {
+    pub(crate) fn new(seed: u64) -> Self {
+        Self(seed)
+    }
+
+    pub(crate) fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in [0, 1).
+    pub(crate) fn next_f64(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+    }
+
+    /// Standard normal via Box–Muller (one draw per call; speed is irrelevant at init time).
+    pub(crate) fn normal(&mut self) -> f64 {
+        let u1 = self.next_f64().max(1e-300);
+        let u2 = self.next_f64();
+        (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+    }
+
+    /// Fisher–Yates; the modulo bias is below 2^-40 for any realistic length.
+    pub(crate) fn shuffle<T>(&mut self, v: &mut [T]) {
+        for i in (1..v.len()).rev() {
+            let j = (self.next_u64() % (i as u64 + 1)) as usize;
+            v.swap(i, j);
+        }
+    }
+}
+
+/// Score descending, then catalogue index ascending. The catalogue is sorted by movie id, so this
+/// is the documented tie-break "by movie id".
+pub(crate) fn rank_desc(a: &(u32, f32), b: &(u32, f32)) -> Ordering {
+    b.1.total_cmp(&a.1).then(a.0.cmp(&b.0))
+}
+
+/// The best `k` of `v` in rank order, without sorting the whole vector.
+pub(crate) fn top_k(mut v: Vec<(u32, f32)>, k: usize) -> Vec<(u32, f32)> {
+    if k == 0 {
+        return Vec::new();
+    }
+    if v.len() > k {
+        v.select_nth_unstable_by(k - 1, rank_desc);
+        v.truncate(k);
+    }
+    v.sort_unstable_by(rank_desc);
+    v
+}
+
+/// Solves `a x = b` in place for a small symmetric positive definite `a` (row-major `n`×`n`,
+/// overwritten by its Cholesky factor). Returns false when `a` is not positive definite.
+pub(crate) fn cholesky_solve(a: &mut [f64], b: &mut [f64], n: usize) -> bool {
+    for j in 0..n {
+        let mut d = a[j * n + j];
+        for k in 0..j {
+            d -= a[j * n + k] * a[j * n + k];
+        }
+        if d <= 0.0 || !d.is_finite() {
+            return false;
+        }
+        let d = d.sqrt();
+        a[j * n + j] = d;
+        for i in j + 1..n {
+            let mut s = a[i * n + j];
+            for k in 0..j {
+                s -= a[i * n + k] * a[j * n + k];
+            }
+            a[i * n + j] = s / d;
+        }
+    }
+    for i in 0..n {
+        let mut s = b[i];
+        for k in 0..i {
+            s -= a[i * n + k] * b[k];
+        }
+        b[i] = s / a[i * n + i];
+    }
+    for i in (0..n).rev() {
+        let mut s = b[i];
+        for k in i + 1..n {
+            s -= a[k * n + i] * b[k];
+        }
+        b[i] = s / a[i * n + i];
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn top_k_breaks_ties_by_index() {
+        let v = vec![(5, 1.0), (2, 1.0), (9, 3.0), (1, 0.5)];
+        assert_eq!(top_k(v, 3), vec![(9, 3.0), (2, 1.0), (5, 1.0)]);
+    }
+
+    #[test]
+    fn cholesky_solves_a_small_system() {
+        let mut a = vec![4.0, 2.0, 2.0, 3.0];
+        let mut b = vec![2.0, 1.0];
+        assert!(cholesky_solve(&mut a, &mut b, 2));
+        assert!((b[0] - 0.5).abs() < 1e-12 && b[1].abs() < 1e-12);
+    }
+
+    #[test]
+    fn rng_is_deterministic() {
+        let (mut a, mut b) = (Rng::new(7), Rng::new(7));
+        assert_eq!(a.next_u64(), b.next_u64());
+    }
+}

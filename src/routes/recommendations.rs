@@ -1,0 +1,280 @@
+//! Recommendation routes: personal lists, predictions, the public chart,
+//! similar movies, and the model's administration.
+
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::auth::{AdminUser, AuthUser};
+use crate::error::{ApiError, ErrorEnvelope};
+use crate::recommender::Strategy;
+use crate::routes::extract::{QueryParams, parse_id};
+use crate::services::recommendations::{
+    ListRequest, ModelInfo, Prediction, RecommendationList, SimilarList, parse_strategy,
+};
+use crate::state::AppState;
+
+/// Most ids accepted in `exclude`.
+const MAX_EXCLUDED: usize = 500;
+
+fn genre_param(params: &mut QueryParams, state: &AppState) -> Option<i32> {
+    let name = params.text("genre")?.to_owned();
+    let id = state.genres.resolve(&name);
+    if id.is_none() {
+        params.problem(
+            "genre",
+            format!(
+                "unknown genre `{name}`; known: {}",
+                state.genres.names_joined()
+            ),
+        );
+    }
+    id
+}
+
+fn list_request(req: &HttpRequest, state: &AppState) -> Result<ListRequest, ApiError> {
+    let mut params = QueryParams::from_request(req);
+    let limit = params.limit()?;
+    let strategy = match params.text("strategy") {
+        None => Strategy::Hybrid,
+        Some(raw) => parse_strategy(raw).unwrap_or_else(|| {
+            params.problem(
+                "strategy",
+                "must be one of hybrid, collaborative, genre, popular",
+            );
+            Strategy::Hybrid
+        }),
+    };
+    let genre = genre_param(&mut params, state);
+    let mut exclude = Vec::new();
+    for raw in params.list("exclude") {
+        match raw.parse::<i32>() {
+            Ok(id) if id > 0 => exclude.push(id),
+            _ => params.problem("exclude", format!("`{raw}` is not a movie id")),
+        }
+    }
+    exclude.sort_unstable();
+    exclude.dedup();
+    if exclude.len() > MAX_EXCLUDED {
+        params.problem("exclude", format!("at most {MAX_EXCLUDED} ids"));
+    }
+    params.finish()?;
+    Ok(ListRequest {
+        strategy,
+        limit,
+        genre,
+        exclude,
+    })
+}
+
+async fn recommendations_for(
+    req: &HttpRequest,
+    state: &AppState,
+    user_id: i32,
+) -> Result<RecommendationList, ApiError> {
+    let request = list_request(req, state)?;
+    state
+        .recommender
+        .for_user(
+            &state.db,
+            &state.genres,
+            &state.catalog_cache,
+            user_id,
+            request,
+        )
+        .await
+}
+
+/// The caller's recommendations.
+#[utoipa::path(
+    tag = "recommendations",
+    security(("bearer" = [])),
+    params(
+        ("limit" = Option<usize>, Query, description = "1–100 (default 10)"),
+        ("strategy" = Option<String>, Query, description = "hybrid (default), collaborative, genre, popular"),
+        ("genre" = Option<String>, Query, description = "Only this genre"),
+        ("exclude" = Option<String>, Query, description = "Comma-separated movie ids never to return"),
+    ),
+    responses(
+        (status = 200, body = RecommendationList),
+        (status = 401, body = ErrorEnvelope),
+        (status = 422, body = ErrorEnvelope),
+        (status = 503, description = "The first model is still training", body = ErrorEnvelope),
+    )
+)]
+#[get("/users/me/recommendations")]
+pub async fn my_recommendations(
+    req: HttpRequest,
+    user: AuthUser,
+    state: web::Data<AppState>,
+) -> Result<web::Json<RecommendationList>, ApiError> {
+    Ok(web::Json(recommendations_for(&req, &state, user.id).await?))
+}
+
+/// A user's recommendations (the user themself or an admin).
+#[utoipa::path(
+    tag = "recommendations",
+    security(("bearer" = [])),
+    params(
+        ("id" = i32, Path),
+        ("limit" = Option<usize>, Query, description = "1–100 (default 10)"),
+        ("strategy" = Option<String>, Query, description = "hybrid (default), collaborative, genre, popular"),
+        ("genre" = Option<String>, Query, description = "Only this genre"),
+        ("exclude" = Option<String>, Query, description = "Comma-separated movie ids never to return"),
+    ),
+    responses(
+        (status = 200, body = RecommendationList),
+        (status = 401, body = ErrorEnvelope),
+        (status = 403, description = "Another user's recommendations", body = ErrorEnvelope),
+        (status = 404, body = ErrorEnvelope),
+        (status = 422, body = ErrorEnvelope),
+        (status = 503, body = ErrorEnvelope),
+    )
+)]
+#[get("/users/{id}/recommendations")]
+pub async fn user_recommendations(
+    req: HttpRequest,
+    path: web::Path<String>,
+    user: AuthUser,
+    state: web::Data<AppState>,
+) -> Result<web::Json<RecommendationList>, ApiError> {
+    let id = parse_id(&path, "id")?;
+    user.ensure_access(id)?;
+    if id != user.id {
+        crate::services::accounts::profile(&state.db, &state.genres, id).await?;
+    }
+    Ok(web::Json(recommendations_for(&req, &state, id).await?))
+}
+
+/// A user's predicted rating of a movie (the user themself or an admin).
+#[utoipa::path(
+    tag = "recommendations",
+    security(("bearer" = [])),
+    params(("id" = i32, Path), ("movie_id" = i32, Path)),
+    responses(
+        (status = 200, body = Prediction),
+        (status = 401, body = ErrorEnvelope),
+        (status = 403, body = ErrorEnvelope),
+        (status = 404, body = ErrorEnvelope),
+        (status = 503, body = ErrorEnvelope),
+    )
+)]
+#[get("/users/{id}/predictions/{movie_id}")]
+pub async fn prediction(
+    path: web::Path<(String, String)>,
+    user: AuthUser,
+    state: web::Data<AppState>,
+) -> Result<web::Json<Prediction>, ApiError> {
+    let id = parse_id(&path.0, "id")?;
+    let movie_id = parse_id(&path.1, "movie_id")?;
+    user.ensure_access(id)?;
+    if id != user.id {
+        crate::services::accounts::profile(&state.db, &state.genres, id).await?;
+    }
+    Ok(web::Json(
+        state.recommender.predict(&state.db, id, movie_id).await?,
+    ))
+}
+
+/// The non-personalised chart (damped mean rating) for visitors.
+#[utoipa::path(
+    tag = "recommendations",
+    params(
+        ("limit" = Option<usize>, Query, description = "1–100 (default 10)"),
+        ("genre" = Option<String>, Query, description = "Only this genre"),
+    ),
+    responses(
+        (status = 200, body = RecommendationList),
+        (status = 422, body = ErrorEnvelope),
+        (status = 503, body = ErrorEnvelope),
+    )
+)]
+#[get("/recommendations/popular")]
+pub async fn popular(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<web::Json<RecommendationList>, ApiError> {
+    let mut params = QueryParams::from_request(&req);
+    let limit = params.limit()?;
+    let genre = genre_param(&mut params, &state);
+    params.finish()?;
+    let list = state
+        .recommender
+        .popular(&state.db, &state.genres, &state.catalog_cache, limit, genre)
+        .await?;
+    Ok(web::Json(list))
+}
+
+/// Movies similar to this one.
+#[utoipa::path(
+    tag = "recommendations",
+    params(("id" = i32, Path), ("limit" = Option<usize>, Query, description = "1–100 (default 10)")),
+    responses(
+        (status = 200, body = SimilarList),
+        (status = 404, body = ErrorEnvelope),
+        (status = 422, body = ErrorEnvelope),
+        (status = 503, body = ErrorEnvelope),
+    )
+)]
+#[get("/movies/{id}/similar")]
+pub async fn similar(
+    req: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<web::Json<SimilarList>, ApiError> {
+    let id = parse_id(&path, "id")?;
+    let mut params = QueryParams::from_request(&req);
+    let limit = params.limit()?;
+    params.finish()?;
+    let list = state
+        .recommender
+        .similar(&state.db, &state.genres, &state.catalog_cache, id, limit)
+        .await?;
+    Ok(web::Json(list))
+}
+
+/// The serving model: version, age, sizes, training time, metrics.
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = ModelInfo),
+        (status = 401, body = ErrorEnvelope),
+        (status = 403, body = ErrorEnvelope),
+        (status = 503, body = ErrorEnvelope),
+    )
+)]
+#[get("/admin/model")]
+pub async fn model_info(
+    _admin: AdminUser,
+    state: web::Data<AppState>,
+) -> Result<web::Json<ModelInfo>, ApiError> {
+    Ok(web::Json(state.recommender.info()?))
+}
+
+/// Answer to a retrain request.
+#[derive(Serialize, ToSchema)]
+pub struct RetrainAccepted {
+    /// `training` (started) or `queued` (after the running one).
+    pub status: &'static str,
+}
+
+/// Retrain in the background; the current model serves until the new one is ready.
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    responses(
+        (status = 202, body = RetrainAccepted),
+        (status = 401, body = ErrorEnvelope),
+        (status = 403, body = ErrorEnvelope),
+    )
+)]
+#[post("/admin/model/retrain")]
+pub async fn retrain(_admin: AdminUser, state: web::Data<AppState>) -> HttpResponse {
+    let status = if state.recommender.request_training() {
+        "training"
+    } else {
+        "queued"
+    };
+    HttpResponse::Accepted().json(RetrainAccepted { status })
+}
