@@ -228,16 +228,22 @@ fn filtered(filter: &MovieFilter) -> Select<movie::Entity> {
                 .like(LikeExpr::new(like_contains_pattern(&title_search_key(q))).escape('\\')),
         );
     }
+    // EXISTS (not IN): the planner can then walk the sort index and probe
+    // movie_genres per movie, stopping after a page instead of sorting the genre.
     for &genre_id in &filter.genre_ids {
-        select = select.filter(
-            Expr::col((movie::Entity, movie::Column::Id)).in_subquery(
-                Query::select()
-                    .column(movie_genre::Column::MovieId)
-                    .from(movie_genre::Entity)
-                    .and_where(Expr::col(movie_genre::Column::GenreId).eq(genre_id))
-                    .to_owned(),
-            ),
-        );
+        select = select.filter(Expr::exists(
+            Query::select()
+                .expr(Expr::val(1))
+                .from(movie_genre::Entity)
+                .and_where(
+                    Expr::col((movie_genre::Entity, movie_genre::Column::MovieId))
+                        .equals((movie::Entity, movie::Column::Id)),
+                )
+                .and_where(
+                    Expr::col((movie_genre::Entity, movie_genre::Column::GenreId)).eq(genre_id),
+                )
+                .to_owned(),
+        ));
     }
     if let Some(year) = filter.year_from {
         select = select.filter(movie::Column::Year.gte(year));

@@ -280,3 +280,59 @@ async fn create_admin_reads_the_password_from_stdin_and_can_promote() {
     assert_eq!(users.status(), 200);
     handle.stop(false).await;
 }
+
+#[test]
+fn eval_reports_every_strategy_and_the_rating_error_as_json() {
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/eval");
+    let output = cinerank()
+        .arg("eval")
+        .arg("--train")
+        .arg(dir.join("train.tsv"))
+        .arg("--test")
+        .arg(dir.join("test.tsv"))
+        .arg("--movies")
+        .arg(dir.join("movies.csv"))
+        .arg("--json")
+        .output()
+        .expect("run cinerank eval");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    let strategies: Vec<&str> = lines
+        .iter()
+        .map(|l| l["strategy"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        strategies,
+        ["popular", "genre", "collaborative", "hybrid", "rating"]
+    );
+    for line in &lines[..4] {
+        // Users 1 and 3 have a relevant (≥ 4) test item; user 2's is a 2, and
+        // user 9 is not in TRAIN. With 5 train items every candidate fits in
+        // a top 10, so every relevant item is a hit.
+        assert_eq!(line["users"], 2, "{line}");
+        assert_eq!(line["hit10"], 1.0, "{line}");
+        assert_eq!(line["recall10"], 1.0, "{line}");
+        assert!(
+            (line["precision10"].as_f64().unwrap() - 0.1).abs() < 1e-9,
+            "{line}"
+        );
+        for key in ["ndcg10", "coverage10", "fit_s"] {
+            assert!(
+                line[key].as_f64().is_some_and(|v| v >= 0.0),
+                "{key}: {line}"
+            );
+        }
+    }
+    // Unseen users and movies are predicted from baselines, not skipped.
+    let rating = &lines[4];
+    let rmse = rating["rmse"].as_f64().unwrap();
+    assert!(rmse > 0.0 && rmse < 4.5, "{rating}");
+    assert!(rating["mae"].as_f64().unwrap() <= rmse);
+}

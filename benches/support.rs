@@ -1,0 +1,81 @@
+//! Data for the recommender benchmarks: MovieLens 100k when it is on disk
+//! (`CINERANK_ML100K`, default `../shared/datasets/ml-100k`), otherwise a
+//! synthetic dataset of the same shape; and synthetic data at any size.
+
+use std::path::PathBuf;
+
+use cinerank::recommender::{MovieMeta, TrainingData};
+use cinerank::synth::{GeneratorConfig, generate, synthesise_movies};
+
+/// The genre ids the synthetic movies use (1-based, vocabulary order).
+fn genre_ids(names: &[String]) -> Vec<u32> {
+    names
+        .iter()
+        .filter_map(|name| cinerank::synth::GENRES.iter().position(|g| g == name))
+        .map(|i| i as u32 + 1)
+        .collect()
+}
+
+/// A seeded synthetic dataset held in memory.
+pub fn synthetic(users: u32, movies: u32, ratings: u64) -> TrainingData {
+    let config = GeneratorConfig {
+        users,
+        movies,
+        ratings,
+        seed: 42,
+    };
+    let catalogue = synthesise_movies(&config);
+    let mut data = TrainingData {
+        ratings: Vec::with_capacity(ratings as usize),
+        movies: catalogue
+            .iter()
+            .map(|m| MovieMeta {
+                id: m.id,
+                genres: genre_ids(&m.genres),
+            })
+            .collect(),
+        purchases: Vec::new(),
+    };
+    let generated = generate(&config, &catalogue, |r| {
+        data.ratings.push((
+            i64::from(r.user_id),
+            r.movie_id,
+            f32::from(r.half_stars) / 2.0,
+        ));
+        Ok(())
+    });
+    if let Err(err) = generated {
+        panic!("generator failed: {err}");
+    }
+    data
+}
+
+/// MovieLens 100k if present, else its synthetic twin; and which it is.
+pub fn ml100k() -> (TrainingData, &'static str) {
+    let dir = std::env::var("CINERANK_ML100K")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/datasets/ml-100k")
+        });
+    let ratings = cinerank::movielens::load_ratings(&dir.join("u.data"));
+    let movies = cinerank::movielens::load_movies(&dir.join("u.item"));
+    match (ratings, movies) {
+        (Ok(ratings), Ok(movies)) => (
+            TrainingData {
+                ratings,
+                movies,
+                purchases: Vec::new(),
+            },
+            "ml-100k",
+        ),
+        _ => (synthetic(943, 1_682, 100_000), "synthetic ml-100k shape"),
+    }
+}
+
+/// Peak resident memory of this process in MiB (Linux), if known.
+pub fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
