@@ -54,6 +54,13 @@ enum Command {
         #[arg(long)]
         email: String,
     },
+    /// Exit 0 when the running service's /ready answers 200 (for container
+    /// health checks; needs no curl in the image).
+    Healthcheck {
+        /// Address to probe (default: 127.0.0.1:$PORT).
+        #[arg(long)]
+        url: Option<String>,
+    },
     /// Evaluate the recommender offline on MovieLens files (RECOMMENDER.md's
     /// protocol): train on TRAIN with the serving code, score top-10 lists
     /// and rating predictions against TEST.
@@ -103,7 +110,9 @@ struct GenerateArgs {
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    if let Some(Command::Healthcheck { url }) = &cli.command {
+        return healthcheck(url.as_deref());
+    }
     let settings = match Settings::from_env() {
         Ok(settings) => settings,
         Err(err) => {
@@ -111,6 +120,7 @@ pub fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    crate::logging::init(settings.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -138,6 +148,7 @@ type CliResult = Result<(), Box<dyn std::error::Error>>;
 async fn run(command: Command, mut settings: Settings) -> CliResult {
     match command {
         Command::Generate(args) => generate(&args),
+        Command::Healthcheck { .. } => Ok(()),
         Command::Eval {
             train,
             test,
@@ -186,6 +197,37 @@ async fn run(command: Command, mut settings: Settings) -> CliResult {
                 None => println!("the database already has movies; nothing loaded"),
             }
             Ok(())
+        }
+    }
+}
+
+/// GET /ready over plain HTTP/1.0 on loopback; 0 on 200.
+fn healthcheck(address: Option<&str>) -> ExitCode {
+    use std::io::{Read, Write};
+    use std::time::Duration;
+
+    let port = std::env::var("PORT").unwrap_or_else(|_| "8080".to_owned());
+    let address = address.map_or_else(|| format!("127.0.0.1:{port}"), str::to_owned);
+    let probe = || -> std::io::Result<bool> {
+        let addr = std::net::ToSocketAddrs::to_socket_addrs(&address)?
+            .next()
+            .ok_or_else(|| std::io::Error::other("no address"))?;
+        let mut stream = std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(3))?;
+        stream.set_read_timeout(Some(Duration::from_secs(5)))?;
+        stream.write_all(b"GET /ready HTTP/1.0\r\nHost: localhost\r\n\r\n")?;
+        let mut head = [0u8; 12];
+        stream.read_exact(&mut head)?;
+        Ok(head.starts_with(b"HTTP/1.") && &head[9..12] == b"200")
+    };
+    match probe() {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => {
+            eprintln!("not ready");
+            ExitCode::FAILURE
+        }
+        Err(err) => {
+            eprintln!("cannot reach {address}: {err}");
+            ExitCode::FAILURE
         }
     }
 }

@@ -8,6 +8,8 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
+use crate::logging::LogFormat;
+
 /// A configuration value that could not be used.
 #[derive(Debug, thiserror::Error)]
 #[error("invalid {var}: {reason}")]
@@ -125,6 +127,9 @@ pub struct Settings {
     pub database_url: DatabaseUrl,
     /// `DB_MAX_CONNECTIONS`: pool size (default 10).
     pub db_max_connections: u32,
+    /// `DB_STATEMENT_TIMEOUT_MS`: PostgreSQL `statement_timeout` for every
+    /// connection (default 30000; 0 = none). Ignored on SQLite.
+    pub db_statement_timeout: Option<Duration>,
     /// `DB_ACQUIRE_TIMEOUT_SECONDS`: how long a request waits for a pooled
     /// connection before failing with 503 (default 5).
     pub db_acquire_timeout: Duration,
@@ -132,6 +137,8 @@ pub struct Settings {
     pub seed_on_start: bool,
     /// `SEED_DIR`: folder with `movies.csv` and `ratings.csv` (default `seed_data`).
     pub seed_dir: PathBuf,
+    /// `LOG_FORMAT`: `text` (default) or `json` (one object per line).
+    pub log_format: LogFormat,
     /// `SHUTDOWN_GRACE_SECONDS`: how long in-flight requests may finish after
     /// SIGTERM/SIGINT (default 30).
     pub shutdown_grace: Duration,
@@ -214,6 +221,18 @@ impl Settings {
                 ),
             });
         }
+        if app_env == AppEnv::Production && database_url.is_sqlite() {
+            let path = database_url
+                .expose()
+                .trim_start_matches("sqlite:")
+                .trim_start_matches("//");
+            if path.is_empty() || path.starts_with(":memory:") || path.contains("mode=memory") {
+                return Err(ConfigError {
+                    var: "DATABASE_URL",
+                    reason: "production needs a PostgreSQL URL or an SQLite file, not an in-memory database".to_owned(),
+                });
+            }
+        }
         let jwt_secret = get("JWT_SECRET").map(Secret::new);
         match &jwt_secret {
             Some(secret) if secret.expose().len() < MIN_JWT_SECRET_BYTES => {
@@ -255,6 +274,29 @@ impl Settings {
             port: parse(&get, "PORT", Some(8080))?,
             database_url,
             db_max_connections: parse_ranged(&get, "DB_MAX_CONNECTIONS", 10, 1, 1000)?,
+            db_statement_timeout: match parse_ranged::<u64>(
+                &get,
+                "DB_STATEMENT_TIMEOUT_MS",
+                30_000,
+                0,
+                3_600_000,
+            )? {
+                0 => None,
+                ms => Some(Duration::from_millis(ms)),
+            },
+            log_format: match get("LOG_FORMAT")
+                .map(|v| v.trim().to_ascii_lowercase())
+                .as_deref()
+            {
+                None | Some("text") => LogFormat::Text,
+                Some("json") => LogFormat::Json,
+                Some(other) => {
+                    return Err(ConfigError {
+                        var: "LOG_FORMAT",
+                        reason: format!("expected `text` or `json`, got `{other}`"),
+                    });
+                }
+            },
             db_acquire_timeout: Duration::from_secs(parse_ranged(
                 &get,
                 "DB_ACQUIRE_TIMEOUT_SECONDS",
@@ -324,6 +366,21 @@ impl Settings {
         };
         Ok(settings)
     }
+}
+
+/// Every environment variable the service reads (found by running the
+/// parser with a recording lookup, so the list cannot drift from the code).
+pub fn known_variables() -> Vec<String> {
+    let seen = std::cell::RefCell::new(Vec::<String>::new());
+    let _ = Settings::from_lookup(|name| {
+        seen.borrow_mut().push(name.to_owned());
+        None
+    });
+    let mut names = seen.into_inner();
+    names.push("RUST_LOG".to_owned());
+    names.sort();
+    names.dedup();
+    names
 }
 
 fn parse<T: FromStr>(
@@ -428,6 +485,28 @@ mod tests {
         let s = settings(&[("APP_ENV", "production"), ("JWT_SECRET", &secret)]).unwrap();
         assert!(!format!("{s:?}").contains(&secret));
         assert!(settings(&[]).unwrap().jwt_secret.is_none());
+    }
+
+    #[test]
+    fn production_refuses_an_in_memory_database() {
+        let secret = "k".repeat(32);
+        let err = settings(&[
+            ("APP_ENV", "production"),
+            ("JWT_SECRET", &secret),
+            ("DATABASE_URL", "sqlite::memory:"),
+        ])
+        .unwrap_err();
+        assert_eq!(err.var, "DATABASE_URL");
+        assert!(
+            settings(&[
+                ("APP_ENV", "production"),
+                ("JWT_SECRET", &secret),
+                ("DATABASE_URL", "postgres://db/cine")
+            ])
+            .is_ok()
+        );
+        let err = settings(&[("LOG_FORMAT", "xml")]).unwrap_err();
+        assert_eq!(err.var, "LOG_FORMAT");
     }
 
     #[test]

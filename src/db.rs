@@ -22,6 +22,7 @@ pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbErr> {
         .max_connections(settings.db_max_connections)
         .min_connections(1)
         .acquire_timeout(settings.db_acquire_timeout)
+        .idle_timeout(std::time::Duration::from_secs(300))
         .sqlx_logging(false)
         // Ping only connections that sat idle a while: a ping on every
         // acquire doubles the round trips of short queries.
@@ -34,6 +35,12 @@ pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbErr> {
                 .foreign_keys(true)
                 .create_if_missing(true)
         });
+    if let Some(timeout) = settings.db_statement_timeout
+        && url.is_postgres()
+    {
+        // A runaway query must not hold a connection (and the pool) forever.
+        options.statement_timeout(timeout);
+    }
     Database::connect(options).await
 }
 

@@ -11,6 +11,8 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod eval;
+pub mod logging;
+pub mod metrics;
 pub mod movielens;
 pub mod openapi;
 pub mod recommender;

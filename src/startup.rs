@@ -5,7 +5,7 @@ use std::net::TcpListener;
 use std::sync::Arc;
 
 use actix_web::dev::{Server, ServerHandle};
-use actix_web::middleware::{Compress, ErrorHandlers, Logger};
+use actix_web::middleware::{self, Compress, ErrorHandlers};
 use actix_web::{App, HttpServer, web};
 use sea_orm::{DatabaseConnection, DbErr};
 use utoipa_actix_web::AppExt;
@@ -15,8 +15,9 @@ use crate::auth::jwt::JwtKeys;
 use crate::auth::rate_limit::RateLimiter;
 use crate::config::Settings;
 use crate::db;
+use crate::metrics::HttpMetrics;
 use crate::recommender::TrainConfig;
-use crate::routes::{self, extract, fallback, security};
+use crate::routes::{self, extract, fallback, observe, security};
 use crate::services::catalog::{CatalogCache, GenreCatalog};
 use crate::services::recommendations::{Recommender, RecommenderSettings};
 use crate::services::seed::{self, SeedError};
@@ -113,6 +114,7 @@ impl Application {
         let state = web::Data::new(AppState {
             jwt: JwtKeys::new(&secret, settings.jwt_ttl),
             auth_limiter: RateLimiter::new(settings.auth_rate_limit_per_min),
+            metrics: HttpMetrics::default(),
             genres: Arc::new(GenreCatalog::load(&db).await?),
             catalog_cache: CatalogCache::new(
                 settings.catalog_cache_capacity,
@@ -180,7 +182,8 @@ fn serve(
             .wrap(security::cors(&state.settings.cors_allowed_origins))
             .wrap(security::headers())
             .wrap(Compress::default())
-            .wrap(Logger::new("%a \"%r\" %s %b %Dms"))
+            // Outermost: sees the final status of everything, 404s included.
+            .wrap(middleware::from_fn(observe::observe))
             .into_utoipa_app()
             .configure(routes::configure)
             .split_for_parts();

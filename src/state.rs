@@ -7,6 +7,7 @@ use sea_orm::DatabaseConnection;
 use crate::auth::jwt::JwtKeys;
 use crate::auth::rate_limit::RateLimiter;
 use crate::config::Settings;
+use crate::metrics::HttpMetrics;
 use crate::routes::fallback::RouteTable;
 use crate::services::catalog::{CatalogCache, GenreCatalog};
 use crate::services::recommendations::Recommender;
@@ -29,4 +30,6 @@ pub struct AppState {
     pub jwt: JwtKeys,
     /// Register/login attempts per client address.
     pub auth_limiter: RateLimiter,
+    /// Request counts and latencies for `/metrics`.
+    pub metrics: HttpMetrics,
 }

@@ -7,6 +7,7 @@ pub mod extract;
 pub mod fallback;
 pub mod health;
 pub mod movies;
+pub mod observe;
 pub mod recommendations;
 pub mod security;
 pub mod users;
@@ -16,37 +17,40 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 /// Registers every documented route (paths are collected into OpenAPI).
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(health::health).service(health::ready).service(
-        scope::scope("/api/v1")
-            .service(movies::list_movies)
-            .service(movies::get_movie)
-            .service(movies::create_movie)
-            .service(movies::update_movie)
-            .service(movies::delete_movie)
-            .service(movies::put_rating)
-            .service(movies::delete_rating)
-            .service(movies::list_genres)
-            .service(auth::register)
-            .service(auth::login)
-            .service(users::me)
-            .service(users::update_me)
-            .service(users::my_ratings)
-            .service(users::my_watchlist)
-            .service(users::add_to_watchlist)
-            .service(users::remove_from_watchlist)
-            .service(users::dismiss)
-            .service(users::undismiss)
-            .service(users::user_ratings)
-            .service(users::user_watchlist)
-            .service(recommendations::my_recommendations)
-            .service(recommendations::user_recommendations)
-            .service(recommendations::prediction)
-            .service(recommendations::popular)
-            .service(recommendations::similar)
-            .service(recommendations::model_info)
-            .service(recommendations::retrain)
-            .service(admin::list_users)
-            .service(admin::change_role)
-            .service(admin::delete_user),
-    );
+    cfg.service(health::health)
+        .service(health::ready)
+        .service(health::metrics)
+        .service(
+            scope::scope("/api/v1")
+                .service(movies::list_movies)
+                .service(movies::get_movie)
+                .service(movies::create_movie)
+                .service(movies::update_movie)
+                .service(movies::delete_movie)
+                .service(movies::put_rating)
+                .service(movies::delete_rating)
+                .service(movies::list_genres)
+                .service(auth::register)
+                .service(auth::login)
+                .service(users::me)
+                .service(users::update_me)
+                .service(users::my_ratings)
+                .service(users::my_watchlist)
+                .service(users::add_to_watchlist)
+                .service(users::remove_from_watchlist)
+                .service(users::dismiss)
+                .service(users::undismiss)
+                .service(users::user_ratings)
+                .service(users::user_watchlist)
+                .service(recommendations::my_recommendations)
+                .service(recommendations::user_recommendations)
+                .service(recommendations::prediction)
+                .service(recommendations::popular)
+                .service(recommendations::similar)
+                .service(recommendations::model_info)
+                .service(recommendations::retrain)
+                .service(admin::list_users)
+                .service(admin::change_role)
+                .service(admin::delete_user),
+        );
 }

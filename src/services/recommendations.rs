@@ -298,6 +298,11 @@ impl Recommender {
         self.current().is_some()
     }
 
+    /// Rating and feedback writes since the serving model read its data.
+    pub fn writes_since_training(&self) -> u64 {
+        self.writes_since_training.load(Ordering::Relaxed)
+    }
+
     /// Cache hits and misses.
     pub fn cache_counts(&self) -> crate::cache::CacheCounts {
         self.lists.counts()

@@ -336,3 +336,194 @@ fn eval_reports_every_strategy_and_the_rating_error_as_json() {
     assert!(rmse > 0.0 && rmse < 4.5, "{rating}");
     assert!(rating["mae"].as_f64().unwrap() <= rmse);
 }
+
+/// A `cinerank serve` child process on its own database.
+struct Server {
+    child: std::process::Child,
+    port: u16,
+    log: std::thread::JoinHandle<Vec<String>>,
+    database: TestDatabase,
+}
+
+impl Server {
+    async fn start(env: &[(&str, &str)]) -> Server {
+        let database = TestDatabase::create().await;
+        let mut command = cinerank();
+        command
+            .arg("serve")
+            .env("DATABASE_URL", &database.url)
+            .env("PORT", "0")
+            .env("SEED_DIR", fixture_dir())
+            .env("RUST_LOG", "info")
+            .env("JWT_SECRET", crate::helpers::TEST_JWT_SECRET)
+            .env("AUTH_RATE_LIMIT_PER_MIN", "0")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        let mut child = command.spawn().expect("start cinerank");
+        let stderr = child.stderr.take().expect("stderr");
+        let (port_tx, port_rx) = std::sync::mpsc::channel();
+        let log = std::thread::spawn(move || {
+            let mut log = Vec::new();
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(port) = line.split("listening on port ").nth(1) {
+                    let digits: String = port.chars().take_while(char::is_ascii_digit).collect();
+                    let _ = port_tx.send(digits.parse::<u16>().unwrap_or(0));
+                }
+                log.push(line);
+            }
+            log
+        });
+        let port = port_rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("server reports its port");
+        Server {
+            child,
+            port,
+            log,
+            database,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    fn terminate(&self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(status.success());
+    }
+
+    /// Waits for the exit; returns its success and the log.
+    async fn wait(mut self) -> (bool, Vec<String>, TestDatabase) {
+        let started = Instant::now();
+        let exit = loop {
+            if let Some(exit) = self.child.try_wait().expect("wait") {
+                break exit;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "server did not stop"
+            );
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        };
+        (exit.success(), self.log.join().expect("log"), self.database)
+    }
+}
+
+#[tokio::test]
+async fn sigterm_under_load_lets_every_in_flight_request_finish_and_loses_no_write() {
+    let server = Server::start(&[("SHUTDOWN_GRACE_SECONDS", "20")]).await;
+    let client = reqwest::Client::new();
+    let registered: serde_json::Value = client
+        .post(server.url("/api/v1/auth/register"))
+        .json(&serde_json::json!({"username": "loaded", "email": "loaded@example.org", "password": "load test password"}))
+        .send()
+        .await
+        .expect("register")
+        .json()
+        .await
+        .expect("json");
+    let token = registered["access_token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    let user_id = registered["user"]["id"].as_i64().expect("id");
+    let movies: serde_json::Value = client
+        .get(server.url("/api/v1/movies?per_page=100"))
+        .send()
+        .await
+        .expect("movies")
+        .json()
+        .await
+        .expect("json");
+    let movie_ids: Vec<i64> = movies["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|m| m["id"].as_i64().expect("id"))
+        .collect();
+
+    // Slow requests (Argon2 logins) and writes, all in flight at once.
+    let mut tasks = Vec::new();
+    for _ in 0..12 {
+        let request = client
+            .post(server.url("/api/v1/auth/login"))
+            .json(&serde_json::json!({"login": "loaded", "password": "load test password"}));
+        tasks.push(tokio::spawn(async move {
+            request.send().await.map(|r| r.status().as_u16())
+        }));
+    }
+    for id in &movie_ids {
+        let request = client
+            .put(server.url(&format!("/api/v1/movies/{id}/rating")))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({"rating": 4.5}));
+        tasks.push(tokio::spawn(async move {
+            request.send().await.map(|r| r.status().as_u16())
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(40)).await;
+    server.terminate();
+    let mut statuses = Vec::new();
+    for task in tasks {
+        statuses.push(
+            task.await
+                .expect("task")
+                .expect("no request may fail during a graceful stop"),
+        );
+    }
+    assert!(
+        statuses.iter().all(|s| *s == 200 || *s == 201),
+        "{statuses:?}"
+    );
+    let (success, log, database) = server.wait().await;
+    assert!(success, "{log:?}");
+    assert!(log.iter().any(|l| l.contains("draining")), "{log:?}");
+
+    // Every write is in the database.
+    let db = sea_orm::Database::connect(&database.url)
+        .await
+        .expect("connect");
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    let stored = entity::rating::Entity::find()
+        .filter(entity::rating::Column::UserId.eq(i32::try_from(user_id).unwrap()))
+        .count(&db)
+        .await
+        .unwrap();
+    assert_eq!(stored as usize, movie_ids.len());
+    db.close().await.ok();
+}
+
+#[tokio::test]
+async fn json_logs_carry_one_structured_line_per_request() {
+    let server = Server::start(&[("LOG_FORMAT", "json")]).await;
+    let response = reqwest::Client::new()
+        .get(server.url("/api/v1/movies?per_page=2"))
+        .header("x-request-id", "json-log-check")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 200);
+    server.terminate();
+    let (_, log, _) = server.wait().await;
+    let lines: Vec<serde_json::Value> = log
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|_| panic!("not JSON: {l}")))
+        .collect();
+    let request = lines
+        .iter()
+        .find(|l| l["request_id"] == "json-log-check")
+        .unwrap_or_else(|| panic!("no request line in {log:?}"));
+    assert_eq!(request["target"], "cinerank::http");
+    assert_eq!(request["method"], "GET");
+    assert_eq!(request["path"], "/api/v1/movies");
+    assert_eq!(request["status"], 200);
+    assert!(request["latency_ms"].is_number());
+    assert!(request["ts"].is_string() && request["level"] == "INFO");
+}

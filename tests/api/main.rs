@@ -12,6 +12,7 @@ mod accounts;
 mod admin;
 mod catalogue;
 mod cli;
+mod deploy;
 mod errors;
 mod helpers;
 mod operations;

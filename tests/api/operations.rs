@@ -108,3 +108,97 @@ async fn the_interactive_docs_page_is_served_without_external_assets() {
     let script = response.text().await.expect("js");
     assert!(script.contains("/api-docs/openapi.json"), "{script}");
 }
+
+#[tokio::test]
+async fn metrics_expose_requests_by_route_pool_caches_and_the_model() {
+    let app = spawn_app().await;
+    app.wait_until_ready().await;
+    let scrape = || async {
+        app.request(Method::GET, "/metrics")
+            .await
+            .text()
+            .await
+            .expect("metrics text")
+    };
+    let series = r#"method="GET",route="/api/v1/movies/{id}",status="200""#;
+    let count = |text: &str| -> u64 {
+        text.lines()
+            .find(|l| l.starts_with(&format!("cinerank_http_requests_total{{{series}}}")))
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    let before = scrape().await;
+    for id in [1, 2, 3] {
+        app.get_json(&format!("/api/v1/movies/{id}")).await;
+    }
+    app.get_json("/api/v1/movies/999999").await;
+    let after = scrape().await;
+    assert_eq!(count(&after), count(&before) + 3, "{after}");
+    assert!(
+        after.contains(&format!(
+            "cinerank_http_request_duration_seconds_bucket{{{series},le=\"+Inf\"}} 3"
+        )),
+        "{after}"
+    );
+    assert!(after.contains(&format!(
+        "cinerank_http_request_duration_seconds_count{{{series}}} 3"
+    )));
+    assert!(
+        after.contains(r#"route="/api/v1/movies/{id}",status="404""#),
+        "404s are counted by pattern"
+    );
+    assert!(
+        !after.contains("/api/v1/movies/999999"),
+        "raw paths never become labels"
+    );
+    for name in [
+        "# TYPE cinerank_http_request_duration_seconds histogram",
+        "# TYPE cinerank_http_requests_total counter",
+        "cinerank_http_requests_in_flight ",
+        "cinerank_db_pool_connections{state=\"idle\"}",
+        "cinerank_db_pool_max_connections 10",
+        "cinerank_cache_hits_total{cache=\"movie_details\"}",
+        "cinerank_cache_misses_total{cache=\"recommendations\"}",
+        "cinerank_model_ready 1",
+        "cinerank_model_info{version=",
+        "cinerank_model_age_seconds ",
+        "cinerank_model_training_seconds ",
+    ] {
+        assert!(after.contains(name), "missing {name}:\n{after}");
+    }
+    let response = app.request(Method::GET, "/metrics").await;
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
+}
+
+#[tokio::test]
+async fn every_response_carries_a_request_id_and_a_sane_one_is_propagated() {
+    let app = spawn_app().await;
+    let response = app.request(Method::GET, "/health").await;
+    let generated = response.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(generated.len(), 16, "{generated}");
+    let response = app
+        .client
+        .get(format!("{}/api/v1/nope", app.address))
+        .header("x-request-id", "trace-abc-123")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["x-request-id"], "trace-abc-123");
+    let response = app
+        .client
+        .get(format!("{}/health", app.address))
+        .header("x-request-id", "bad id with spaces")
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(response.headers()["x-request-id"], "bad id with spaces");
+}
