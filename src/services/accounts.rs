@@ -170,6 +170,49 @@ async fn verify_off_thread(hash: Option<String>, password: String) -> Result<boo
         .map_err(ApiError::internal)
 }
 
+/// Normalises and checks a new account's username, email and password;
+/// returns them with any problems found.
+fn check_new_account(username: &str, email: &str, password: &str) -> (String, String, FieldErrors) {
+    let username = username.trim().to_owned();
+    let email = email.trim().to_lowercase();
+    let mut problems = FieldErrors::new();
+    if let Some(p) = username_problem(&username) {
+        problems.insert("username".into(), vec![p]);
+    }
+    if let Some(p) = email_problem(&email) {
+        problems.insert("email".into(), vec![p]);
+    }
+    if let Some(p) = password_problem(password) {
+        problems.insert("password".into(), vec![p]);
+    }
+    (username, email, problems)
+}
+
+/// Inserts an account that can log in. The unique indexes decide races
+/// between concurrent registrations (409, not a racy pre-check).
+async fn insert_account(
+    db: &impl ConnectionTrait,
+    username: String,
+    email: String,
+    password_hash: String,
+    role: Role,
+) -> Result<user::Model, ApiError> {
+    let now = Utc::now();
+    user::ActiveModel {
+        username: Set(username),
+        email: Set(Some(email)),
+        password_hash: Set(Some(password_hash)),
+        role: Set(role.as_str().to_owned()),
+        external_id: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .map_err(conflict_on_unique)
+}
+
 /// Translates a unique-constraint violation on `users` into a 409.
 fn conflict_on_unique(err: DbErr) -> ApiError {
     match err.sql_err() {
@@ -309,38 +352,14 @@ pub async fn register(
     keys: &JwtKeys,
     request: RegisterRequest,
 ) -> Result<AuthResponse, ApiError> {
-    let username = request.username.trim().to_owned();
-    let email = request.email.trim().to_lowercase();
-    let mut problems = FieldErrors::new();
-    if let Some(p) = username_problem(&username) {
-        problems.insert("username".into(), vec![p]);
-    }
-    if let Some(p) = email_problem(&email) {
-        problems.insert("email".into(), vec![p]);
-    }
-    if let Some(p) = password_problem(&request.password) {
-        problems.insert("password".into(), vec![p]);
-    }
+    let (username, email, mut problems) =
+        check_new_account(&request.username, &request.email, &request.password);
     let genre_ids = resolve_genres(genres, &request.preferred_genres, &mut problems);
     ApiError::check(problems)?;
 
     let password_hash = hash_off_thread(request.password).await?;
-    let now = Utc::now();
     let txn = db.begin().await?;
-    // The unique indexes decide races between concurrent registrations.
-    let created = user::ActiveModel {
-        username: Set(username),
-        email: Set(Some(email)),
-        password_hash: Set(Some(password_hash)),
-        role: Set(Role::User.as_str().to_owned()),
-        external_id: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await
-    .map_err(conflict_on_unique)?;
+    let created = insert_account(&txn, username, email, password_hash, Role::User).await?;
     replace_preferred_genres(&txn, created.id, &genre_ids).await?;
     txn.commit().await?;
     let user = profile(db, genres, created.id).await?;
@@ -548,21 +567,9 @@ pub async fn create_admin(
     email: &str,
     password: String,
 ) -> Result<AdminOutcome, ApiError> {
-    let username = username.trim().to_owned();
-    let email = email.trim().to_lowercase();
-    let mut problems = FieldErrors::new();
-    if let Some(p) = username_problem(&username) {
-        problems.insert("username".into(), vec![p]);
-    }
-    if let Some(p) = email_problem(&email) {
-        problems.insert("email".into(), vec![p]);
-    }
-    if let Some(p) = password_problem(&password) {
-        problems.insert("password".into(), vec![p]);
-    }
+    let (username, email, problems) = check_new_account(username, email, &password);
     ApiError::check(problems)?;
     let hash = hash_off_thread(password).await?;
-    let now = Utc::now();
     let existing = user::Entity::find()
         .filter(
             Expr::expr(Func::lower(Expr::col(user::Column::Username))).eq(username.to_lowercase()),
@@ -575,24 +582,12 @@ pub async fn create_admin(
             let mut active: user::ActiveModel = account.into();
             active.role = Set(Role::Admin.as_str().to_owned());
             active.password_hash = Set(Some(hash));
-            active.updated_at = Set(now);
+            active.updated_at = Set(Utc::now());
             active.update(db).await.map_err(conflict_on_unique)?;
             Ok(AdminOutcome::Promoted(id))
         }
         None => {
-            let created = user::ActiveModel {
-                username: Set(username),
-                email: Set(Some(email)),
-                password_hash: Set(Some(hash)),
-                role: Set(Role::Admin.as_str().to_owned()),
-                external_id: Set(None),
-                created_at: Set(now),
-                updated_at: Set(now),
-                ..Default::default()
-            }
-            .insert(db)
-            .await
-            .map_err(conflict_on_unique)?;
+            let created = insert_account(db, username, email, hash, Role::Admin).await?;
             Ok(AdminOutcome::Created(created.id))
         }
     }

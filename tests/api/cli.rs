@@ -39,36 +39,9 @@ fn an_invalid_setting_stops_start_up_naming_the_variable() {
 }
 
 #[tokio::test]
-async fn sigterm_stops_the_server_gracefully() {
-    let database = TestDatabase::create().await;
-    let mut child = cinerank()
-        .arg("serve")
-        .env("DATABASE_URL", &database.url)
-        .env("PORT", "0")
-        .env("SEED_DIR", fixture_dir())
-        .env("RUST_LOG", "info")
-        .env("SHUTDOWN_GRACE_SECONDS", "5")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start cinerank");
-    let stderr = child.stderr.take().expect("stderr");
-    let (port_tx, port_rx) = std::sync::mpsc::channel();
-    let reader = std::thread::spawn(move || {
-        let mut log = Vec::new();
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if let Some(port) = line.split("listening on port ").nth(1) {
-                let _ = port_tx.send(port.trim().parse::<u16>().unwrap_or(0));
-            }
-            log.push(line);
-        }
-        log
-    });
-    let port = port_rx
-        .recv_timeout(Duration::from_secs(60))
-        .expect("server reports its port");
-    let base = format!("http://127.0.0.1:{port}");
-    let response = reqwest::get(format!("{base}/api/v1/movies"))
+async fn sigterm_stops_the_server_gracefully_and_secrets_stay_out_of_the_log() {
+    let server = Server::start(&[("SHUTDOWN_GRACE_SECONDS", "5")]).await;
+    let response = reqwest::get(server.url("/api/v1/movies"))
         .await
         .expect("request");
     assert_eq!(response.status(), 200);
@@ -76,7 +49,7 @@ async fn sigterm_stops_the_server_gracefully() {
     let client = reqwest::Client::new();
     let password = "log-canary password 7731";
     let registered: serde_json::Value = client
-        .post(format!("{base}/api/v1/auth/register"))
+        .post(server.url("/api/v1/auth/register"))
         .json(&serde_json::json!({"username": "logged", "email": "logged@example.org", "password": password}))
         .send()
         .await
@@ -89,31 +62,16 @@ async fn sigterm_stops_the_server_gracefully() {
         .expect("token")
         .to_owned();
     let response = client
-        .get(format!("{base}/api/v1/users/me"))
+        .get(server.url("/api/v1/users/me"))
         .bearer_auth(&token)
         .send()
         .await
         .expect("me");
     assert_eq!(response.status(), 200);
 
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .expect("kill");
-    assert!(status.success());
-    let started = Instant::now();
-    let exit = loop {
-        if let Some(exit) = child.try_wait().expect("wait") {
-            break exit;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "server did not stop"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
-    assert!(exit.success(), "{exit:?}");
-    let log = reader.join().expect("log reader");
+    server.terminate();
+    let (success, log, _) = server.wait().await;
+    assert!(success, "{log:?}");
     assert!(log.iter().any(|l| l.contains("draining")), "{log:?}");
     assert!(
         log.iter().any(|l| l.contains("/api/v1/users/me")),
