@@ -19,3 +19,4 @@ mod ratings;
 mod recommendations;
 mod security;
 mod seed_data;
+mod store;
