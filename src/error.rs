@@ -315,6 +315,26 @@ mod tests {
     }
 
     #[test]
+    fn store_rules_carry_their_own_code_and_details() {
+        let err = ApiError::conflict_with(
+            "out_of_stock",
+            "not enough copies",
+            serde_json::json!({"movie_ids": [3]}),
+        );
+        assert_eq!(err.status_code(), StatusCode::CONFLICT);
+        let body = serde_json::to_value(err.envelope()).unwrap();
+        assert_eq!(body["error"]["code"], "out_of_stock");
+        assert_eq!(body["error"]["details"]["movie_ids"][0], 3);
+        let err = ApiError::unprocessable("empty_cart", "the cart is empty", None);
+        assert_eq!(err.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+        let body = serde_json::to_value(err.envelope()).unwrap();
+        assert_eq!(body["error"]["code"], "empty_cart");
+        assert!(body["error"].get("details").is_none());
+        let plain = serde_json::to_value(ApiError::conflict("taken", "x").envelope()).unwrap();
+        assert!(plain["error"].get("details").is_none());
+    }
+
+    #[test]
     fn internal_errors_hide_their_cause() {
         let err = ApiError::Internal("disk on fire".into());
         let body = serde_json::to_value(err.envelope()).unwrap();

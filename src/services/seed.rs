@@ -483,6 +483,49 @@ mod tests {
     }
 
     #[test]
+    fn the_shipped_catalogue_mixes_digital_physical_and_unsold_films() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("seed_data/movies.csv");
+        let movies = read_movies_csv(&path).unwrap();
+        let not_for_sale = movies.iter().filter(|m| m.price.is_none()).count();
+        let physical: Vec<i32> = movies.iter().filter_map(|m| m.stock).collect();
+        let sold_out = physical.iter().filter(|&&s| s == 0).count();
+        assert!((50..=200).contains(&not_for_sale), "{not_for_sale}");
+        assert!((200..=600).contains(&physical.len()), "{}", physical.len());
+        assert!((20..=120).contains(&sold_out), "{sold_out}");
+        assert!(physical.iter().all(|s| (0..=50).contains(s)));
+        assert!(
+            movies
+                .iter()
+                .all(|m| m.stock.is_none() || m.price.is_some()),
+            "stock only for films on sale"
+        );
+    }
+
+    #[test]
+    fn store_columns_must_be_integers_in_range() {
+        let dir = std::env::temp_dir().join(format!("cinerank-seed-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("movies.csv");
+        std::fs::write(
+            &path,
+            "movieId,title,genres,price,stock\n1,Heat (1995),Crime,5500,\n2,Alien (1979),Horror,,\n",
+        )
+        .unwrap();
+        let movies = read_movies_csv(&path).unwrap();
+        assert_eq!((movies[0].price, movies[0].stock), (Some(5500), None));
+        assert_eq!((movies[1].price, movies[1].stock), (None, None));
+        for (row, column) in [
+            ("1,Heat (1995),Crime,-1,", "price"),
+            ("1,Heat (1995),Crime,5,x", "stock"),
+        ] {
+            std::fs::write(&path, format!("movieId,title,genres,price,stock\n{row}\n")).unwrap();
+            let err = read_movies_csv(&path).unwrap_err().to_string();
+            assert!(err.contains(column) && err.contains(":2:"), "{err}");
+        }
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
     fn ratings_must_be_half_steps_between_half_and_five() {
         assert_eq!(parse_half_stars("0.5"), Some(1));
         assert_eq!(parse_half_stars("5.0"), Some(10));
