@@ -4,8 +4,8 @@
 Input : the decade files movies-1970s.json ... movies-2020s.json of
         "wikipedia-movie-data" by Peter Rust (MIT licence), each an array of
         {title, year, cast[], genres[], href, extract, thumbnail, ...}.
-Output: a MovieLens-style movies.csv extended with three trailing columns:
-        movieId,title,genres,overview,poster_url,popularity
+Output: a MovieLens-style movies.csv extended with five trailing columns:
+        movieId,title,genres,overview,poster_url,popularity,price,stock
 
 Selection
 ---------
@@ -55,6 +55,21 @@ would be starved of ratings.  The global part keeps a mild cross-decade
 signal and breaks ties between decades of equal size.  Only the order of the
 values matters to the generator.
 
+Store columns
+-------------
+`price` and `stock` put the films on sale in the store (integers in the minor
+unit of the store currency, KRW by default, which has none).  Each film draws
+a uniform number u from SHA-256 of "cinerank-store:<movieId>" (so the columns
+never depend on the order of anything else) and gets:
+    u < 0.04          not for sale: price and stock empty
+    u < 0.16          a limited physical edition: price 19,900 (14,900 before
+                      1990), stock 0-50 copies from a second hash; about one
+                      in six of these is sold out (stock 0)
+    otherwise         digital (stock empty = unlimited), by release year:
+                      3,900 before 2000, 5,500 for 2000-2014, 9,900 from 2015
+These columns were added after the rest; adding them left every other column
+byte-identical, and the rating generator ignores them.
+
 Output is deterministic: every sort has a total, stable key, and movieId is
 assigned 1..N ordered by (year, title, href).
 
@@ -68,6 +83,7 @@ import argparse
 import bisect
 import collections
 import csv
+import hashlib
 import json
 import math
 import os
@@ -309,11 +325,31 @@ def assign_popularity(films: list[dict], rank_key, decade) -> None:
         f["popularity"] = 0.8 * decade_pct[id(f)] + 0.2 * global_pct[id(f)]
 
 
+def store_unit(movie_id: int, salt: str) -> float:
+    """A uniform number in [0, 1) fixed by the movieId alone."""
+    digest = hashlib.sha256(f"cinerank-store:{salt}{movie_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64
+
+
+def store_columns(movie_id: int, year: int) -> tuple[str, str]:
+    """(price, stock) as CSV text; see "Store columns" in the module docstring."""
+    u = store_unit(movie_id, "")
+    if u < 0.04:
+        return "", ""
+    if u < 0.16:
+        price = 14900 if year < 1990 else 19900
+        stock = max(0, int(store_unit(movie_id, "stock:") * 60) - 9)
+        return str(price), str(stock)
+    price = 3900 if year < 2000 else 5500 if year < 2015 else 9900
+    return str(price), ""
+
+
 def write_csv(films: list[dict], out_path: str) -> None:
     os.makedirs(os.path.dirname(os.path.abspath(out_path)), exist_ok=True)
     with open(out_path, "w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
-        w.writerow(["movieId", "title", "genres", "overview", "poster_url", "popularity"])
+        w.writerow(["movieId", "title", "genres", "overview", "poster_url", "popularity",
+                    "price", "stock"])
         for i, f in enumerate(films, start=1):
             w.writerow([
                 i,
@@ -322,6 +358,7 @@ def write_csv(films: list[dict], out_path: str) -> None:
                 clean_overview(f["extract"]),
                 f["thumbnail"].strip(),
                 f"{f['popularity']:.6f}",
+                *store_columns(i, f["year"]),
             ])
 
 

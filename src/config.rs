@@ -176,6 +176,9 @@ pub struct Settings {
     /// `CORS_ALLOWED_ORIGINS`: comma-separated origins allowed to call the
     /// API from a browser (default: none).
     pub cors_allowed_origins: Vec<String>,
+    /// `STORE_CURRENCY`: ISO 4217 code of every price (default `KRW`).
+    /// Prices are integers in its minor unit (KRW has none).
+    pub store_currency: String,
 }
 
 /// The SQLite database used when `DATABASE_URL` is not set.
@@ -266,6 +269,17 @@ impl Settings {
             return Err(ConfigError {
                 var: "CORS_ALLOWED_ORIGINS",
                 reason: format!("`{bad}` is not an http(s) origin"),
+            });
+        }
+        let store_currency = get("STORE_CURRENCY")
+            .map(|raw| raw.trim().to_owned())
+            .unwrap_or_else(|| "KRW".to_owned());
+        if !(store_currency.len() == 3 && store_currency.bytes().all(|b| b.is_ascii_uppercase())) {
+            return Err(ConfigError {
+                var: "STORE_CURRENCY",
+                reason: format!(
+                    "expected an ISO 4217 code of three uppercase letters, got `{store_currency}`"
+                ),
             });
         }
         let settings = Settings {
@@ -363,6 +377,7 @@ impl Settings {
             auth_rate_limit_per_min: parse_ranged(&get, "AUTH_RATE_LIMIT_PER_MIN", 10, 0, 100_000)?,
             trust_forwarded_for: parse_bool(&get, "TRUST_FORWARDED_FOR", false)?,
             cors_allowed_origins,
+            store_currency,
         };
         Ok(settings)
     }
@@ -473,6 +488,21 @@ mod tests {
         let err = settings(&[("DB_MAX_CONNECTIONS", "0")]).unwrap_err();
         assert_eq!(err.var, "DB_MAX_CONNECTIONS");
         assert!(err.to_string().contains("DB_MAX_CONNECTIONS"));
+    }
+
+    #[test]
+    fn the_store_currency_is_three_uppercase_letters_defaulting_to_krw() {
+        assert_eq!(settings(&[]).unwrap().store_currency, "KRW");
+        assert_eq!(
+            settings(&[("STORE_CURRENCY", " EUR ")])
+                .unwrap()
+                .store_currency,
+            "EUR"
+        );
+        for bad in ["eur", "EURO", "E1R", "€"] {
+            let err = settings(&[("STORE_CURRENCY", bad)]).unwrap_err();
+            assert_eq!(err.var, "STORE_CURRENCY", "{bad}");
+        }
     }
 
     #[test]

@@ -46,6 +46,8 @@ pub enum ApiError {
         code: &'static str,
         /// Human-readable explanation.
         message: String,
+        /// What exactly conflicts (e.g. the movies out of stock), if useful.
+        details: Option<serde_json::Value>,
     },
     /// 413: the body is larger than allowed.
     #[error("request body is larger than {limit} bytes")]
@@ -63,6 +65,17 @@ pub enum ApiError {
         message: String,
         /// Per-field messages.
         fields: FieldErrors,
+    },
+    /// 422: well-formed input that a business rule rejects (e.g. an empty
+    /// cart), with its own code rather than `validation_failed`.
+    #[error("{message}")]
+    Unprocessable {
+        /// Machine-readable code.
+        code: &'static str,
+        /// Human-readable explanation.
+        message: String,
+        /// Structured details (an object), if useful.
+        details: Option<serde_json::Value>,
     },
     /// 429: too many attempts from this client.
     #[error("too many requests; retry after {retry_after_secs} s")]
@@ -95,7 +108,8 @@ pub struct ErrorBody {
     pub code: String,
     /// Human-readable message.
     pub message: String,
-    /// For validation errors: field name → messages.
+    /// For validation errors: field name → messages; for some other errors
+    /// (e.g. `out_of_stock`) an object describing what went wrong.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
     pub details: Option<serde_json::Value>,
@@ -134,7 +148,9 @@ impl ApiError {
     /// The envelope's `code`.
     pub fn code(&self) -> &'static str {
         match self {
-            ApiError::BadRequest { code, .. } | ApiError::Conflict { code, .. } => code,
+            ApiError::BadRequest { code, .. }
+            | ApiError::Conflict { code, .. }
+            | ApiError::Unprocessable { code, .. } => code,
             ApiError::Unauthorized(_) => "unauthorized",
             ApiError::Forbidden(_) => "forbidden",
             ApiError::TooManyRequests { .. } => "too_many_requests",
@@ -152,6 +168,9 @@ impl ApiError {
     pub fn envelope(&self) -> ErrorEnvelope {
         let details = match self {
             ApiError::Validation { fields, .. } => serde_json::to_value(fields).ok(),
+            ApiError::Conflict { details, .. } | ApiError::Unprocessable { details, .. } => {
+                details.clone()
+            }
             _ => None,
         };
         ErrorEnvelope {
@@ -170,6 +189,33 @@ impl ApiError {
         ApiError::Conflict {
             code,
             message: message.into(),
+            details: None,
+        }
+    }
+
+    /// A 409 with a specific code and details (an object).
+    pub fn conflict_with(
+        code: &'static str,
+        message: impl Into<String>,
+        details: serde_json::Value,
+    ) -> Self {
+        ApiError::Conflict {
+            code,
+            message: message.into(),
+            details: Some(details),
+        }
+    }
+
+    /// A 422 for a business rule, with a specific code and optional details.
+    pub fn unprocessable(
+        code: &'static str,
+        message: impl Into<String>,
+        details: Option<serde_json::Value>,
+    ) -> Self {
+        ApiError::Unprocessable {
+            code,
+            message: message.into(),
+            details,
         }
     }
 
@@ -202,7 +248,9 @@ impl ResponseError for ApiError {
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Validation { .. } | ApiError::Unprocessable { .. } => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             ApiError::Unavailable(_) | ApiError::ServiceUnavailable(_) => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
@@ -264,6 +312,26 @@ mod tests {
             body["error"]["details"]["per_page"][0],
             "must be between 1 and 100"
         );
+    }
+
+    #[test]
+    fn store_rules_carry_their_own_code_and_details() {
+        let err = ApiError::conflict_with(
+            "out_of_stock",
+            "not enough copies",
+            serde_json::json!({"movie_ids": [3]}),
+        );
+        assert_eq!(err.status_code(), StatusCode::CONFLICT);
+        let body = serde_json::to_value(err.envelope()).unwrap();
+        assert_eq!(body["error"]["code"], "out_of_stock");
+        assert_eq!(body["error"]["details"]["movie_ids"][0], 3);
+        let err = ApiError::unprocessable("empty_cart", "the cart is empty", None);
+        assert_eq!(err.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+        let body = serde_json::to_value(err.envelope()).unwrap();
+        assert_eq!(body["error"]["code"], "empty_cart");
+        assert!(body["error"].get("details").is_none());
+        let plain = serde_json::to_value(ApiError::conflict("taken", "x").envelope()).unwrap();
+        assert!(plain["error"].get("details").is_none());
     }
 
     #[test]

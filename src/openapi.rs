@@ -26,6 +26,7 @@ use crate::services::catalog::MovieSort;
         (name = "accounts", description = "Registration, login, profile"),
         (name = "ratings", description = "Ratings, watchlist, not interested"),
         (name = "recommendations", description = "Personal recommendations, predictions, similar movies"),
+        (name = "store", description = "Cart and orders over the catalogue"),
         (name = "admin", description = "Administration"),
     )
 )]

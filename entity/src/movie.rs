@@ -36,6 +36,10 @@ pub struct Model {
     pub rating_sum: i64,
     /// `rating_sum / 2 / rating_count`, 0 when unrated.
     pub avg_rating: f64,
+    /// Price in the minor unit of `STORE_CURRENCY`; `None` = not for sale.
+    pub price: Option<i64>,
+    /// Copies on hand (never negative); `None` = digital, unlimited.
+    pub stock: Option<i32>,
     /// When the movie was added.
     pub created_at: DateTimeUtc,
     /// When the movie last changed.

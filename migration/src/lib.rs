@@ -4,6 +4,7 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261122_000001_catalogue_and_accounts;
+mod m20261122_000002_store;
 
 pub use m20261122_000001_catalogue_and_accounts::GENRE_NAMES;
 
@@ -12,6 +13,9 @@ pub struct Migrator;
 
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261122_000001_catalogue_and_accounts::Migration)]
+        vec![
+            Box::new(m20261122_000001_catalogue_and_accounts::Migration),
+            Box::new(m20261122_000002_store::Migration),
+        ]
     }
 }

@@ -10,6 +10,7 @@ pub mod movies;
 pub mod observe;
 pub mod recommendations;
 pub mod security;
+pub mod store;
 pub mod users;
 
 use utoipa_actix_web::scope;
@@ -51,6 +52,16 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(recommendations::retrain)
                 .service(admin::list_users)
                 .service(admin::change_role)
-                .service(admin::delete_user),
+                .service(admin::delete_user)
+                .service(store::get_cart)
+                .service(store::add_to_cart)
+                .service(store::set_cart_item)
+                .service(store::remove_cart_item)
+                .service(store::clear_cart)
+                .service(store::place_order)
+                .service(store::my_orders)
+                .service(store::get_order)
+                .service(store::cancel_order)
+                .service(store::all_orders),
         );
 }

@@ -101,6 +101,10 @@ pub struct MovieSummary {
     pub avg_rating: Option<f64>,
     /// Number of ratings.
     pub rating_count: i32,
+    /// Price in the minor unit of the store currency; null = not for sale.
+    pub price: Option<i64>,
+    /// Copies on hand; null = digital (unlimited).
+    pub stock: Option<i32>,
 }
 
 /// A movie's full record.
@@ -126,6 +130,10 @@ pub struct MovieDetails {
     pub imdb_id: Option<String>,
     /// TMDB id, when known.
     pub tmdb_id: Option<i32>,
+    /// Price in the minor unit of the store currency; null = not for sale.
+    pub price: Option<i64>,
+    /// Copies on hand; null = digital (unlimited).
+    pub stock: Option<i32>,
 }
 
 /// A genre with the number of movies in it.
@@ -328,6 +336,8 @@ pub async fn summarise(
             year: row.year,
             poster_url: row.poster_url,
             rating_count: row.rating_count,
+            price: row.price,
+            stock: row.stock,
         })
         .collect())
 }
@@ -390,6 +400,8 @@ pub async fn find_movies(
             rating_count: row.rating_count,
             imdb_id: row.imdb_id,
             tmdb_id: row.tmdb_id,
+            price: row.price,
+            stock: row.stock,
         })
         .collect())
 }
@@ -470,6 +482,8 @@ impl From<&MovieDetails> for MovieSummary {
             poster_url: details.poster_url.clone(),
             avg_rating: details.avg_rating,
             rating_count: details.rating_count,
+            price: details.price,
+            stock: details.stock,
         }
     }
 }
@@ -552,6 +566,10 @@ pub const MAX_TITLE_CHARS: usize = 300;
 pub const MAX_OVERVIEW_CHARS: usize = 10_000;
 /// Longest poster URL.
 pub const MAX_URL_CHARS: usize = 2_048;
+/// Highest price, in the minor unit of the store currency.
+pub const MAX_PRICE: i64 = 100_000_000;
+/// Most copies a movie can have in stock.
+pub const MAX_STOCK: i32 = 1_000_000;
 
 /// `POST /movies` body (admin).
 #[derive(Clone, Debug, Deserialize, ToSchema)]
@@ -572,6 +590,11 @@ pub struct NewMovie {
     pub imdb_id: Option<String>,
     /// TMDB id.
     pub tmdb_id: Option<i32>,
+    /// Price in the minor unit of the store currency (0–100,000,000);
+    /// absent or null = not for sale.
+    pub price: Option<i64>,
+    /// Copies on hand (0–1,000,000); absent or null = digital (unlimited).
+    pub stock: Option<i32>,
 }
 
 /// `PATCH /movies/{id}` body (admin): absent fields stay, `null` clears.
@@ -602,6 +625,14 @@ pub struct MoviePatch {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<i32>)]
     pub tmdb_id: Option<Option<i32>>,
+    /// New price (0–100,000,000), or null to stop selling the movie.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i64>)]
+    pub price: Option<Option<i64>>,
+    /// New stock (0–1,000,000), or null for digital (unlimited).
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i32>)]
+    pub stock: Option<Option<i32>>,
 }
 
 /// Deserialises a field that is present (possibly `null`) as `Some(_)`, so
@@ -724,6 +755,20 @@ impl MovieFields {
         id
     }
 
+    fn price(&mut self, price: Option<i64>) -> Option<i64> {
+        if price.is_some_and(|p| !(0..=MAX_PRICE).contains(&p)) {
+            self.problem("price", format!("must be between 0 and {MAX_PRICE}"));
+        }
+        price
+    }
+
+    fn stock(&mut self, stock: Option<i32>) -> Option<i32> {
+        if stock.is_some_and(|s| !(0..=MAX_STOCK).contains(&s)) {
+            self.problem("stock", format!("must be between 0 and {MAX_STOCK}"));
+        }
+        stock
+    }
+
     fn finish(self) -> Result<(), ApiError> {
         ApiError::check(self.problems)
     }
@@ -777,6 +822,8 @@ pub async fn create_movie(
     let poster_url = fields.poster_url(input.poster_url);
     let imdb_id = fields.imdb_id(input.imdb_id);
     let tmdb_id = fields.tmdb_id(input.tmdb_id);
+    let price = fields.price(input.price);
+    let stock = fields.stock(input.stock);
     fields.finish()?;
     let now = Utc::now();
     let txn = db.begin().await?;
@@ -789,6 +836,8 @@ pub async fn create_movie(
         imdb_id: Set(imdb_id),
         tmdb_id: Set(tmdb_id),
         movielens_id: Set(None),
+        price: Set(price),
+        stock: Set(stock),
         rating_count: Set(0),
         rating_sum: Set(0),
         avg_rating: Set(0.0),
@@ -823,6 +872,8 @@ pub async fn update_movie(
     let poster_url = patch.poster_url.map(|u| fields.poster_url(u));
     let imdb_id = patch.imdb_id.map(|i| fields.imdb_id(i));
     let tmdb_id = patch.tmdb_id.map(|i| fields.tmdb_id(i));
+    let price = patch.price.map(|p| fields.price(p));
+    let stock = patch.stock.map(|s| fields.stock(s));
     fields.finish()?;
 
     let txn = super::begin_write(db).await?;
@@ -850,6 +901,14 @@ pub async fn update_movie(
     }
     if let Some(tmdb) = tmdb_id {
         active.tmdb_id = Set(tmdb);
+    }
+    // Under the row lock, so an order placed meanwhile either sees the old
+    // stock and commits first or waits and decrements the new one.
+    if let Some(price) = price {
+        active.price = Set(price);
+    }
+    if let Some(stock) = stock {
+        active.stock = Set(stock);
     }
     active.updated_at = Set(Utc::now());
     active.update(&txn).await.map_err(conflict_on_external_id)?;

@@ -7,6 +7,7 @@ pub mod lists;
 pub mod ratings;
 pub mod recommendations;
 pub mod seed;
+pub mod store;
 
 use sea_orm::{
     DatabaseConnection, DatabaseTransaction, DbErr, SqliteTransactionMode, TransactionOptions,

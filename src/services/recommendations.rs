@@ -707,12 +707,17 @@ pub async fn user_context(
         ratings,
         preferred_genres,
         dismissed,
-        purchased: Vec::new(),
+        purchased: super::store::purchased_movies(db, user_id)
+            .await?
+            .into_iter()
+            .map(i64::from)
+            .collect(),
         excluded: exclude.iter().map(|&id| i64::from(id)).collect(),
     })
 }
 
-/// Every rating and every movie's genres, streamed (millions of rows).
+/// Every rating (streamed: millions of rows), every movie's genres, and
+/// every purchase of a placed order.
 pub async fn load_training_data<C>(db: &C) -> Result<TrainingData, DbErr>
 where
     C: ConnectionTrait + StreamTrait,
@@ -757,10 +762,15 @@ where
             genres: genres_by_movie.remove(&id).unwrap_or_default(),
         })
         .collect();
+    let purchases = super::store::all_purchases(db)
+        .await?
+        .into_iter()
+        .map(|(user, movie)| (i64::from(user), i64::from(movie)))
+        .collect();
     Ok(TrainingData {
         ratings,
         movies,
-        purchases: Vec::new(),
+        purchases,
     })
 }
 

@@ -1,5 +1,5 @@
 //! Loading a catalogue and ratings in the MovieLens CSV layout (`movies.csv`:
-//! `movieId,title,genres[,overview,poster_url]`; `ratings.csv`:
+//! `movieId,title,genres[,overview,poster_url,price,stock]`; `ratings.csv`:
 //! `userId,movieId,rating,timestamp`) into an empty database, atomically.
 
 use std::collections::HashMap;
@@ -12,7 +12,7 @@ use sea_orm::{
     PaginatorTrait, Statement, TransactionTrait,
 };
 
-use super::catalog::{GenreCatalog, title_search_key};
+use super::catalog::{GenreCatalog, MAX_PRICE, MAX_STOCK, title_search_key};
 
 /// Why seeding failed.
 #[derive(Debug, thiserror::Error)]
@@ -56,6 +56,10 @@ pub struct SeedMovie {
     pub overview: Option<String>,
     /// Poster URL.
     pub poster_url: Option<String>,
+    /// Store price (minor currency unit); `None` = not for sale.
+    pub price: Option<i64>,
+    /// Copies in stock; `None` = digital (unlimited).
+    pub stock: Option<i32>,
 }
 
 /// A rating read from `ratings.csv`.
@@ -142,6 +146,29 @@ fn non_empty(value: Option<&str>) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// An optional integer column: empty or missing is `None`.
+fn optional_number<T>(
+    record: &csv::StringRecord,
+    col: Option<usize>,
+    name: &str,
+    range: std::ops::RangeInclusive<T>,
+) -> Result<Option<T>, String>
+where
+    T: std::str::FromStr + PartialOrd + std::fmt::Display,
+{
+    let Some(raw) = non_empty(col.and_then(|c| record.get(c))) else {
+        return Ok(None);
+    };
+    match raw.parse::<T>() {
+        Ok(value) if range.contains(&value) => Ok(Some(value)),
+        _ => Err(format!(
+            "{name} `{raw}` is not an integer in {}..={}",
+            range.start(),
+            range.end()
+        )),
+    }
+}
+
 /// Reads `movies.csv`.
 pub fn read_movies_csv(path: &Path) -> Result<Vec<SeedMovie>, SeedError> {
     let mut reader = open_csv(path)?;
@@ -151,6 +178,8 @@ pub fn read_movies_csv(path: &Path) -> Result<Vec<SeedMovie>, SeedError> {
     let genres_col = column(&headers, "genres", path)?;
     let overview_col = headers.iter().position(|h| h == "overview");
     let poster_col = headers.iter().position(|h| h == "poster_url");
+    let price_col = headers.iter().position(|h| h == "price");
+    let stock_col = headers.iter().position(|h| h == "stock");
     let mut movies = Vec::new();
     for record in reader.records() {
         let record = record.map_err(|e| csv_error(path, e))?;
@@ -177,6 +206,10 @@ pub fn read_movies_csv(path: &Path) -> Result<Vec<SeedMovie>, SeedError> {
             .filter(|g| !g.is_empty() && *g != "(no genres listed)")
             .map(str::to_owned)
             .collect();
+        let price =
+            optional_number(&record, price_col, "price", 0..=MAX_PRICE).map_err(&invalid)?;
+        let stock =
+            optional_number(&record, stock_col, "stock", 0..=MAX_STOCK).map_err(&invalid)?;
         movies.push(SeedMovie {
             source_id,
             title,
@@ -184,6 +217,8 @@ pub fn read_movies_csv(path: &Path) -> Result<Vec<SeedMovie>, SeedError> {
             genres,
             overview: non_empty(overview_col.and_then(|c| record.get(c))),
             poster_url: non_empty(poster_col.and_then(|c| record.get(c))),
+            price,
+            stock,
         });
     }
     Ok(movies)
@@ -312,6 +347,8 @@ async fn insert_all(
             year: Set(seed.year),
             overview: Set(seed.overview.clone()),
             poster_url: Set(seed.poster_url.clone()),
+            price: Set(seed.price),
+            stock: Set(seed.stock),
             rating_count: Set(0),
             rating_sum: Set(0),
             avg_rating: Set(0.0),
@@ -443,6 +480,49 @@ mod tests {
             ("Untitled (draft)".into(), None)
         );
         assert_eq!(split_title_year("(1999)"), ("(1999)".into(), None));
+    }
+
+    #[test]
+    fn the_shipped_catalogue_mixes_digital_physical_and_unsold_films() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("seed_data/movies.csv");
+        let movies = read_movies_csv(&path).unwrap();
+        let not_for_sale = movies.iter().filter(|m| m.price.is_none()).count();
+        let physical: Vec<i32> = movies.iter().filter_map(|m| m.stock).collect();
+        let sold_out = physical.iter().filter(|&&s| s == 0).count();
+        assert!((50..=200).contains(&not_for_sale), "{not_for_sale}");
+        assert!((200..=600).contains(&physical.len()), "{}", physical.len());
+        assert!((20..=120).contains(&sold_out), "{sold_out}");
+        assert!(physical.iter().all(|s| (0..=50).contains(s)));
+        assert!(
+            movies
+                .iter()
+                .all(|m| m.stock.is_none() || m.price.is_some()),
+            "stock only for films on sale"
+        );
+    }
+
+    #[test]
+    fn store_columns_must_be_integers_in_range() {
+        let dir = std::env::temp_dir().join(format!("cinerank-seed-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("movies.csv");
+        std::fs::write(
+            &path,
+            "movieId,title,genres,price,stock\n1,Heat (1995),Crime,5500,\n2,Alien (1979),Horror,,\n",
+        )
+        .unwrap();
+        let movies = read_movies_csv(&path).unwrap();
+        assert_eq!((movies[0].price, movies[0].stock), (Some(5500), None));
+        assert_eq!((movies[1].price, movies[1].stock), (None, None));
+        for (row, column) in [
+            ("1,Heat (1995),Crime,-1,", "price"),
+            ("1,Heat (1995),Crime,5,x", "stock"),
+        ] {
+            std::fs::write(&path, format!("movieId,title,genres,price,stock\n{row}\n")).unwrap();
+            let err = read_movies_csv(&path).unwrap_err().to_string();
+            assert!(err.contains(column) && err.contains(":2:"), "{err}");
+        }
+        std::fs::remove_dir_all(&dir).ok();
     }
 
     #[test]

@@ -20,3 +20,4 @@ mod ratings;
 mod recommendations;
 mod security;
 mod seed_data;
+mod store;

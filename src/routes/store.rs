@@ -1,0 +1,284 @@
+//! Store routes: the caller's cart, placing and cancelling orders, order
+//! history, and the admin order list.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
+
+use crate::auth::{AdminUser, AuthUser, Role};
+use crate::error::{ApiError, ErrorEnvelope};
+use crate::routes::extract::{QueryParams, parse_id};
+use crate::services::store::{
+    self, AddToCart, CartView, OrderView, Placement, SetQuantity, Viewer,
+};
+use crate::services::{Page, PageRequest};
+use crate::state::AppState;
+
+/// The request header that makes `POST /orders` safe to retry.
+pub const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
+
+fn viewer(user: &AuthUser) -> Viewer {
+    Viewer {
+        user_id: user.id,
+        is_admin: user.role == Role::Admin,
+    }
+}
+
+fn page_request(req: &HttpRequest) -> Result<PageRequest, ApiError> {
+    let mut params = QueryParams::from_request(req);
+    let page = params.page_request()?;
+    params.finish()?;
+    Ok(page)
+}
+
+async fn cart_of(state: &AppState, user_id: i32) -> Result<CartView, ApiError> {
+    store::cart(
+        &state.db,
+        &state.genres,
+        user_id,
+        &state.settings.store_currency,
+    )
+    .await
+}
+
+/// Invalidates what an order changed: its movies' stock and the user's
+/// recommendations (a purchase is strong positive feedback).
+async fn order_changed(state: &AppState, order: &OrderView) {
+    for movie_id in order.items.iter().filter_map(|i| i.movie_id) {
+        state.catalog_cache.movie_changed(movie_id).await;
+    }
+    state.recommender.user_changed(order.user_id);
+}
+
+/// The caller's cart at current prices.
+#[utoipa::path(
+    tag = "store",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = CartView),
+        (status = 401, body = ErrorEnvelope),
+    )
+)]
+#[get("/cart")]
+pub async fn get_cart(
+    user: AuthUser,
+    state: web::Data<AppState>,
+) -> Result<web::Json<CartView>, ApiError> {
+    Ok(web::Json(cart_of(&state, user.id).await?))
+}
+
+/// Add copies of a movie to the cart (a line holds 1–99).
+#[utoipa::path(
+    tag = "store",
+    security(("bearer" = [])),
+    request_body = AddToCart,
+    responses(
+        (status = 200, description = "The cart after the change", body = CartView),
+        (status = 401, body = ErrorEnvelope),
+        (status = 404, description = "No such movie", body = ErrorEnvelope),
+        (status = 422, description = "Bad quantity, more than 99 in the line, unknown field, or `not_for_sale`", body = ErrorEnvelope),
+    )
+)]
+#[post("/cart/items")]
+pub async fn add_to_cart(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    body: web::Json<AddToCart>,
+) -> Result<web::Json<CartView>, ApiError> {
+    store::add_to_cart(&state.db, user.id, body.into_inner()).await?;
+    Ok(web::Json(cart_of(&state, user.id).await?))
+}
+
+/// Set the copies in one cart line; 0 removes it.
+#[utoipa::path(
+    tag = "store",
+    security(("bearer" = [])),
+    params(("movie_id" = i32, Path)),
+    request_body = SetQuantity,
+    responses(
+        (status = 200, description = "The cart after the change", body = CartView),
+        (status = 401, body = ErrorEnvelope),
+        (status = 404, description = "No such movie", body = ErrorEnvelope),
+        (status = 422, description = "Quantity not 0–99, or `not_for_sale`", body = ErrorEnvelope),
+    )
+)]
+#[put("/cart/items/{movie_id}")]
+pub async fn set_cart_item(
+    path: web::Path<String>,
+    user: AuthUser,
+    state: web::Data<AppState>,
+    body: web::Json<SetQuantity>,
+) -> Result<web::Json<CartView>, ApiError> {
+    let movie_id = parse_id(&path, "movie_id")?;
+    store::set_quantity(&state.db, user.id, movie_id, body.into_inner()).await?;
+    Ok(web::Json(cart_of(&state, user.id).await?))
+}
+
+/// Remove one line from the cart (no-op when absent).
+#[utoipa::path(
+    tag = "store",
+    security(("bearer" = [])),
+    params(("movie_id" = i32, Path)),
+    responses((status = 204), (status = 401, body = ErrorEnvelope))
+)]
+#[delete("/cart/items/{movie_id}")]
+pub async fn remove_cart_item(
+    path: web::Path<String>,
+    user: AuthUser,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let movie_id = parse_id(&path, "movie_id")?;
+    store::remove_from_cart(&state.db, user.id, Some(movie_id)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Empty the cart.
+#[utoipa::path(
+    tag = "store",
+    security(("bearer" = [])),
+    responses((status = 204), (status = 401, body = ErrorEnvelope))
+)]
+#[delete("/cart")]
+pub async fn clear_cart(
+    user: AuthUser,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    store::remove_from_cart(&state.db, user.id, None).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Place an order from the whole cart, atomically. Send an
+/// `Idempotency-Key` to retry safely: the same key from the same user
+/// returns the first order (200) and never places a second one, even if the
+/// cart changed in between.
+#[utoipa::path(
+    tag = "store",
+    security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "1–100 printable ASCII characters, unique per order")),
+    responses(
+        (status = 201, description = "Placed", body = OrderView),
+        (status = 200, description = "This key was used before: the original order", body = OrderView),
+        (status = 401, body = ErrorEnvelope),
+        (status = 409, description = "`out_of_stock`; `details.movie_ids` and `details.movies` name the movies short", body = ErrorEnvelope),
+        (status = 422, description = "`empty_cart`, `not_for_sale` (`details.movie_ids`), or a bad Idempotency-Key", body = ErrorEnvelope),
+    )
+)]
+#[post("/orders")]
+pub async fn place_order(
+    req: HttpRequest,
+    user: AuthUser,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let key = req
+        .headers()
+        .get(IDEMPOTENCY_KEY)
+        .map(|value| store::validate_idempotency_key(value.as_bytes()))
+        .transpose()?;
+    let placement = store::place_order(
+        &state.db,
+        user.id,
+        key.as_deref(),
+        &state.settings.store_currency,
+    )
+    .await?;
+    Ok(match placement {
+        Placement::Placed(order) => {
+            order_changed(&state, &order).await;
+            HttpResponse::Created()
+                .insert_header((header::LOCATION, format!("/api/v1/orders/{}", order.id)))
+                .json(order)
+        }
+        Placement::Replayed(order) => HttpResponse::Ok().json(order),
+    })
+}
+
+/// The caller's orders, newest first.
+#[utoipa::path(
+    tag = "store",
+    security(("bearer" = [])),
+    params(("page" = Option<u64>, Query), ("per_page" = Option<u64>, Query)),
+    responses(
+        (status = 200, body = Page<OrderView>),
+        (status = 401, body = ErrorEnvelope),
+        (status = 422, body = ErrorEnvelope),
+    )
+)]
+#[get("/orders")]
+pub async fn my_orders(
+    req: HttpRequest,
+    user: AuthUser,
+    state: web::Data<AppState>,
+) -> Result<web::Json<Page<OrderView>>, ApiError> {
+    let page = page_request(&req)?;
+    Ok(web::Json(
+        store::list_orders(&state.db, Some(user.id), page).await?,
+    ))
+}
+
+/// One of the caller's orders (admins: any order).
+#[utoipa::path(
+    tag = "store",
+    security(("bearer" = [])),
+    params(("id" = i32, Path)),
+    responses(
+        (status = 200, body = OrderView),
+        (status = 401, body = ErrorEnvelope),
+        (status = 404, description = "No such order, or another user's", body = ErrorEnvelope),
+    )
+)]
+#[get("/orders/{id}")]
+pub async fn get_order(
+    path: web::Path<String>,
+    user: AuthUser,
+    state: web::Data<AppState>,
+) -> Result<web::Json<OrderView>, ApiError> {
+    let id = parse_id(&path, "id")?;
+    Ok(web::Json(
+        store::find_order(&state.db, viewer(&user), id).await?,
+    ))
+}
+
+/// Cancel a placed order; its copies go back into stock.
+#[utoipa::path(
+    tag = "store",
+    security(("bearer" = [])),
+    params(("id" = i32, Path)),
+    responses(
+        (status = 200, body = OrderView),
+        (status = 401, body = ErrorEnvelope),
+        (status = 404, description = "No such order, or another user's", body = ErrorEnvelope),
+        (status = 409, description = "`order_not_cancellable`: already cancelled", body = ErrorEnvelope),
+    )
+)]
+#[post("/orders/{id}/cancel")]
+pub async fn cancel_order(
+    path: web::Path<String>,
+    user: AuthUser,
+    state: web::Data<AppState>,
+) -> Result<web::Json<OrderView>, ApiError> {
+    let id = parse_id(&path, "id")?;
+    let order = store::cancel_order(&state.db, viewer(&user), id).await?;
+    order_changed(&state, &order).await;
+    Ok(web::Json(order))
+}
+
+/// Every order, newest first (admin).
+#[utoipa::path(
+    tag = "store",
+    security(("bearer" = [])),
+    params(("page" = Option<u64>, Query), ("per_page" = Option<u64>, Query)),
+    responses(
+        (status = 200, body = Page<OrderView>),
+        (status = 401, body = ErrorEnvelope),
+        (status = 403, body = ErrorEnvelope),
+        (status = 422, body = ErrorEnvelope),
+    )
+)]
+#[get("/admin/orders")]
+pub async fn all_orders(
+    req: HttpRequest,
+    _admin: AdminUser,
+    state: web::Data<AppState>,
+) -> Result<web::Json<Page<OrderView>>, ApiError> {
+    let page = page_request(&req)?;
+    Ok(web::Json(store::list_orders(&state.db, None, page).await?))
+}
