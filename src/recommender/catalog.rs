@@ -147,6 +147,32 @@ impl Interactions {
         self.ptr[u]..self.ptr[u + 1]
     }
 
+    /// The largest per-user cap ≤ `max_cap` whose Σ min(n_u, cap)² stays within `budget`
+    /// (at least 1): heavy users are trimmed first, light users are never touched.
+    pub(crate) fn cap_within(&self, max_cap: usize, budget: u64) -> usize {
+        let cost = |cap: usize| -> u64 {
+            (0..self.n_users)
+                .map(|u| {
+                    let n = self.row(u).len().min(cap) as u64;
+                    n * n
+                })
+                .sum()
+        };
+        if cost(max_cap) <= budget {
+            return max_cap;
+        }
+        let (mut lo, mut hi) = (1usize, max_cap);
+        while lo < hi {
+            let mid = lo + (hi - lo).div_ceil(2);
+            if cost(mid) <= budget {
+                lo = mid;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        lo
+    }
+
     pub(crate) fn len(&self) -> usize {
         self.item.len()
     }

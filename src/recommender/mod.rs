@@ -120,6 +120,9 @@ pub struct KnnConfig {
     /// Co-occurrence passes see at most this many of a user's items (highest weighted first):
     /// the cost is Σ n_u², which heavy users would otherwise dominate.
     pub max_user_items: usize,
+    /// Upper bound on Σ min(n_u, cap)² for the co-occurrence pass: on large data the cap is
+    /// lowered until the pass fits (ml-100k's Σ n_u² is ~2·10⁷, far below, so it is unaffected).
+    pub pair_budget: u64,
 }
 
 /// EASE (Steck 2019) linear item model settings.
@@ -149,6 +152,11 @@ pub struct PredictConfig {
     pub factors: usize,
     /// SGD epochs.
     pub epochs: usize,
+    /// Upper bound on SGD updates (epochs × ratings): large data gets fewer epochs, never
+    /// fewer than `min_epochs` (ml-100k: 3.2·10⁶ updates, far below, so it is unaffected).
+    pub update_budget: u64,
+    /// Fewest epochs when the update budget applies.
+    pub min_epochs: usize,
     /// SGD learning rate.
     pub learning_rate: f32,
     /// L2 regularisation of factors and biases (per rating, as in Funk SVD).
@@ -218,6 +226,7 @@ impl Default for TrainConfig {
                 neighbours: 100,
                 shrink: 10.0,
                 max_user_items: 2000,
+                pair_budget: 4_000_000_000,
             },
             ease: EaseConfig {
                 lambda: 250.0,
@@ -230,6 +239,8 @@ impl Default for TrainConfig {
                 baseline_epochs: 10,
                 factors: 50,
                 epochs: 40,
+                update_budget: 300_000_000,
+                min_epochs: 10,
                 learning_rate: 0.007,
                 reg: 0.1,
                 init_std: 0.1,
@@ -429,7 +440,8 @@ impl Model {
         timed("rating_mf", t);
 
         let t = Instant::now();
-        let capped = inter.capped(config.knn.max_user_items);
+        let cap = inter.cap_within(config.knn.max_user_items, config.knn.pair_budget);
+        let capped = inter.capped(cap);
         let residual = baselines.residuals(&capped);
         let (knn, pearson) =
             item_knn::build(&capped, n_items, &residual, &config.knn, &config.predict);

@@ -126,7 +126,10 @@ pub(crate) fn train_mf(inter: &Interactions, n_items: usize, cfg: &PredictConfig
     let mut bu = vec![0f32; inter.n_users];
     let mut bi = vec![0f32; n_items];
     let (lr, reg) = (cfg.learning_rate, cfg.reg);
-    for _ in 0..cfg.epochs {
+    // Large data converges in fewer passes; the budget keeps training in minutes.
+    let budget_epochs = (cfg.update_budget / (entries.len() as u64).max(1)) as usize;
+    let epochs = cfg.epochs.min(budget_epochs.max(cfg.min_epochs));
+    for _ in 0..epochs {
         rng.shuffle(&mut entries);
         for &(u, i, r) in &entries {
             let (u, i) = (u as usize, i as usize);

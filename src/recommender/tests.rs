@@ -290,3 +290,32 @@ fn stats_report_sizes_and_timings() {
     assert_eq!((s.users, s.movies, s.ease_items), (30, 9, 9));
     assert!(s.timings.iter().any(|t| t.source == "ease"));
 }
+
+#[test]
+fn the_pair_budget_trims_only_heavy_users() {
+    let data = fixture();
+    let catalog = Catalog::build(&data);
+    let inter = Interactions::build(&data, &catalog, &TrainConfig::default().implicit);
+    let heaviest = (0..inter.n_users)
+        .map(|u| inter.row(u).len())
+        .max()
+        .unwrap();
+    let full: u64 = (0..inter.n_users)
+        .map(|u| (inter.row(u).len() as u64).pow(2))
+        .sum();
+    assert_eq!(
+        inter.cap_within(2000, full),
+        2000,
+        "within budget: untouched"
+    );
+    let cap = inter.cap_within(2000, full - 1);
+    assert!(
+        cap < heaviest,
+        "over budget: the heaviest users are trimmed ({cap})"
+    );
+    let trimmed: u64 = (0..inter.n_users)
+        .map(|u| (inter.row(u).len().min(cap) as u64).pow(2))
+        .sum();
+    assert!(trimmed <= full - 1);
+    assert_eq!(inter.cap_within(2000, 0), 1, "never below one item");
+}
