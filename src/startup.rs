@@ -180,6 +180,7 @@ fn serve(
             .app_data(extract::query_config())
             .wrap(ErrorHandlers::new().default_handler(fallback::envelope_non_json_errors))
             .wrap(security::cors(&state.settings.cors_allowed_origins))
+            .wrap(middleware::from_fn(security::docs_policy))
             .wrap(security::headers())
             .wrap(Compress::default())
             // Outermost: sees the final status of everything, 404s included.

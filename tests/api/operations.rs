@@ -94,6 +94,15 @@ async fn the_interactive_docs_page_is_served_without_external_assets() {
     let app = spawn_app().await;
     let response = app.request(Method::GET, "/docs/").await;
     assert_eq!(response.status(), StatusCode::OK);
+    // The page's own scripts may run; nothing from elsewhere.
+    let csp = response.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        csp.contains("default-src 'self'") && !csp.contains("default-src 'none'"),
+        "{csp}"
+    );
     let html = response.text().await.expect("html");
     assert!(html.contains("swagger-ui"), "{html}");
     assert!(
