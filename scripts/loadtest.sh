@@ -2,6 +2,7 @@
 # Load test: a release build on SQLite and/or PostgreSQL, one wrk run per
 # endpoint (list, detail, search, login, rate, recommend), a mixed run, and
 # a trivial handler (/health) measured in the same session for scale.
+# Each row follows a 2-second warm-up of the same traffic.
 # Usage: scripts/loadtest.sh [sqlite|postgres|both] [DURATION_SECONDS] [CONNECTIONS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -56,6 +57,8 @@ run() {
   local name="$1" target="$2" script="${3:-}"
   local args=(-t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency)
   [ -n "$script" ] && args+=(-s "$script")
+  # Warm up first (caches, connections): the table reports the steady state.
+  wrk "${args[@]}" -d2s "$target" >/dev/null
   wrk "${args[@]}" "$target" >"$WORK/wrk.txt"
   awk -v name="$name" -v trivial="${TRIVIAL_RPS:-0}" '
     /Requests\/sec/ {rps=$2}
