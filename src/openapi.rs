@@ -2,6 +2,7 @@
 
 use actix_web::App;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::AppExt;
 
@@ -52,10 +53,42 @@ impl Modify for BearerAuth {
 
 /// The complete document for every registered route.
 pub fn document() -> utoipa::openapi::OpenApi {
-    let (_, api) = App::new()
+    let (_, mut api) = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
         .configure(routes::configure)
         .split_for_parts();
+    document_error_envelope(&mut api);
     api
+}
+
+/// Every operation can fail in ways its own annotations do not list (405,
+/// 413, 415, 500, 503, …): a `default` response documents the envelope they
+/// all share.
+fn document_error_envelope(api: &mut utoipa::openapi::OpenApi) {
+    let envelope = ResponseBuilder::new()
+        .description("Any other error, with the JSON error envelope")
+        .content(
+            "application/json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("ErrorEnvelope")))
+                .build(),
+        )
+        .build();
+    for item in api.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.patch,
+            &mut item.delete,
+        ];
+        for operation in operations.into_iter().flatten() {
+            operation
+                .responses
+                .responses
+                .entry("default".to_owned())
+                .or_insert_with(|| RefOr::T(envelope.clone()));
+        }
+    }
 }

@@ -13,7 +13,7 @@ use crate::state::AppState;
 #[utoipa::path(
     tag = "admin",
     security(("bearer" = [])),
-    params(("page" = Option<u64>, Query), ("per_page" = Option<u64>, Query)),
+    params(("page" = Option<u64>, Query, minimum = 1, maximum = 2147483647), ("per_page" = Option<u64>, Query, minimum = 1, maximum = 100)),
     responses(
         (status = 200, body = Page<UserProfile>),
         (status = 401, body = ErrorEnvelope),
@@ -38,7 +38,7 @@ pub async fn list_users(
 #[utoipa::path(
     tag = "admin",
     security(("bearer" = [])),
-    params(("id" = i32, Path)),
+    params(("id" = i32, Path, minimum = 1)),
     request_body = RoleChangeRequest,
     responses(
         (status = 200, body = UserProfile),
@@ -65,7 +65,7 @@ pub async fn change_role(
 #[utoipa::path(
     tag = "admin",
     security(("bearer" = [])),
-    params(("id" = i32, Path)),
+    params(("id" = i32, Path, minimum = 1)),
     responses(
         (status = 204),
         (status = 401, body = ErrorEnvelope),

@@ -159,7 +159,7 @@ impl QueryParams {
     /// `page` and `per_page` (defaults 1 and 20).
     pub fn page_request(&mut self) -> Result<PageRequest, ApiError> {
         // Parsed as signed so `page=-1` is "out of range" (422), not "not a number".
-        let page = self.number_in::<i64>("page", 1, i64::from(u32::MAX))?;
+        let page = self.number_in::<i64>("page", 1, i64::from(i32::MAX))?;
         let per_page = self.number_in::<i64>("per_page", 1, PageRequest::MAX_PER_PAGE as i64)?;
         Ok(PageRequest {
             page: page.map_or(1, |p| p.unsigned_abs()),

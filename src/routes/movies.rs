@@ -88,14 +88,14 @@ fn movie_filter(params: &mut QueryParams, state: &AppState) -> Result<MovieFilte
     params(
         ("q" = Option<String>, Query, description = "Case-insensitive title search (plain text; at most 200 characters)"),
         ("genre" = Option<Vec<String>>, Query, description = "Genre name; repeat or comma-separate: movies having all of them"),
-        ("year_from" = Option<i32>, Query, description = "Earliest release year"),
-        ("year_to" = Option<i32>, Query, description = "Latest release year"),
-        ("min_rating" = Option<f64>, Query, description = "Minimum mean rating, 0–5"),
-        ("min_votes" = Option<i32>, Query, description = "Minimum number of ratings"),
+        ("year_from" = Option<i32>, Query, minimum = 1800, maximum = 2200, description = "Earliest release year"),
+        ("year_to" = Option<i32>, Query, minimum = 1800, maximum = 2200, description = "Latest release year"),
+        ("min_rating" = Option<f64>, Query, minimum = 0, maximum = 5, description = "Minimum mean rating, 0–5"),
+        ("min_votes" = Option<i32>, Query, minimum = 0, description = "Minimum number of ratings"),
         ("sort" = Option<MovieSort>, Query, description = "popularity (default), rating, year, title, newest"),
         ("order" = Option<String>, Query, description = "asc or desc (default: desc, title: asc)"),
-        ("page" = Option<u64>, Query, description = "Page number from 1 (default 1)"),
-        ("per_page" = Option<u64>, Query, description = "Items per page, 1–100 (default 20)"),
+        ("page" = Option<u64>, Query, minimum = 1, maximum = 2147483647, description = "Page number from 1 (default 1)"),
+        ("per_page" = Option<u64>, Query, minimum = 1, maximum = 100, description = "Items per page, 1–100 (default 20)"),
     ),
     responses(
         (status = 200, body = Page<MovieSummary>),
@@ -139,7 +139,7 @@ pub struct MovieResponse<'a> {
 /// A movie's details (with `my_rating` when a token is sent).
 #[utoipa::path(
     tag = "catalogue",
-    params(("id" = i32, Path, description = "Movie id")),
+    params(("id" = i32, Path, minimum = 1, description = "Movie id")),
     responses(
         (status = 200, body = MovieResponse),
         (status = 400, description = "Id is not a positive integer", body = ErrorEnvelope),
@@ -199,7 +199,7 @@ pub async fn create_movie(
 #[utoipa::path(
     tag = "catalogue",
     security(("bearer" = [])),
-    params(("id" = i32, Path)),
+    params(("id" = i32, Path, minimum = 1)),
     request_body = MoviePatch,
     responses(
         (status = 200, body = MovieDetails),
@@ -233,7 +233,7 @@ pub async fn update_movie(
 #[utoipa::path(
     tag = "catalogue",
     security(("bearer" = [])),
-    params(("id" = i32, Path)),
+    params(("id" = i32, Path, minimum = 1)),
     responses(
         (status = 204),
         (status = 401, body = ErrorEnvelope),
@@ -256,7 +256,7 @@ pub async fn delete_movie(
 #[utoipa::path(
     tag = "ratings",
     security(("bearer" = [])),
-    params(("id" = i32, Path)),
+    params(("id" = i32, Path, minimum = 1)),
     request_body = RatingRequest,
     responses(
         (status = 201, body = RatingView),
@@ -287,7 +287,7 @@ pub async fn put_rating(
 #[utoipa::path(
     tag = "ratings",
     security(("bearer" = [])),
-    params(("id" = i32, Path)),
+    params(("id" = i32, Path, minimum = 1)),
     responses(
         (status = 204),
         (status = 401, body = ErrorEnvelope),

@@ -90,7 +90,7 @@ async fn recommendations_for(
     tag = "recommendations",
     security(("bearer" = [])),
     params(
-        ("limit" = Option<usize>, Query, description = "1–100 (default 10)"),
+        ("limit" = Option<usize>, Query, minimum = 1, maximum = 100, description = "1–100 (default 10)"),
         ("strategy" = Option<String>, Query, description = "hybrid (default), collaborative, genre, popular"),
         ("genre" = Option<String>, Query, description = "Only this genre"),
         ("exclude" = Option<String>, Query, description = "Comma-separated movie ids never to return"),
@@ -116,8 +116,8 @@ pub async fn my_recommendations(
     tag = "recommendations",
     security(("bearer" = [])),
     params(
-        ("id" = i32, Path),
-        ("limit" = Option<usize>, Query, description = "1–100 (default 10)"),
+        ("id" = i32, Path, minimum = 1),
+        ("limit" = Option<usize>, Query, minimum = 1, maximum = 100, description = "1–100 (default 10)"),
         ("strategy" = Option<String>, Query, description = "hybrid (default), collaborative, genre, popular"),
         ("genre" = Option<String>, Query, description = "Only this genre"),
         ("exclude" = Option<String>, Query, description = "Comma-separated movie ids never to return"),
@@ -150,7 +150,7 @@ pub async fn user_recommendations(
 #[utoipa::path(
     tag = "recommendations",
     security(("bearer" = [])),
-    params(("id" = i32, Path), ("movie_id" = i32, Path)),
+    params(("id" = i32, Path, minimum = 1), ("movie_id" = i32, Path, minimum = 1)),
     responses(
         (status = 200, body = Prediction),
         (status = 401, body = ErrorEnvelope),
@@ -180,7 +180,7 @@ pub async fn prediction(
 #[utoipa::path(
     tag = "recommendations",
     params(
-        ("limit" = Option<usize>, Query, description = "1–100 (default 10)"),
+        ("limit" = Option<usize>, Query, minimum = 1, maximum = 100, description = "1–100 (default 10)"),
         ("genre" = Option<String>, Query, description = "Only this genre"),
     ),
     responses(
@@ -208,7 +208,7 @@ pub async fn popular(
 /// Movies similar to this one.
 #[utoipa::path(
     tag = "recommendations",
-    params(("id" = i32, Path), ("limit" = Option<usize>, Query, description = "1–100 (default 10)")),
+    params(("id" = i32, Path, minimum = 1), ("limit" = Option<usize>, Query, minimum = 1, maximum = 100, description = "1–100 (default 10)")),
     responses(
         (status = 200, body = SimilarList),
         (status = 404, body = ErrorEnvelope),

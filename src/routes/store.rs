@@ -92,7 +92,7 @@ pub async fn add_to_cart(
 #[utoipa::path(
     tag = "store",
     security(("bearer" = [])),
-    params(("movie_id" = i32, Path)),
+    params(("movie_id" = i32, Path, minimum = 1)),
     request_body = SetQuantity,
     responses(
         (status = 200, description = "The cart after the change", body = CartView),
@@ -117,7 +117,7 @@ pub async fn set_cart_item(
 #[utoipa::path(
     tag = "store",
     security(("bearer" = [])),
-    params(("movie_id" = i32, Path)),
+    params(("movie_id" = i32, Path, minimum = 1)),
     responses((status = 204), (status = 401, body = ErrorEnvelope))
 )]
 #[delete("/cart/items/{movie_id}")]
@@ -195,7 +195,7 @@ pub async fn place_order(
 #[utoipa::path(
     tag = "store",
     security(("bearer" = [])),
-    params(("page" = Option<u64>, Query), ("per_page" = Option<u64>, Query)),
+    params(("page" = Option<u64>, Query, minimum = 1, maximum = 2147483647), ("per_page" = Option<u64>, Query, minimum = 1, maximum = 100)),
     responses(
         (status = 200, body = Page<OrderView>),
         (status = 401, body = ErrorEnvelope),
@@ -218,7 +218,7 @@ pub async fn my_orders(
 #[utoipa::path(
     tag = "store",
     security(("bearer" = [])),
-    params(("id" = i32, Path)),
+    params(("id" = i32, Path, minimum = 1)),
     responses(
         (status = 200, body = OrderView),
         (status = 401, body = ErrorEnvelope),
@@ -241,7 +241,7 @@ pub async fn get_order(
 #[utoipa::path(
     tag = "store",
     security(("bearer" = [])),
-    params(("id" = i32, Path)),
+    params(("id" = i32, Path, minimum = 1)),
     responses(
         (status = 200, body = OrderView),
         (status = 401, body = ErrorEnvelope),
@@ -265,7 +265,7 @@ pub async fn cancel_order(
 #[utoipa::path(
     tag = "store",
     security(("bearer" = [])),
-    params(("page" = Option<u64>, Query), ("per_page" = Option<u64>, Query)),
+    params(("page" = Option<u64>, Query, minimum = 1, maximum = 2147483647), ("per_page" = Option<u64>, Query, minimum = 1, maximum = 100)),
     responses(
         (status = 200, body = Page<OrderView>),
         (status = 401, body = ErrorEnvelope),

@@ -76,7 +76,7 @@ async fn watchlist_page(
 #[utoipa::path(
     tag = "ratings",
     security(("bearer" = [])),
-    params(("page" = Option<u64>, Query), ("per_page" = Option<u64>, Query)),
+    params(("page" = Option<u64>, Query, minimum = 1, maximum = 2147483647), ("per_page" = Option<u64>, Query, minimum = 1, maximum = 100)),
     responses((status = 200, body = Page<RatedMovie>), (status = 401, body = ErrorEnvelope))
 )]
 #[get("/users/me/ratings")]
@@ -92,7 +92,7 @@ pub async fn my_ratings(
 #[utoipa::path(
     tag = "ratings",
     security(("bearer" = [])),
-    params(("id" = i32, Path), ("page" = Option<u64>, Query), ("per_page" = Option<u64>, Query)),
+    params(("id" = i32, Path, minimum = 1), ("page" = Option<u64>, Query, minimum = 1, maximum = 2147483647), ("per_page" = Option<u64>, Query, minimum = 1, maximum = 100)),
     responses(
         (status = 200, body = Page<RatedMovie>),
         (status = 401, body = ErrorEnvelope),
@@ -116,7 +116,7 @@ pub async fn user_ratings(
 #[utoipa::path(
     tag = "ratings",
     security(("bearer" = [])),
-    params(("page" = Option<u64>, Query), ("per_page" = Option<u64>, Query)),
+    params(("page" = Option<u64>, Query, minimum = 1, maximum = 2147483647), ("per_page" = Option<u64>, Query, minimum = 1, maximum = 100)),
     responses((status = 200, body = Page<WatchlistEntry>), (status = 401, body = ErrorEnvelope))
 )]
 #[get("/users/me/watchlist")]
@@ -132,7 +132,7 @@ pub async fn my_watchlist(
 #[utoipa::path(
     tag = "ratings",
     security(("bearer" = [])),
-    params(("id" = i32, Path), ("page" = Option<u64>, Query), ("per_page" = Option<u64>, Query)),
+    params(("id" = i32, Path, minimum = 1), ("page" = Option<u64>, Query, minimum = 1, maximum = 2147483647), ("per_page" = Option<u64>, Query, minimum = 1, maximum = 100)),
     responses(
         (status = 200, body = Page<WatchlistEntry>),
         (status = 401, body = ErrorEnvelope),
@@ -175,7 +175,7 @@ async fn change_list(
 #[utoipa::path(
     tag = "ratings",
     security(("bearer" = [])),
-    params(("movie_id" = i32, Path)),
+    params(("movie_id" = i32, Path, minimum = 1)),
     responses((status = 204), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope))
 )]
 #[put("/users/me/watchlist/{movie_id}")]
@@ -191,7 +191,7 @@ pub async fn add_to_watchlist(
 #[utoipa::path(
     tag = "ratings",
     security(("bearer" = [])),
-    params(("movie_id" = i32, Path)),
+    params(("movie_id" = i32, Path, minimum = 1)),
     responses((status = 204), (status = 401, body = ErrorEnvelope))
 )]
 #[delete("/users/me/watchlist/{movie_id}")]
@@ -207,7 +207,7 @@ pub async fn remove_from_watchlist(
 #[utoipa::path(
     tag = "ratings",
     security(("bearer" = [])),
-    params(("movie_id" = i32, Path)),
+    params(("movie_id" = i32, Path, minimum = 1)),
     responses((status = 204), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope))
 )]
 #[put("/users/me/not-interested/{movie_id}")]
@@ -223,7 +223,7 @@ pub async fn dismiss(
 #[utoipa::path(
     tag = "ratings",
     security(("bearer" = [])),
-    params(("movie_id" = i32, Path)),
+    params(("movie_id" = i32, Path, minimum = 1)),
     responses((status = 204), (status = 401, body = ErrorEnvelope))
 )]
 #[delete("/users/me/not-interested/{movie_id}")]

@@ -31,10 +31,17 @@ pub const MAX_EMAIL_CHARS: usize = 254;
 #[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
     /// 3–32 characters: letters, digits, `_`, `.`, `-`; unique regardless of case.
+    #[schema(
+        min_length = 3,
+        max_length = 32,
+        pattern = r"^[A-Za-z0-9][A-Za-z0-9_.-]{2,31}$"
+    )]
     pub username: String,
     /// A valid address; stored lower-cased; unique.
+    #[schema(max_length = 254, pattern = r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")]
     pub email: String,
     /// 8–128 characters.
+    #[schema(min_length = 8, max_length = 128)]
     pub password: String,
     /// Genre names for cold-start recommendations.
     #[serde(default)]

@@ -21,6 +21,7 @@ use crate::error::ApiError;
 #[serde(deny_unknown_fields)]
 pub struct RatingRequest {
     /// 0.5–5.0 in steps of 0.5.
+    #[schema(minimum = 0.5, maximum = 5.0, multiple_of = 0.5)]
     pub rating: f64,
 }
 

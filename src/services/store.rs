@@ -69,8 +69,10 @@ const KEY_TAKEN: &str = "idempotency_key_in_use";
 #[serde(deny_unknown_fields)]
 pub struct AddToCart {
     /// The movie to buy.
+    #[schema(minimum = 1)]
     pub movie_id: i32,
     /// Copies to add to the line (the line may hold 1–99).
+    #[schema(minimum = 1, maximum = 99)]
     pub quantity: i64,
 }
 
@@ -79,6 +81,7 @@ pub struct AddToCart {
 #[serde(deny_unknown_fields)]
 pub struct SetQuantity {
     /// Copies in the line, 0–99 (0 removes the line).
+    #[schema(minimum = 0, maximum = 99)]
     pub quantity: i64,
 }
 

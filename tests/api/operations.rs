@@ -67,6 +67,24 @@ async fn the_openapi_document_is_3_1_and_lists_every_route_and_schema() {
             "schema {schema} missing"
         );
     }
+    // Every operation documents the error envelope for the statuses it does not list.
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, operation) in item.as_object().expect("path item") {
+            let default =
+                &operation["responses"]["default"]["content"]["application/json"]["schema"]["$ref"];
+            assert_eq!(
+                default, "#/components/schemas/ErrorEnvelope",
+                "{method} {path}"
+            );
+        }
+    }
+    let per_page = doc["paths"]["/api/v1/movies"]["get"]["parameters"]
+        .as_array()
+        .expect("parameters")
+        .iter()
+        .find(|p| p["name"] == "per_page")
+        .expect("per_page");
+    assert_eq!(per_page["schema"]["maximum"], 100, "{per_page}");
     let params: Vec<&str> = doc["paths"]["/api/v1/movies"]["get"]["parameters"]
         .as_array()
         .expect("parameters")
