@@ -61,6 +61,9 @@ enum Command {
         #[arg(long)]
         url: Option<String>,
     },
+    /// Import data into the catalogue.
+    #[command(subcommand)]
+    Import(ImportSource),
     /// Evaluate the recommender offline on MovieLens files (RECOMMENDER.md's
     /// protocol): train on TRAIN with the serving code, score top-10 lists
     /// and rating predictions against TEST.
@@ -82,6 +85,22 @@ enum Command {
     /// --catalog is given) into --out. The same arguments always produce the
     /// same bytes.
     Generate(GenerateArgs),
+}
+
+/// What `cinerank import` reads.
+#[derive(Debug, Subcommand)]
+enum ImportSource {
+    /// A MovieLens release folder: ml-latest(-small)/ml-25m/ml-32m (movies.csv,
+    /// ratings.csv, links.csv), ml-100k (u.item, u.data) or ml-1m (movies.dat,
+    /// ratings.dat). Idempotent and all-or-nothing; the first malformed line
+    /// aborts with its file and line unless --skip-invalid.
+    Movielens {
+        /// The release folder.
+        dir: PathBuf,
+        /// Skip malformed lines (each is reported) instead of aborting.
+        #[arg(long)]
+        skip_invalid: bool,
+    },
 }
 
 /// Arguments of `cinerank generate`.
@@ -149,6 +168,31 @@ async fn run(command: Command, mut settings: Settings) -> CliResult {
     match command {
         Command::Generate(args) => generate(&args),
         Command::Healthcheck { .. } => Ok(()),
+        Command::Import(ImportSource::Movielens { dir, skip_invalid }) => {
+            use crate::services::import;
+            let started = std::time::Instant::now();
+            let data = import::read_dataset(&dir, skip_invalid)?;
+            for problem in &data.skipped {
+                eprintln!("skipped {problem}");
+            }
+            let db = startup::prepare_database(&settings, false).await?;
+            let genres = GenreCatalog::load(&db).await?;
+            let report = import::apply(&db, &genres, &data).await?;
+            println!(
+                "{:?} release: {} movies added, {} updated, {} users added, {} ratings written, {} lines skipped, in {:.1}s",
+                data.layout,
+                report.movies_added,
+                report.movies_updated,
+                report.users_added,
+                report.ratings_written,
+                data.skipped.len(),
+                started.elapsed().as_secs_f64()
+            );
+            println!(
+                "a running server picks the data up at its next retrain (POST /api/v1/admin/model/retrain to do it now)"
+            );
+            Ok(())
+        }
         Command::Eval {
             train,
             test,

@@ -16,7 +16,15 @@ fn help_lists_the_commands() {
     let output = cinerank().arg("--help").output().expect("run cinerank");
     assert!(output.status.success());
     let text = String::from_utf8_lossy(&output.stdout);
-    for command in ["serve", "migrate", "seed", "generate"] {
+    for command in [
+        "serve",
+        "migrate",
+        "seed",
+        "generate",
+        "import",
+        "create-admin",
+        "eval",
+    ] {
         assert!(text.contains(command), "{text}");
     }
     let output = cinerank()
@@ -484,4 +492,43 @@ async fn json_logs_carry_one_structured_line_per_request() {
     assert_eq!(request["status"], 200);
     assert!(request["latency_ms"].is_number());
     assert!(request["ts"].is_string() && request["level"] == "INFO");
+}
+
+#[tokio::test]
+async fn import_movielens_loads_a_release_and_reports_what_changed() {
+    let database = TestDatabase::create().await;
+    let dir =
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/movielens/csv");
+    let run = || {
+        cinerank()
+            .args(["import", "movielens"])
+            .arg(&dir)
+            .env("DATABASE_URL", &database.url)
+            .output()
+            .expect("run cinerank import")
+    };
+    let output = run();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        text.contains("4 movies added") && text.contains("5 ratings written"),
+        "{text}"
+    );
+    let again = run();
+    let text = String::from_utf8_lossy(&again.stdout);
+    assert!(
+        text.contains("0 movies added") && text.contains("0 ratings written"),
+        "{text}"
+    );
+    let missing = cinerank()
+        .args(["import", "movielens", "/nonexistent/folder"])
+        .env("DATABASE_URL", &database.url)
+        .output()
+        .expect("run cinerank import");
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no MovieLens layout"));
 }

@@ -15,6 +15,7 @@ mod cli;
 mod deploy;
 mod errors;
 mod helpers;
+mod import;
 mod operations;
 mod ratings;
 mod recommendations;
