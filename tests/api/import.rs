@@ -11,9 +11,22 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, Quer
 use crate::helpers::{TestDatabase, fixture_dir, test_settings};
 
 fn fixtures(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/movielens")
-        .join(name)
+        .join(name);
+    if name != "100k" {
+        return dir;
+    }
+    // Stored under other names (see its README): give them ml-100k's names.
+    let staged = std::env::temp_dir().join(format!(
+        "cinerank-ml100k-fixture-{}-{:?}",
+        std::process::id(),
+        std::thread::current().id()
+    ));
+    std::fs::create_dir_all(&staged).unwrap();
+    std::fs::copy(dir.join("hand-written-u.item.txt"), staged.join("u.item")).unwrap();
+    std::fs::copy(dir.join("hand-written-u.data.txt"), staged.join("u.data")).unwrap();
+    staged
 }
 
 async fn database(seed: Option<PathBuf>) -> (TestDatabase, DatabaseConnection, GenreCatalog) {
