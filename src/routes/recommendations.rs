@@ -9,6 +9,7 @@ use crate::auth::{AdminUser, AuthUser};
 use crate::error::{ApiError, ErrorEnvelope};
 use crate::recommender::Strategy;
 use crate::routes::extract::{QueryParams, parse_id};
+use crate::routes::users::accessible_user;
 use crate::services::recommendations::{
     ListRequest, ModelInfo, Prediction, RecommendationList, SimilarList, parse_strategy,
 };
@@ -138,11 +139,7 @@ pub async fn user_recommendations(
     user: AuthUser,
     state: web::Data<AppState>,
 ) -> Result<web::Json<RecommendationList>, ApiError> {
-    let id = parse_id(&path, "id")?;
-    user.ensure_access(id)?;
-    if id != user.id {
-        crate::services::accounts::profile(&state.db, &state.genres, id).await?;
-    }
+    let id = accessible_user(&path, &user, &state).await?;
     Ok(web::Json(recommendations_for(&req, &state, id).await?))
 }
 
@@ -165,12 +162,8 @@ pub async fn prediction(
     user: AuthUser,
     state: web::Data<AppState>,
 ) -> Result<web::Json<Prediction>, ApiError> {
-    let id = parse_id(&path.0, "id")?;
+    let id = accessible_user(&path.0, &user, &state).await?;
     let movie_id = parse_id(&path.1, "movie_id")?;
-    user.ensure_access(id)?;
-    if id != user.id {
-        crate::services::accounts::profile(&state.db, &state.genres, id).await?;
-    }
     Ok(web::Json(
         state.recommender.predict(&state.db, id, movie_id).await?,
     ))

@@ -50,6 +50,21 @@ pub async fn update_me(
     Ok(web::Json(profile))
 }
 
+/// The user a `/users/{id}/…` route is about: the caller or, for an admin,
+/// any existing account (403 for someone else's, 404 for no such account).
+pub(crate) async fn accessible_user(
+    raw_id: &str,
+    caller: &AuthUser,
+    state: &AppState,
+) -> Result<i32, ApiError> {
+    let id = parse_id(raw_id, "id")?;
+    caller.ensure_access(id)?;
+    if id != caller.id {
+        accounts::ensure_exists(&state.db, id).await?;
+    }
+    Ok(id)
+}
+
 async fn ratings_page(
     req: &HttpRequest,
     state: &AppState,
@@ -106,9 +121,7 @@ pub async fn user_ratings(
     user: AuthUser,
     state: web::Data<AppState>,
 ) -> Result<web::Json<Page<RatedMovie>>, ApiError> {
-    let id = parse_id(&path, "id")?;
-    user.ensure_access(id)?;
-    accounts::profile(&state.db, &state.genres, id).await?;
+    let id = accessible_user(&path, &user, &state).await?;
     Ok(web::Json(ratings_page(&req, &state, id).await?))
 }
 
@@ -146,9 +159,7 @@ pub async fn user_watchlist(
     user: AuthUser,
     state: web::Data<AppState>,
 ) -> Result<web::Json<Page<WatchlistEntry>>, ApiError> {
-    let id = parse_id(&path, "id")?;
-    user.ensure_access(id)?;
-    accounts::profile(&state.db, &state.genres, id).await?;
+    let id = accessible_user(&path, &user, &state).await?;
     Ok(web::Json(watchlist_page(&req, &state, id).await?))
 }
 

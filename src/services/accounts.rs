@@ -324,6 +324,15 @@ async fn profiles(
         .collect())
 }
 
+/// `Ok` when the account exists, else 404.
+pub async fn ensure_exists(db: &impl ConnectionTrait, user_id: i32) -> Result<(), ApiError> {
+    user::Entity::find_by_id(user_id)
+        .one(db)
+        .await?
+        .map(|_| ())
+        .ok_or_else(|| ApiError::not_found("user"))
+}
+
 /// The profile of one account; 404 when it does not exist.
 pub async fn profile(
     db: &impl ConnectionTrait,

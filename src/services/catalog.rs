@@ -784,7 +784,8 @@ fn conflict_on_external_id(err: DbErr) -> ApiError {
     }
 }
 
-async fn set_movie_genres(
+/// Replaces a movie's genres.
+pub(crate) async fn set_movie_genres(
     db: &impl ConnectionTrait,
     movie_id: i32,
     genre_ids: &[i32],

@@ -17,7 +17,7 @@ use sea_orm::{
     EntityTrait, QueryFilter,
 };
 
-use super::catalog::{GenreCatalog, title_search_key};
+use super::catalog::{GenreCatalog, set_movie_genres, title_search_key};
 use super::seed::{parse_half_stars, recompute_all_rating_aggregates, split_title_year};
 
 /// Which MovieLens release layout a folder holds.
@@ -534,7 +534,7 @@ pub async fn apply(
                     active.update(&txn).await?;
                 }
                 if current != genre_ids {
-                    replace_genres(&txn, old.id, &genre_ids).await?;
+                    set_movie_genres(&txn, old.id, &genre_ids).await?;
                 }
                 if changed_fields || current != genre_ids {
                     report.movies_updated += 1;
@@ -560,7 +560,7 @@ pub async fn apply(
                 }
                 .insert(&txn)
                 .await?;
-                replace_genres(&txn, created.id, &genre_ids).await?;
+                set_movie_genres(&txn, created.id, &genre_ids).await?;
                 report.movies_added += 1;
                 created.id
             }
@@ -652,28 +652,4 @@ pub async fn apply(
     txn.commit().await?;
     db.execute_unprepared("ANALYZE").await?;
     Ok(report)
-}
-
-async fn replace_genres(
-    db: &impl ConnectionTrait,
-    movie_id: i32,
-    genre_ids: &[i32],
-) -> Result<(), DbErr> {
-    movie_genre::Entity::delete_many()
-        .filter(movie_genre::Column::MovieId.eq(movie_id))
-        .exec(db)
-        .await?;
-    let rows: Vec<movie_genre::ActiveModel> = genre_ids
-        .iter()
-        .map(|&genre_id| movie_genre::ActiveModel {
-            movie_id: Set(movie_id),
-            genre_id: Set(genre_id),
-        })
-        .collect();
-    if !rows.is_empty() {
-        movie_genre::Entity::insert_many(rows)
-            .exec_without_returning(db)
-            .await?;
-    }
-    Ok(())
 }
