@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod catalog;
 pub mod import;
+pub mod import_jobs;
 pub mod lists;
 pub mod ratings;
 pub mod recommendations;
