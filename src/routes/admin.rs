@@ -1,4 +1,4 @@
-//! Administration of accounts.
+//! Administration of accounts, and catalogue-wide rating statistics.
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, web};
 
@@ -7,6 +7,7 @@ use crate::error::{ApiError, ErrorEnvelope};
 use crate::routes::extract::{QueryParams, parse_id};
 use crate::services::Page;
 use crate::services::accounts::{self, RoleChangeRequest, UserProfile};
+use crate::services::ratings::{self, RatingDistribution};
 use crate::state::AppState;
 
 /// Every account, oldest first.
@@ -87,4 +88,23 @@ pub async fn delete_user(
     }
     state.recommender.user_changed(id);
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// How many ratings there are of each value, 0.5 to 5.0 (for the admin
+/// page's chart).
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = RatingDistribution),
+        (status = 401, body = ErrorEnvelope),
+        (status = 403, body = ErrorEnvelope),
+    )
+)]
+#[get("/admin/ratings/distribution")]
+pub async fn rating_distribution(
+    _admin: AdminUser,
+    state: web::Data<AppState>,
+) -> Result<web::Json<RatingDistribution>, ApiError> {
+    Ok(web::Json(ratings::distribution(&state.db).await?))
 }

@@ -21,6 +21,7 @@ pub fn cors(allowed_origins: &[String]) -> Cors {
         ])
         .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::ACCEPT])
         .allowed_header("idempotency-key")
+        .allowed_header(crate::auth::session::CSRF_HEADER)
         .max_age(3600);
     for origin in allowed_origins {
         cors = cors.allowed_origin(origin);
