@@ -12,6 +12,7 @@ pub mod recommendations;
 pub mod security;
 pub mod store;
 pub mod users;
+pub mod web;
 
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;

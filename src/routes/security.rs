@@ -51,7 +51,8 @@ pub async fn docs_policy(
 }
 
 /// Headers every response carries. The CSP forbids everything: JSON needs
-/// nothing (the docs page sets its own, see [`docs_policy`]).
+/// nothing (the docs page sets its own, see [`docs_policy`], and so do the
+/// web pages, see `routes::web::PAGE_CSP`).
 pub fn headers() -> DefaultHeaders {
     DefaultHeaders::new()
         .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))

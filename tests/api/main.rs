@@ -23,3 +23,4 @@ mod security;
 mod seed_data;
 mod session;
 mod store;
+mod web;

@@ -1,0 +1,206 @@
+//! The web front end: one HTML shell for every page path and the static
+//! files under `/assets/`, all compiled into the binary from `web/` (no
+//! build step, nothing to deploy next to it). The pages are not API
+//! operations, so they stay out of the OpenAPI document; unknown paths,
+//! `/api/…` included, still reach the JSON 404/405 fallback.
+
+use std::sync::LazyLock;
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// The pages' policy: scripts, styles and API calls from this origin only,
+/// no inline script or style; posters may come from any HTTPS host.
+pub const PAGE_CSP: &str = "default-src 'self'; img-src 'self' data: https:; script-src 'self'; \
+                            style-src 'self'; connect-src 'self'; frame-ancestors 'none'; \
+                            base-uri 'none'; form-action 'self'";
+
+/// Client-side routes (History API paths) answered with the shell; the
+/// script picks the page from the location.
+pub const PAGES: &[&str] = &[
+    "/",
+    "/browse",
+    "/movies/{id:[0-9]{1,10}}",
+    "/signup",
+    "/signin",
+    "/me/ratings",
+    "/watchlist",
+    "/cart",
+    "/orders",
+    "/admin",
+];
+
+const SHELL: &str = include_str!("../../web/index.html");
+
+/// Where the shell names the store currency (formatting prices needs it
+/// before any cart exists).
+const CURRENCY_SLOT: &str = "{{currency}}";
+
+struct Asset {
+    name: &'static str,
+    content_type: &'static str,
+    body: &'static [u8],
+}
+
+const ASSETS: &[Asset] = &[
+    Asset {
+        name: "app.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../../web/app.js"),
+    },
+    Asset {
+        name: "api.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../../web/api.js"),
+    },
+    Asset {
+        name: "dom.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../../web/dom.js"),
+    },
+    Asset {
+        name: "i18n.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../../web/i18n.js"),
+    },
+    Asset {
+        name: "pages.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../../web/pages.js"),
+    },
+    Asset {
+        name: "widgets.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../../web/widgets.js"),
+    },
+    Asset {
+        name: "style.css",
+        content_type: "text/css; charset=utf-8",
+        body: include_bytes!("../../web/style.css"),
+    },
+    Asset {
+        name: "placeholder.svg",
+        content_type: "image/svg+xml",
+        body: include_bytes!("../../web/placeholder.svg"),
+    },
+    Asset {
+        name: "favicon.svg",
+        content_type: "image/svg+xml",
+        body: include_bytes!("../../web/favicon.svg"),
+    },
+];
+
+/// Asset URLs carry no content hash (there is no build step to add one), so
+/// browsers revalidate every time and the ETag turns that into a 304.
+const CACHE_CONTROL: &str = "no-cache";
+
+/// A validator from the content (FNV-1a, 64 bits: not for security, only to
+/// notice a change between two builds). Weak, because the compression
+/// middleware may re-encode the bytes.
+fn etag(body: &[u8]) -> String {
+    let hash = body.iter().fold(0xcbf2_9ce4_8422_2325_u64, |hash, &byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
+    });
+    format!("W/\"{hash:016x}\"")
+}
+
+static ASSET_ETAGS: LazyLock<Vec<String>> =
+    LazyLock::new(|| ASSETS.iter().map(|asset| etag(asset.body)).collect());
+
+fn not_modified(req: &HttpRequest, etag: &str) -> bool {
+    req.headers()
+        .get_all(header::IF_NONE_MATCH)
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .any(|candidate| candidate.trim() == etag || candidate.trim() == "*")
+}
+
+fn respond(
+    req: &HttpRequest,
+    etag: String,
+    content_type: &'static str,
+    body: impl actix_web::body::MessageBody + 'static,
+) -> HttpResponse {
+    let mut response = if not_modified(req, &etag) {
+        HttpResponse::NotModified().finish()
+    } else {
+        HttpResponse::Ok()
+            .insert_header((header::CONTENT_TYPE, content_type))
+            .body(body)
+    };
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(CACHE_CONTROL),
+    );
+    if let Ok(value) = HeaderValue::from_str(&etag) {
+        headers.insert(header::ETAG, value);
+    }
+    response
+}
+
+/// The HTML shell, with its own content security policy (JSON responses
+/// keep the deny-everything default).
+async fn shell(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    // The currency is validated at start-up as three uppercase letters, so
+    // it needs no escaping.
+    let html = SHELL.replace(CURRENCY_SLOT, &state.settings.store_currency);
+    let mut response = respond(
+        &req,
+        etag(html.as_bytes()),
+        "text/html; charset=utf-8",
+        html,
+    );
+    response.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(PAGE_CSP),
+    );
+    response
+}
+
+/// One file from `web/`, by name.
+async fn asset(req: HttpRequest, name: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let index = ASSETS
+        .iter()
+        .position(|asset| asset.name == name.as_str())
+        .ok_or_else(|| ApiError::not_found("asset"))?;
+    let asset = &ASSETS[index];
+    let etag = ASSET_ETAGS
+        .get(index)
+        .cloned()
+        .unwrap_or_else(|| etag(asset.body));
+    Ok(respond(&req, etag, asset.content_type, asset.body))
+}
+
+/// Registers the page paths and `/assets/{name}` (outside OpenAPI).
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    for page in PAGES {
+        cfg.route(page, web::get().to(shell));
+    }
+    cfg.route("/assets/{name}", web::get().to(asset));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn etags_change_with_the_content_and_are_quoted() {
+        assert_ne!(etag(b"a"), etag(b"b"));
+        assert_eq!(etag(b"a"), etag(b"a"));
+        assert!(etag(b"").starts_with("W/\"") && etag(b"").ends_with('"'));
+    }
+
+    #[test]
+    fn the_shell_loads_only_its_own_module_and_names_the_currency_slot() {
+        assert!(SHELL.contains(CURRENCY_SLOT));
+        assert!(SHELL.contains(r#"<script type="module" src="/assets/app.js">"#));
+        assert!(
+            !SHELL.contains("<script>"),
+            "no inline script under the CSP"
+        );
+    }
+}
