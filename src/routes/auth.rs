@@ -9,6 +9,30 @@ use crate::error::{ApiError, ErrorEnvelope};
 use crate::services::accounts::{self, AuthResponse, LoginRequest, RegisterRequest};
 use crate::state::AppState;
 
+/// Registration behind the per-client rate limit (bearer and cookie routes alike).
+async fn register_limited(
+    req: &HttpRequest,
+    state: &AppState,
+    body: RegisterRequest,
+) -> Result<AuthResponse, ApiError> {
+    state
+        .auth_limiter
+        .check(req, state.settings.trust_forwarded_for)?;
+    accounts::register(&state.db, &state.genres, &state.jwt, body).await
+}
+
+/// Login behind the per-client rate limit (bearer and cookie routes alike).
+async fn login_limited(
+    req: &HttpRequest,
+    state: &AppState,
+    body: LoginRequest,
+) -> Result<AuthResponse, ApiError> {
+    state
+        .auth_limiter
+        .check(req, state.settings.trust_forwarded_for)?;
+    accounts::login(&state.db, &state.genres, &state.jwt, body).await
+}
+
 /// Create an account; answers with a token so the client is signed in.
 #[utoipa::path(
     tag = "accounts",
@@ -26,11 +50,7 @@ pub async fn register(
     state: web::Data<AppState>,
     body: web::Json<RegisterRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    state
-        .auth_limiter
-        .check(&req, state.settings.trust_forwarded_for)?;
-    let response =
-        accounts::register(&state.db, &state.genres, &state.jwt, body.into_inner()).await?;
+    let response = register_limited(&req, &state, body.into_inner()).await?;
     Ok(HttpResponse::Created().json(response))
 }
 
@@ -50,10 +70,7 @@ pub async fn login(
     state: web::Data<AppState>,
     body: web::Json<LoginRequest>,
 ) -> Result<web::Json<AuthResponse>, ApiError> {
-    state
-        .auth_limiter
-        .check(&req, state.settings.trust_forwarded_for)?;
-    let response = accounts::login(&state.db, &state.genres, &state.jwt, body.into_inner()).await?;
+    let response = login_limited(&req, &state, body.into_inner()).await?;
     Ok(web::Json(response))
 }
 
@@ -76,10 +93,7 @@ pub async fn sign_in(
     state: web::Data<AppState>,
     body: web::Json<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    state
-        .auth_limiter
-        .check(&req, state.settings.trust_forwarded_for)?;
-    let response = accounts::login(&state.db, &state.genres, &state.jwt, body.into_inner()).await?;
+    let response = login_limited(&req, &state, body.into_inner()).await?;
     session::start(&state.settings, StatusCode::OK, response)
 }
 
@@ -100,11 +114,7 @@ pub async fn sign_up(
     state: web::Data<AppState>,
     body: web::Json<RegisterRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    state
-        .auth_limiter
-        .check(&req, state.settings.trust_forwarded_for)?;
-    let response =
-        accounts::register(&state.db, &state.genres, &state.jwt, body.into_inner()).await?;
+    let response = register_limited(&req, &state, body.into_inner()).await?;
     session::start(&state.settings, StatusCode::CREATED, response)
 }
 

@@ -45,52 +45,30 @@ struct Asset {
     body: &'static [u8],
 }
 
+const JS: &str = "text/javascript; charset=utf-8";
+const SVG: &str = "image/svg+xml";
+
+/// An [`Asset`] for `web/$name`.
+macro_rules! asset {
+    ($name:literal, $content_type:expr) => {
+        Asset {
+            name: $name,
+            content_type: $content_type,
+            body: include_bytes!(concat!("../../web/", $name)),
+        }
+    };
+}
+
 const ASSETS: &[Asset] = &[
-    Asset {
-        name: "app.js",
-        content_type: "text/javascript; charset=utf-8",
-        body: include_bytes!("../../web/app.js"),
-    },
-    Asset {
-        name: "api.js",
-        content_type: "text/javascript; charset=utf-8",
-        body: include_bytes!("../../web/api.js"),
-    },
-    Asset {
-        name: "dom.js",
-        content_type: "text/javascript; charset=utf-8",
-        body: include_bytes!("../../web/dom.js"),
-    },
-    Asset {
-        name: "i18n.js",
-        content_type: "text/javascript; charset=utf-8",
-        body: include_bytes!("../../web/i18n.js"),
-    },
-    Asset {
-        name: "pages.js",
-        content_type: "text/javascript; charset=utf-8",
-        body: include_bytes!("../../web/pages.js"),
-    },
-    Asset {
-        name: "widgets.js",
-        content_type: "text/javascript; charset=utf-8",
-        body: include_bytes!("../../web/widgets.js"),
-    },
-    Asset {
-        name: "style.css",
-        content_type: "text/css; charset=utf-8",
-        body: include_bytes!("../../web/style.css"),
-    },
-    Asset {
-        name: "placeholder.svg",
-        content_type: "image/svg+xml",
-        body: include_bytes!("../../web/placeholder.svg"),
-    },
-    Asset {
-        name: "favicon.svg",
-        content_type: "image/svg+xml",
-        body: include_bytes!("../../web/favicon.svg"),
-    },
+    asset!("app.js", JS),
+    asset!("api.js", JS),
+    asset!("dom.js", JS),
+    asset!("i18n.js", JS),
+    asset!("pages.js", JS),
+    asset!("widgets.js", JS),
+    asset!("style.css", "text/css; charset=utf-8"),
+    asset!("placeholder.svg", SVG),
+    asset!("favicon.svg", SVG),
 ];
 
 /// Asset URLs carry no content hash (there is no build step to add one), so
