@@ -68,7 +68,7 @@ export function movieCard(movie, reasons) {
       ratingSummary(movie),
       h('p', { class: 'genres' }, movie.genres.join(' · ')),
       reasons && reasons.length
-        ? h('ul', { class: 'reasons', 'aria-label': t('for_you') }, reasons.slice(0, 2).map((r) => h('li', {}, reasonText(r))))
+        ? h('ul', { class: 'reasons', 'aria-label': t('why') }, reasons.slice(0, 2).map((r) => h('li', {}, reasonText(r))))
         : null));
 }
 

@@ -7,7 +7,7 @@
 use std::sync::LazyLock;
 
 use actix_web::http::header::{self, HeaderValue};
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -153,12 +153,32 @@ async fn asset(req: HttpRequest, name: web::Path<String>) -> Result<HttpResponse
     Ok(respond(&req, etag, asset.content_type, asset.body))
 }
 
-/// Registers the page paths and `/assets/{name}` (outside OpenAPI).
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    for page in PAGES {
-        cfg.route(page, web::get().to(shell));
+/// 405 for anything but GET and HEAD on a page or asset path.
+async fn read_only() -> HttpResponse {
+    ApiError::MethodNotAllowed {
+        allow: vec!["GET".to_owned(), "HEAD".to_owned()],
     }
-    cfg.route("/assets/{name}", web::get().to(asset));
+    .error_response()
+}
+
+/// Registers the page paths and `/assets/{name}` for GET and HEAD (outside OpenAPI).
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    // HEAD too, for uptime checks and link checkers (actix sends no body).
+    // Other methods get the same 405 envelope as API paths do.
+    for page in PAGES {
+        cfg.service(
+            web::resource(*page)
+                .route(web::get().to(shell))
+                .route(web::head().to(shell))
+                .default_service(web::to(read_only)),
+        );
+    }
+    cfg.service(
+        web::resource("/assets/{name}")
+            .route(web::get().to(asset))
+            .route(web::head().to(asset))
+            .default_service(web::to(read_only)),
+    );
 }
 
 #[cfg(test)]

@@ -49,6 +49,12 @@ async fn page_paths_serve_the_shell_with_its_own_policy() {
             "the store currency is named"
         );
     }
+    for path in ["/", "/movies/7", "/assets/app.js"] {
+        let response = app.request(Method::HEAD, path).await;
+        assert_eq!(response.status(), StatusCode::OK, "HEAD {path}");
+        assert!(response.headers().contains_key("etag"), "HEAD {path}");
+        assert!(response.bytes().await.unwrap().is_empty(), "HEAD {path}");
+    }
 }
 
 #[tokio::test]
@@ -99,6 +105,16 @@ async fn api_and_unknown_paths_keep_the_json_envelope() {
         "method_not_allowed",
     )
     .await;
+    for path in ["/", "/cart", "/assets/app.js"] {
+        let response = app.request(Method::POST, path).await;
+        assert_eq!(response.headers()["allow"], "GET, HEAD", "{path}");
+        assert_error(
+            response,
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+        )
+        .await;
+    }
     // The pages are not API operations.
     let (_, doc) = app.get_json("/api-docs/openapi.json").await;
     let paths = doc["paths"].as_object().unwrap();
