@@ -1,7 +1,7 @@
 //! The OpenAPI 3.1 document, generated from the handlers' annotations.
 
 use actix_web::App;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::AppExt;
@@ -33,7 +33,8 @@ use crate::services::catalog::MovieSort;
 )]
 pub struct ApiDoc;
 
-/// Declares the `bearer` security scheme (JWT in `Authorization`).
+/// Declares the `bearer` security scheme (JWT in `Authorization`) and the
+/// browser alternative, the `session` cookie.
 struct BearerAuth;
 
 impl Modify for BearerAuth {
@@ -47,6 +48,15 @@ impl Modify for BearerAuth {
                     .bearer_format("JWT")
                     .build(),
             ),
+        );
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                "cinerank_session",
+                "Set by POST /api/v1/auth/session; accepted wherever `bearer` is, when no \
+                 Authorization header is sent. Requests other than GET, HEAD and OPTIONS must \
+                 also send `X-CSRF-Token` equal to the `cinerank_csrf` cookie (else 403 `csrf_failed`).",
+            ))),
         );
     }
 }

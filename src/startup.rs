@@ -191,7 +191,8 @@ fn serve(
             .into_utoipa_app()
             .configure(routes::configure)
             .split_for_parts();
-        app.service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", api.clone()))
+        app.configure(routes::web::configure)
+            .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", api.clone()))
             .default_service(web::to(fallback::not_routed))
     })
     // Signals are handled by the caller (see `cli`), so SIGINT drains

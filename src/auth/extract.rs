@@ -1,6 +1,8 @@
 //! Request extractors for authentication. Routes declare what they need in
 //! their signature; the token is checked and the account looked up (so a
-//! deleted account or a changed role takes effect at once).
+//! deleted account or a changed role takes effect at once). The token comes
+//! from `Authorization: Bearer`, or else from the browser session cookie,
+//! in which case writes must also pass the CSRF check (`auth::session`).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -12,6 +14,7 @@ use entity::user;
 use sea_orm::EntityTrait;
 
 use super::Role;
+use super::session::{self, SESSION_COOKIE};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -69,6 +72,21 @@ fn bearer_token(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     Ok(Some(token.trim().to_owned()))
 }
 
+/// The bearer token if there is an `Authorization` header; otherwise the
+/// session cookie's, once the request has passed the CSRF check.
+fn credential(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+    if let Some(token) = bearer_token(req)? {
+        return Ok(Some(token));
+    }
+    match session::cookie(req, SESSION_COOKIE) {
+        Some(token) => {
+            session::check_csrf(req)?;
+            Ok(Some(token))
+        }
+        None => Ok(None),
+    }
+}
+
 async fn authenticate(state: web::Data<AppState>, token: String) -> Result<AuthUser, ApiError> {
     let invalid = || ApiError::Unauthorized("invalid or expired token".to_owned());
     let (id, _claims) = state.jwt.verify(&token).map_err(|_| invalid())?;
@@ -93,7 +111,7 @@ impl FromRequest for MaybeAuthUser {
     type Future = Extracted<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let parsed = bearer_token(req).and_then(|token| Ok((token, state_of(req)?)));
+        let parsed = credential(req).and_then(|token| Ok((token, state_of(req)?)));
         Box::pin(async move {
             match parsed? {
                 (None, _) => Ok(MaybeAuthUser(None)),
@@ -112,7 +130,8 @@ impl FromRequest for AuthUser {
         Box::pin(async move {
             maybe.await?.0.ok_or_else(|| {
                 ApiError::Unauthorized(
-                    "this route needs `Authorization: Bearer <token>`".to_owned(),
+                    "this route needs `Authorization: Bearer <token>` or a session cookie"
+                        .to_owned(),
                 )
             })
         })

@@ -1,11 +1,13 @@
 //! Authentication and authorisation: password hashing, JWTs, the request
 //! extractors routes use to declare what they need (`AuthUser`,
-//! `MaybeAuthUser`, `AdminUser`), and the per-client rate limiter.
+//! `MaybeAuthUser`, `AdminUser`), browser sessions (cookie + CSRF), and the
+//! per-client rate limiter.
 
 pub mod extract;
 pub mod jwt;
 pub mod password;
 pub mod rate_limit;
+pub mod session;
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

@@ -1,4 +1,5 @@
-//! Administration of accounts and imports.
+//! Administration of accounts and imports, and catalogue-wide rating
+//! statistics.
 
 use std::sync::Arc;
 
@@ -13,6 +14,7 @@ use crate::routes::extract::{QueryParams, parse_id};
 use crate::services::Page;
 use crate::services::accounts::{self, RoleChangeRequest, UserProfile};
 use crate::services::import_jobs::{ImportJobView, ImportRequest};
+use crate::services::ratings::{self, RatingDistribution};
 use crate::state::AppState;
 
 /// Every account, oldest first.
@@ -183,4 +185,23 @@ pub async fn get_import(
 pub struct ImportJobList {
     /// Newest first.
     pub items: Vec<ImportJobView>,
+}
+
+/// How many ratings there are of each value, 0.5 to 5.0 (for the admin
+/// page's chart).
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = RatingDistribution),
+        (status = 401, body = ErrorEnvelope),
+        (status = 403, body = ErrorEnvelope),
+    )
+)]
+#[get("/admin/ratings/distribution")]
+pub async fn rating_distribution(
+    _admin: AdminUser,
+    state: web::Data<AppState>,
+) -> Result<web::Json<RatingDistribution>, ApiError> {
+    Ok(web::Json(ratings::distribution(&state.db).await?))
 }

@@ -1,10 +1,37 @@
-//! Registration and login (rate limited per client address).
+//! Registration and login (rate limited per client address), for API
+//! clients (bearer token in the body) and for browsers (session cookies).
 
-use actix_web::{HttpRequest, HttpResponse, post, web};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, delete, post, web};
 
+use crate::auth::session::{self, SessionResponse};
 use crate::error::{ApiError, ErrorEnvelope};
 use crate::services::accounts::{self, AuthResponse, LoginRequest, RegisterRequest};
 use crate::state::AppState;
+
+/// Registration behind the per-client rate limit (bearer and cookie routes alike).
+async fn register_limited(
+    req: &HttpRequest,
+    state: &AppState,
+    body: RegisterRequest,
+) -> Result<AuthResponse, ApiError> {
+    state
+        .auth_limiter
+        .check(req, state.settings.trust_forwarded_for)?;
+    accounts::register(&state.db, &state.genres, &state.jwt, body).await
+}
+
+/// Login behind the per-client rate limit (bearer and cookie routes alike).
+async fn login_limited(
+    req: &HttpRequest,
+    state: &AppState,
+    body: LoginRequest,
+) -> Result<AuthResponse, ApiError> {
+    state
+        .auth_limiter
+        .check(req, state.settings.trust_forwarded_for)?;
+    accounts::login(&state.db, &state.genres, &state.jwt, body).await
+}
 
 /// Create an account; answers with a token so the client is signed in.
 #[utoipa::path(
@@ -23,11 +50,7 @@ pub async fn register(
     state: web::Data<AppState>,
     body: web::Json<RegisterRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    state
-        .auth_limiter
-        .check(&req, state.settings.trust_forwarded_for)?;
-    let response =
-        accounts::register(&state.db, &state.genres, &state.jwt, body.into_inner()).await?;
+    let response = register_limited(&req, &state, body.into_inner()).await?;
     Ok(HttpResponse::Created().json(response))
 }
 
@@ -47,9 +70,61 @@ pub async fn login(
     state: web::Data<AppState>,
     body: web::Json<LoginRequest>,
 ) -> Result<web::Json<AuthResponse>, ApiError> {
-    state
-        .auth_limiter
-        .check(&req, state.settings.trust_forwarded_for)?;
-    let response = accounts::login(&state.db, &state.genres, &state.jwt, body.into_inner()).await?;
+    let response = login_limited(&req, &state, body.into_inner()).await?;
     Ok(web::Json(response))
+}
+
+/// Sign in for a browser: like `POST /auth/login`, but the token is set as
+/// the `HttpOnly; SameSite=Strict` cookie `cinerank_session` (never in the
+/// body) together with the CSRF cookie `cinerank_csrf`. Only JSON bodies are
+/// accepted, which a cross-site form cannot send.
+#[utoipa::path(
+    tag = "accounts",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, body = SessionResponse, headers(("set-cookie" = String, description = "`cinerank_session` (HttpOnly) and `cinerank_csrf`"))),
+        (status = 401, description = "Wrong login or password (one message for both)", body = ErrorEnvelope),
+        (status = 429, description = "Too many attempts", body = ErrorEnvelope),
+    )
+)]
+#[post("/auth/session")]
+pub async fn sign_in(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Json<LoginRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let response = login_limited(&req, &state, body.into_inner()).await?;
+    session::start(&state.settings, StatusCode::OK, response)
+}
+
+/// Create an account and sign it in with session cookies (see `POST /auth/session`).
+#[utoipa::path(
+    tag = "accounts",
+    request_body = RegisterRequest,
+    responses(
+        (status = 201, body = SessionResponse, headers(("set-cookie" = String, description = "`cinerank_session` (HttpOnly) and `cinerank_csrf`"))),
+        (status = 409, description = "Username or email taken", body = ErrorEnvelope),
+        (status = 422, description = "Invalid field", body = ErrorEnvelope),
+        (status = 429, description = "Too many attempts", body = ErrorEnvelope),
+    )
+)]
+#[post("/auth/session/register")]
+pub async fn sign_up(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Json<RegisterRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let response = register_limited(&req, &state, body.into_inner()).await?;
+    session::start(&state.settings, StatusCode::CREATED, response)
+}
+
+/// Sign out: expires both session cookies. Needs no credentials, so a
+/// browser holding an expired or foreign token can always clear it.
+#[utoipa::path(
+    tag = "accounts",
+    responses((status = 204, headers(("set-cookie" = String, description = "both cookies, expired"))))
+)]
+#[delete("/auth/session")]
+pub async fn sign_out(state: web::Data<AppState>) -> HttpResponse {
+    session::end(&state.settings)
 }

@@ -12,6 +12,7 @@ pub mod recommendations;
 pub mod security;
 pub mod store;
 pub mod users;
+pub mod web;
 
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -33,6 +34,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(movies::list_genres)
                 .service(auth::register)
                 .service(auth::login)
+                .service(auth::sign_in)
+                .service(auth::sign_up)
+                .service(auth::sign_out)
                 .service(users::me)
                 .service(users::update_me)
                 .service(users::my_ratings)
@@ -56,6 +60,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(admin::start_import)
                 .service(admin::list_imports)
                 .service(admin::get_import)
+                .service(admin::rating_distribution)
                 .service(store::get_cart)
                 .service(store::add_to_cart)
                 .service(store::set_cart_item)

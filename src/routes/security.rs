@@ -21,6 +21,7 @@ pub fn cors(allowed_origins: &[String]) -> Cors {
         ])
         .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::ACCEPT])
         .allowed_header("idempotency-key")
+        .allowed_header(crate::auth::session::CSRF_HEADER)
         .max_age(3600);
     for origin in allowed_origins {
         cors = cors.allowed_origin(origin);
@@ -50,7 +51,8 @@ pub async fn docs_policy(
 }
 
 /// Headers every response carries. The CSP forbids everything: JSON needs
-/// nothing (the docs page sets its own, see [`docs_policy`]).
+/// nothing (the docs page sets its own, see [`docs_policy`], and so do the
+/// web pages, see `routes::web::PAGE_CSP`).
 pub fn headers() -> DefaultHeaders {
     DefaultHeaders::new()
         .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))

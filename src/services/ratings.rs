@@ -235,3 +235,45 @@ mod tests {
         assert_eq!(stars(7), 3.5);
     }
 }
+
+/// How many ratings have one value.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct RatingBucket {
+    /// 0.5–5.0.
+    pub rating: f64,
+    /// Ratings with exactly this value.
+    pub count: i64,
+}
+
+/// Every rating in the database counted per half star.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct RatingDistribution {
+    /// All ten values from 0.5 to 5.0 in order, zero counts included.
+    pub items: Vec<RatingBucket>,
+    /// Ratings in total.
+    pub total: i64,
+}
+
+/// Counts the ratings per value with one `GROUP BY`.
+pub async fn distribution(db: &impl ConnectionTrait) -> Result<RatingDistribution, DbErr> {
+    let rows: Vec<(i16, i64)> = rating::Entity::find()
+        .select_only()
+        .column(rating::Column::HalfStars)
+        .column_as(rating::Column::UserId.count(), "count")
+        .group_by(rating::Column::HalfStars)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let items: Vec<RatingBucket> = (1..=10)
+        .map(|half| RatingBucket {
+            rating: stars(half),
+            count: rows
+                .iter()
+                .filter(|(value, _)| *value == half)
+                .map(|(_, count)| count)
+                .sum(),
+        })
+        .collect();
+    let total = items.iter().map(|bucket| bucket.count).sum();
+    Ok(RatingDistribution { items, total })
+}

@@ -310,3 +310,62 @@ async fn admins_list_users_change_roles_and_delete_accounts() {
         .await;
     assert_error(response, StatusCode::CONFLICT, "last_admin").await;
 }
+
+#[tokio::test]
+async fn admins_see_the_rating_distribution_per_half_star() {
+    let app = spawn_app().await;
+    let admin = app.create_user("statistician", "admin").await;
+    let user = app.create_user("rater", "user").await;
+    let path = "/api/v1/admin/ratings/distribution";
+    let response = app.send(Method::GET, path, None, None).await;
+    assert_error(response, StatusCode::UNAUTHORIZED, "unauthorized").await;
+    let response = app
+        .send(Method::GET, path, Some(user.token.as_str()), None)
+        .await;
+    assert_error(response, StatusCode::FORBIDDEN, "forbidden").await;
+
+    let (status, body) = app
+        .call(Method::GET, path, Some(admin.token.as_str()), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let items = body["items"].as_array().unwrap();
+    let values: Vec<f64> = items
+        .iter()
+        .map(|b| b["rating"].as_f64().unwrap())
+        .collect();
+    assert_eq!(
+        values,
+        vec![0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0, 4.5, 5.0]
+    );
+    let stored = rating::Entity::find().count(&app.db).await.unwrap();
+    assert_eq!(body["total"], stored);
+    let summed: u64 = items.iter().map(|b| b["count"].as_u64().unwrap()).sum();
+    assert_eq!(summed, stored);
+    for (i, bucket) in items.iter().enumerate() {
+        let half = i16::try_from(i + 1).unwrap();
+        let expected = rating::Entity::find()
+            .filter(rating::Column::HalfStars.eq(half))
+            .count(&app.db)
+            .await
+            .unwrap();
+        assert_eq!(bucket["count"], expected, "{}", bucket["rating"]);
+    }
+
+    // A new rating shows up at once in its bucket.
+    let before = items[2]["count"].as_u64().unwrap();
+    let movie = app.movie_id("Heat").await;
+    let (status, _) = app
+        .call(
+            Method::PUT,
+            &format!("/api/v1/movies/{movie}/rating"),
+            Some(user.token.as_str()),
+            Some(json!({"rating": 1.5})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (_, body) = app
+        .call(Method::GET, path, Some(admin.token.as_str()), None)
+        .await;
+    assert_eq!(body["items"][2]["count"].as_u64().unwrap(), before + 1);
+    assert_eq!(body["total"].as_u64().unwrap(), stored + 1);
+}

@@ -21,4 +21,6 @@ mod ratings;
 mod recommendations;
 mod security;
 mod seed_data;
+mod session;
 mod store;
+mod web;

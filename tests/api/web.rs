@@ -1,0 +1,125 @@
+//! The web front end's server side: the page shell with its own content
+//! security policy, the embedded assets, and the JSON fallback around them.
+
+use reqwest::{Method, StatusCode};
+
+use crate::helpers::{assert_error, spawn_app};
+
+#[tokio::test]
+async fn page_paths_serve_the_shell_with_its_own_policy() {
+    let app = spawn_app().await;
+    for path in [
+        "/",
+        "/browse?genre=Drama",
+        "/movies/1",
+        "/signup",
+        "/signin",
+        "/me/ratings",
+        "/watchlist",
+        "/cart",
+        "/orders",
+        "/admin",
+    ] {
+        let response = app.request(Method::GET, path).await;
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        let headers = response.headers().clone();
+        assert!(
+            headers["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html"),
+            "{path}"
+        );
+        let csp = headers["content-security-policy"].to_str().unwrap();
+        for directive in [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "frame-ancestors 'none'",
+            "base-uri 'none'",
+        ] {
+            assert!(csp.contains(directive), "{path}: {csp}");
+        }
+        assert!(!csp.contains("unsafe-inline"), "{csp}");
+        assert_eq!(headers["x-content-type-options"], "nosniff");
+        let html = response.text().await.unwrap();
+        assert!(html.contains(r#"<script type="module" src="/assets/app.js">"#));
+        assert!(
+            html.contains(r#"content="KRW""#),
+            "the store currency is named"
+        );
+    }
+    for path in ["/", "/movies/7", "/assets/app.js"] {
+        let response = app.request(Method::HEAD, path).await;
+        assert_eq!(response.status(), StatusCode::OK, "HEAD {path}");
+        assert!(response.headers().contains_key("etag"), "HEAD {path}");
+        assert!(response.bytes().await.unwrap().is_empty(), "HEAD {path}");
+    }
+}
+
+#[tokio::test]
+async fn assets_have_their_content_types_and_revalidate_with_etags() {
+    let app = spawn_app().await;
+    for (name, content_type) in [
+        ("app.js", "text/javascript"),
+        ("pages.js", "text/javascript"),
+        ("i18n.js", "text/javascript"),
+        ("style.css", "text/css"),
+        ("placeholder.svg", "image/svg+xml"),
+    ] {
+        let response = app.request(Method::GET, &format!("/assets/{name}")).await;
+        assert_eq!(response.status(), StatusCode::OK, "{name}");
+        assert!(
+            response.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with(content_type),
+            "{name}"
+        );
+        assert_eq!(response.headers()["cache-control"], "no-cache");
+        let etag = response.headers()["etag"].to_str().unwrap().to_owned();
+        let again = app
+            .client
+            .get(format!("{}/assets/{name}", app.address))
+            .header("if-none-match", &etag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status(), StatusCode::NOT_MODIFIED, "{name}");
+    }
+    let response = app.request(Method::GET, "/assets/missing.js").await;
+    assert_error(response, StatusCode::NOT_FOUND, "not_found").await;
+}
+
+#[tokio::test]
+async fn api_and_unknown_paths_keep_the_json_envelope() {
+    let app = spawn_app().await;
+    for path in ["/api/v1/nope", "/nope", "/movies/abc", "/api/v1"] {
+        let response = app.request(Method::GET, path).await;
+        assert_error(response, StatusCode::NOT_FOUND, "not_found").await;
+    }
+    let response = app.request(Method::POST, "/api/v1/genres").await;
+    assert_error(
+        response,
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+    )
+    .await;
+    for path in ["/", "/cart", "/assets/app.js"] {
+        let response = app.request(Method::POST, path).await;
+        assert_eq!(response.headers()["allow"], "GET, HEAD", "{path}");
+        assert_error(
+            response,
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+        )
+        .await;
+    }
+    // The pages are not API operations.
+    let (_, doc) = app.get_json("/api-docs/openapi.json").await;
+    let paths = doc["paths"].as_object().unwrap();
+    assert!(paths.contains_key("/api/v1/auth/session"));
+    assert!(paths.contains_key("/api/v1/admin/ratings/distribution"));
+    assert!(!paths.contains_key("/"));
+    assert!(!paths.keys().any(|p| p.starts_with("/assets")));
+}
