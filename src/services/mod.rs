@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod catalog;
+pub mod enrich;
 pub mod import;
 pub mod lists;
 pub mod ratings;
