@@ -507,7 +507,7 @@ struct EnrichTmdbArgs {
 
 /// `cinerank enrich tmdb`: a progress bar on a terminal, a summary always.
 async fn enrich_tmdb(settings: &Settings, args: EnrichTmdbArgs) -> CliResult {
-    use crate::services::enrich::{EnrichError, EnrichOptions, enrich_from_tmdb};
+    use crate::services::enrich::{EnrichError, EnrichOptions, EnrichReport, enrich_from_tmdb};
 
     let started = std::time::Instant::now();
     let tmdb = crate::config::TmdbSettings::from_env().map_err(EnrichError::from)?;
@@ -522,9 +522,10 @@ async fn enrich_tmdb(settings: &Settings, args: EnrichTmdbArgs) -> CliResult {
     };
     let db = startup::prepare_database(settings, false).await?;
     let progress = EnrichProgressBar::new();
-    let report = enrich_from_tmdb(&db, &tmdb, &options, &progress).await;
+    let mut report = EnrichReport::default();
+    let outcome = enrich_from_tmdb(&db, &tmdb, &options, &progress, &mut report).await;
     progress.bar.finish_and_clear();
-    let report = report?;
+    // The summary is printed even when the run stopped early (e.g. a 401).
     let seconds = started.elapsed().as_secs_f64();
     println!(
         "enrich tmdb: {} fetched, {} updated, {} not found, {} failed, {} skipped (answered before, see {}); {} requests in {seconds:.1}s ({:.1} req/s)",
@@ -542,7 +543,7 @@ async fn enrich_tmdb(settings: &Settings, args: EnrichTmdbArgs) -> CliResult {
             "a running server shows the new data once its catalogue cache expires (CACHE_TTL_SECONDS)"
         );
     }
-    Ok(())
+    Ok(outcome?)
 }
 
 /// indicatif's bar on standard error, drawn only when that is a terminal.

@@ -143,18 +143,20 @@ impl Progress for () {
 }
 
 /// Fills missing posters and overviews from TMDB; see the module docs.
+/// `report` is kept up to date as the run goes, so it also tells what was
+/// done when the run stops early with an error.
 pub async fn enrich_from_tmdb<C>(
     db: &C,
     tmdb: &TmdbSettings,
     options: &EnrichOptions,
     progress: &impl Progress,
-) -> Result<EnrichReport, EnrichError>
+    report: &mut EnrichReport,
+) -> Result<(), EnrichError>
 where
     C: ConnectionTrait,
 {
     validate(options)?;
     let mut state = StateFile::open(&options.state_file)?;
-    let mut report = EnrichReport::default();
     let mut candidates = load_candidates(db, options.overwrite).await?;
     if !options.overwrite {
         let before = candidates.len();
@@ -167,7 +169,7 @@ where
     report.candidates = candidates.len() as u64;
     progress.start(report.candidates);
     if candidates.is_empty() {
-        return Ok(report);
+        return Ok(());
     }
 
     let client = TmdbClient::new(tmdb, options)?;
@@ -216,15 +218,16 @@ where
             }
             Err(err) => {
                 workers.abort_all();
+                report.requests = client.requests_sent();
                 return Err(err);
             }
         }
         report.requests = client.requests_sent();
-        progress.advance(&report);
+        progress.advance(report);
     }
     while workers.join_next().await.is_some() {}
     report.requests = client.requests_sent();
-    Ok(report)
+    Ok(())
 }
 
 fn validate(options: &EnrichOptions) -> Result<(), EnrichError> {

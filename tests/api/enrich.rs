@@ -519,6 +519,12 @@ async fn enrich_stops_on_a_rejected_or_missing_key_without_printing_it() {
     assert!(stderr.contains("TMDB_API_KEY"), "{stderr}");
     assert!(stderr.contains("401"), "{stderr}");
     assert!(!text(&output).contains(wrong_key), "{}", text(&output));
+    let counts = summary_counts(&output);
+    assert_eq!(
+        (counts["fetched"], counts["requests"]),
+        (0, 1),
+        "{counts:?}"
+    );
     assert_eq!(
         stand_in.state.rejected.load(Ordering::Relaxed),
         1,
@@ -588,5 +594,75 @@ async fn enrich_paces_requests_across_workers_and_honours_the_limit() {
         last - first
     );
     assert!(elapsed >= minimum, "{elapsed:?}");
+    std::fs::remove_file(&state).ok();
+}
+
+#[tokio::test]
+async fn a_killed_run_keeps_what_was_answered_and_a_rerun_asks_only_the_rest() {
+    let tmdb_ids: Vec<i32> = (201..=208).collect();
+    let stand_in = StandIn::start(
+        tmdb_ids
+            .iter()
+            .map(|&id| (id, vec![Reply::Details("Words.", Some("/p.jpg"))]))
+            .collect(),
+    );
+    let (database, db) = database().await;
+    let mut movie_ids = HashMap::new();
+    for &id in &tmdb_ids {
+        movie_ids.insert(
+            id,
+            insert_movie(&db, &format!("Movie {id}"), Some(id), None, None).await,
+        );
+    }
+    let state = state_file("killed");
+    let state_arg = state.display().to_string();
+    let args = ["--rate", "4", "--concurrency", "1", "--state", &state_arg];
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cinerank"))
+        .args(["enrich", "tmdb"])
+        .args(args)
+        .env("DATABASE_URL", &database.url)
+        .env("TMDB_API_BASE_URL", &stand_in.base_url)
+        .env("TMDB_API_KEY", API_KEY)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while stand_in.seen().len() < 3 {
+        assert!(started.elapsed() < Duration::from_secs(60), "no requests");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let killed_after = stand_in.seen().len();
+    assert!(killed_after < tmdb_ids.len(), "killed mid-run");
+
+    let mut missing = Vec::new();
+    for &id in &tmdb_ids {
+        match poster_and_overview(&db, movie_ids[&id]).await {
+            (Some(_), Some(_)) => {}
+            (None, None) => missing.push(id),
+            partial => panic!("movie {id} half written: {partial:?}"),
+        }
+    }
+    // Answers written before the kill stay (the first came ≥ 0.5 s before it).
+    assert!(missing.len() < tmdb_ids.len(), "{missing:?}");
+
+    let (output, _) = enrich(&database, &stand_in.base_url, Some(API_KEY), &args).await;
+    assert!(output.status.success(), "{}", text(&output));
+    let mut asked_again: Vec<i32> = stand_in.seen()[killed_after..]
+        .iter()
+        .map(|s| s.tmdb_id)
+        .collect();
+    asked_again.sort();
+    assert_eq!(
+        asked_again, missing,
+        "the re-run asks exactly what is missing"
+    );
+    for &id in &tmdb_ids {
+        let (poster, overview) = poster_and_overview(&db, movie_ids[&id]).await;
+        assert!(poster.is_some() && overview.is_some(), "{id}");
+    }
     std::fs::remove_file(&state).ok();
 }
