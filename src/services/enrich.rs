@@ -174,7 +174,9 @@ where
 
     let client = TmdbClient::new(tmdb, options)?;
     let queue = Arc::new(Mutex::new(candidates.into_iter()));
-    let (answers_tx, mut answers) = tokio::sync::mpsc::channel(options.concurrency * 2);
+    // Room for one answer: a worker waits for the writer rather than piling
+    // up fetched-but-unwritten answers that a killed run would lose.
+    let (answers_tx, mut answers) = tokio::sync::mpsc::channel(1);
     let mut workers = tokio::task::JoinSet::new();
     for _ in 0..options.concurrency {
         let (client, queue, answers_tx) = (client.clone(), Arc::clone(&queue), answers_tx.clone());
