@@ -137,6 +137,9 @@ pub struct Settings {
     pub seed_on_start: bool,
     /// `SEED_DIR`: folder with `movies.csv` and `ratings.csv` (default `seed_data`).
     pub seed_dir: PathBuf,
+    /// `IMPORT_DIR`: the folder under which administrators may name release
+    /// folders for `POST /api/v1/admin/imports` (default `data/imports`).
+    pub import_dir: PathBuf,
     /// `LOG_FORMAT`: `text` (default) or `json` (one object per line).
     pub log_format: LogFormat,
     /// `SHUTDOWN_GRACE_SECONDS`: how long in-flight requests may finish after
@@ -161,6 +164,10 @@ pub struct Settings {
     /// `MODEL_RETRAIN_INTERVAL_MINUTES`: retrain when the model is this old
     /// (default 60; 0 = never for this reason).
     pub model_retrain_interval: Option<Duration>,
+    /// `MODEL_DATA_CHECK_SECONDS`: how often the trainer looks for ratings
+    /// written outside this instance (imports, other instances) and retrains
+    /// when at least `MODEL_RETRAIN_AFTER_WRITES` arrived (default 30).
+    pub model_data_check_interval: Duration,
     /// `JWT_SECRET`: HS256 signing secret, at least 32 bytes; required in
     /// production. Without it (development only) a random per-process
     /// secret is used, so tokens do not survive a restart.
@@ -320,6 +327,9 @@ impl Settings {
             )?),
             seed_on_start: parse_bool(&get, "SEED_ON_START", true)?,
             seed_dir: PathBuf::from(get("SEED_DIR").unwrap_or_else(|| "seed_data".to_owned())),
+            import_dir: PathBuf::from(
+                get("IMPORT_DIR").unwrap_or_else(|| "data/imports".to_owned()),
+            ),
             shutdown_grace: Duration::from_secs(parse_ranged(
                 &get,
                 "SHUTDOWN_GRACE_SECONDS",
@@ -370,6 +380,13 @@ impl Settings {
                 0 => None,
                 minutes => Some(Duration::from_secs(minutes * 60)),
             },
+            model_data_check_interval: Duration::from_secs(parse_ranged(
+                &get,
+                "MODEL_DATA_CHECK_SECONDS",
+                30,
+                1,
+                86_400,
+            )?),
             jwt_secret,
             jwt_ttl: Duration::from_secs(
                 60 * parse_ranged::<u64>(&get, "JWT_TTL_MINUTES", 1440, 1, 60 * 24 * 30)?,

@@ -19,6 +19,7 @@ use crate::metrics::HttpMetrics;
 use crate::recommender::TrainConfig;
 use crate::routes::{self, extract, fallback, observe, security};
 use crate::services::catalog::{CatalogCache, GenreCatalog};
+use crate::services::import_jobs::ImportJobs;
 use crate::services::recommendations::{Recommender, RecommenderSettings};
 use crate::services::seed::{self, SeedError};
 use crate::state::AppState;
@@ -115,6 +116,7 @@ impl Application {
             jwt: JwtKeys::new(&secret, settings.jwt_ttl),
             auth_limiter: RateLimiter::new(settings.auth_rate_limit_per_min),
             metrics: HttpMetrics::default(),
+            imports: Arc::new(ImportJobs::new(settings.import_dir.clone())),
             genres: Arc::new(GenreCatalog::load(&db).await?),
             catalog_cache: CatalogCache::new(
                 settings.catalog_cache_capacity,
@@ -126,6 +128,7 @@ impl Application {
                     train_on_start: settings.model_train_on_start,
                     retrain_after_writes: settings.model_retrain_after_writes,
                     retrain_interval: settings.model_retrain_interval,
+                    data_check_interval: settings.model_data_check_interval,
                     cache_capacity: settings.recommendation_cache_capacity,
                     cache_ttl: settings.cache_ttl,
                 },

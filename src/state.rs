@@ -10,6 +10,7 @@ use crate::config::Settings;
 use crate::metrics::HttpMetrics;
 use crate::routes::fallback::RouteTable;
 use crate::services::catalog::{CatalogCache, GenreCatalog};
+use crate::services::import_jobs::ImportJobs;
 use crate::services::recommendations::Recommender;
 
 /// Shared, cheaply clonable state (wrapped in `web::Data`).
@@ -32,4 +33,6 @@ pub struct AppState {
     pub auth_limiter: RateLimiter,
     /// Request counts and latencies for `/metrics`.
     pub metrics: HttpMetrics,
+    /// Imports started over HTTP (one at a time).
+    pub imports: Arc<ImportJobs>,
 }

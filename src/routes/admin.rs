@@ -1,12 +1,18 @@
-//! Administration of accounts.
+//! Administration of accounts and imports.
 
-use actix_web::{HttpRequest, HttpResponse, delete, get, patch, web};
+use std::sync::Arc;
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::auth::AdminUser;
 use crate::error::{ApiError, ErrorEnvelope};
 use crate::routes::extract::{QueryParams, parse_id};
 use crate::services::Page;
 use crate::services::accounts::{self, RoleChangeRequest, UserProfile};
+use crate::services::import_jobs::{ImportJobView, ImportRequest};
 use crate::state::AppState;
 
 /// Every account, oldest first.
@@ -87,4 +93,94 @@ pub async fn delete_user(
     }
     state.recommender.user_changed(id);
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Import a MovieLens release folder from the server's `IMPORT_DIR` in the
+/// background (all or nothing; the model retrains when it commits). One
+/// import runs at a time per instance.
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    request_body = ImportRequest,
+    responses(
+        (status = 202, description = "Started; poll the Location", body = ImportJobView),
+        (status = 401, body = ErrorEnvelope),
+        (status = 403, body = ErrorEnvelope),
+        (status = 409, description = "`import_running`: another import is running", body = ErrorEnvelope),
+        (status = 422, description = "Unknown source, or no such folder under IMPORT_DIR", body = ErrorEnvelope),
+    )
+)]
+#[post("/admin/imports")]
+pub async fn start_import(
+    _admin: AdminUser,
+    state: web::Data<AppState>,
+    body: web::Json<ImportRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let after = state.clone();
+    let job = state.imports.start(
+        state.db.clone(),
+        Arc::clone(&state.genres),
+        body.into_inner(),
+        Box::new(move || {
+            after.catalog_cache.everything_changed();
+            after.recommender.request_training();
+        }),
+    )?;
+    Ok(HttpResponse::Accepted()
+        .insert_header((
+            header::LOCATION,
+            format!("/api/v1/admin/imports/{}", job.id),
+        ))
+        .json(job))
+}
+
+/// Imports started on this instance, newest first.
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = ImportJobList),
+        (status = 401, body = ErrorEnvelope),
+        (status = 403, body = ErrorEnvelope),
+    )
+)]
+#[get("/admin/imports")]
+pub async fn list_imports(
+    _admin: AdminUser,
+    state: web::Data<AppState>,
+) -> web::Json<ImportJobList> {
+    web::Json(ImportJobList {
+        items: state.imports.list(),
+    })
+}
+
+/// One import: its phase and progress while running, what it changed or
+/// why it failed afterwards.
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = u64, Path, minimum = 1)),
+    responses(
+        (status = 200, body = ImportJobView),
+        (status = 401, body = ErrorEnvelope),
+        (status = 403, body = ErrorEnvelope),
+        (status = 404, body = ErrorEnvelope),
+    )
+)]
+#[get("/admin/imports/{id}")]
+pub async fn get_import(
+    path: web::Path<String>,
+    _admin: AdminUser,
+    state: web::Data<AppState>,
+) -> Result<web::Json<ImportJobView>, ApiError> {
+    let id = parse_id(&path, "id")?;
+    let id = u64::try_from(id).map_err(|_| ApiError::not_found("import"))?;
+    Ok(web::Json(state.imports.get(id)?))
+}
+
+/// `GET /admin/imports`.
+#[derive(Serialize, ToSchema)]
+pub struct ImportJobList {
+    /// Newest first.
+    pub items: Vec<ImportJobView>,
 }

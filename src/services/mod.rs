@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod catalog;
 pub mod enrich;
 pub mod import;
+pub mod import_jobs;
 pub mod lists;
 pub mod ratings;
 pub mod recommendations;

@@ -15,8 +15,8 @@ use chrono::{DateTime, Utc};
 use entity::{dismissal, movie, movie_genre, rating};
 use futures_util::TryStreamExt;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect,
-    StreamTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QuerySelect, StreamTrait,
 };
 use serde::Serialize;
 use tokio::sync::Notify;
@@ -40,6 +40,8 @@ pub struct RecommenderSettings {
     pub retrain_after_writes: u64,
     /// Retrain when the model is this old (`None` = never for this reason).
     pub retrain_interval: Option<Duration>,
+    /// How often to look for ratings written outside this instance.
+    pub data_check_interval: Duration,
     /// Cached ranked lists (0 disables the cache).
     pub cache_capacity: u64,
     /// How long a cached list may live at most. Writes through this instance
@@ -59,6 +61,8 @@ pub struct ModelSnapshot {
     pub training_ms: u64,
     /// Ratings trained on.
     pub ratings: usize,
+    /// Movies in the catalogue when the data was read.
+    pub catalogue_movies: usize,
     /// In-sample accuracy of the rating model.
     pub metrics: ModelMetrics,
 }
@@ -353,7 +357,12 @@ impl Recommender {
         if self.settings.train_on_start {
             self.force_training.store(true, Ordering::Release);
         }
+        let mut last_data_check = Instant::now();
         loop {
+            if last_data_check.elapsed() >= self.settings.data_check_interval {
+                last_data_check = Instant::now();
+                self.check_for_outside_changes(&db).await;
+            }
             if self.due() {
                 self.force_training.store(false, Ordering::Release);
                 match self.train(&db).await {
@@ -366,10 +375,51 @@ impl Recommender {
                     Err(err) => log::error!("model training failed: {err}"),
                 }
             }
+            let pause = self
+                .settings
+                .data_check_interval
+                .min(Duration::from_secs(5));
             tokio::select! {
                 _ = self.wake.notified() => {}
-                _ = tokio::time::sleep(Duration::from_secs(5)) => {}
+                _ = tokio::time::sleep(pause) => {}
             }
+        }
+    }
+
+    /// Asks for a retrain when the database holds many ratings or movies
+    /// the model has not seen and that this instance did not write: a
+    /// `cinerank import`, or writes through other instances. Two aggregate
+    /// reads over `movies`, cheap at any catalogue size.
+    async fn check_for_outside_changes(&self, db: &DatabaseConnection) {
+        let Some(current) = self.current() else {
+            return;
+        };
+        let threshold = self.settings.retrain_after_writes.max(1);
+        let counts = async {
+            let movies = movie::Entity::find().count(db).await?;
+            let ratings: Option<i64> = movie::Entity::find()
+                .select_only()
+                .column_as(movie::Column::RatingCount.sum(), "ratings")
+                .into_tuple::<Option<i64>>()
+                .one(db)
+                .await?
+                .flatten();
+            Ok::<_, DbErr>((movies, ratings.unwrap_or(0)))
+        };
+        match counts.await {
+            Ok((movies, ratings)) => {
+                let changed = ratings.abs_diff(current.ratings as i64)
+                    + movies.abs_diff(current.catalogue_movies as u64);
+                if changed >= threshold {
+                    log::info!(
+                        "the database has {ratings} ratings and {movies} movies, the model {} and {}: retraining",
+                        current.ratings,
+                        current.catalogue_movies
+                    );
+                    self.force_training.store(true, Ordering::Release);
+                }
+            }
+            Err(err) => log::warn!("could not check the database for new data: {err}"),
         }
     }
 
@@ -410,6 +460,7 @@ impl Recommender {
             trained_at,
             training_ms: started.elapsed().as_millis() as u64,
             ratings: data.ratings.len(),
+            catalogue_movies: data.movies.len(),
             metrics,
             model,
         });

@@ -5,7 +5,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::helpers::{TestDatabase, fixture_dir};
+use crate::helpers::{TestDatabase, fixture_dir, write_large_release};
 
 fn cinerank() -> Command {
     Command::new(env!("CARGO_BIN_EXE_cinerank"))
@@ -531,4 +531,96 @@ async fn import_movielens_loads_a_release_and_reports_what_changed() {
         .expect("run cinerank import");
     assert!(!missing.status.success());
     assert!(String::from_utf8_lossy(&missing.stderr).contains("no MovieLens layout"));
+}
+
+async fn catalogue_counts(url: &str) -> (u64, u64, u64, i64) {
+    use entity::{movie, rating, user};
+    use sea_orm::{Database, EntityTrait, PaginatorTrait};
+    let db = Database::connect(url).await.unwrap();
+    let movies = movie::Entity::find().count(&db).await.unwrap();
+    let ratings = rating::Entity::find().count(&db).await.unwrap();
+    let users = user::Entity::find().count(&db).await.unwrap();
+    let aggregate: i64 = movie::Entity::find()
+        .all(&db)
+        .await
+        .unwrap()
+        .iter()
+        .map(|m| i64::from(m.rating_count))
+        .sum();
+    db.close().await.unwrap();
+    (movies, ratings, users, aggregate)
+}
+
+#[tokio::test]
+async fn a_killed_import_leaves_the_previous_state_and_can_be_run_again() {
+    let database = TestDatabase::create().await;
+    let small =
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/movielens/csv");
+    let status = cinerank()
+        .args(["import", "movielens"])
+        .arg(&small)
+        .env("DATABASE_URL", &database.url)
+        .output()
+        .expect("run cinerank import");
+    assert!(status.status.success());
+    let before = catalogue_counts(&database.url).await;
+    assert_eq!(before, (4, 5, 3, 5));
+
+    let big = std::env::temp_dir().join(format!("cinerank-import-kill-{}", std::process::id()));
+    write_large_release(&big, 1_200, 500);
+    let mut child = cinerank()
+        .args(["import", "movielens"])
+        .arg(&big)
+        .env("DATABASE_URL", &database.url)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start cinerank import");
+    // Kill it once ratings are streaming in, i.e. after its transaction has
+    // written movies and accounts.
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = BufReader::new(stderr).lines();
+    loop {
+        let line = lines.next().expect("the import reports progress").unwrap();
+        if line.contains("import: ratings") {
+            break;
+        }
+    }
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the import finished before it could be killed: make the release bigger"
+    );
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    assert_eq!(
+        catalogue_counts(&database.url).await,
+        before,
+        "nothing of the killed import is visible"
+    );
+
+    // Run again: it completes (PostgreSQL's lock and staging table of the
+    // killed run are gone or cleaned up) and stores the whole release.
+    let output = cinerank()
+        .args(["import", "movielens"])
+        .arg(&big)
+        .env("DATABASE_URL", &database.url)
+        .output()
+        .expect("run cinerank import");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let (movies, ratings, users, aggregate) = catalogue_counts(&database.url).await;
+    assert_eq!(movies, 1000, "movies 1-4 of the first import were updated");
+    assert_eq!(users, 1_200, "users 1-3 of the first import were reused");
+    let big_has = |u: u32, m: u32| (0..500).any(|k| (u * 7 + k * 13) % 1000 + 1 == m);
+    let first_only = [(1, 1), (1, 3), (2, 1), (2, 2), (3, 4)]
+        .into_iter()
+        .filter(|&(u, m)| !big_has(u, m))
+        .count() as u64;
+    assert_eq!(ratings, 600_000 + first_only);
+    assert_eq!(aggregate, ratings as i64);
+    std::fs::remove_dir_all(&big).ok();
 }

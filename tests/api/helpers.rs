@@ -398,3 +398,33 @@ pub fn mint_token(user_id: i32, role: &str, lifetime: std::time::Duration) -> St
         .issue(user_id, role)
         .expect("token")
 }
+
+/// Writes a MovieLens-layout release big enough that importing it takes a
+/// few seconds: `users` users each rating `per_user` of 1,000 movies.
+pub fn write_large_release(dir: &std::path::Path, users: u32, per_user: u32) {
+    use std::io::Write;
+    std::fs::create_dir_all(dir).unwrap();
+    let mut movies = String::from("movieId,title,genres\n");
+    for m in 1..=1000 {
+        movies.push_str(&format!("{m},Generated Film {m} (2001),Drama|Comedy\n"));
+    }
+    std::fs::write(dir.join("movies.csv"), movies).unwrap();
+    let file = std::fs::File::create(dir.join("ratings.csv")).unwrap();
+    let mut out = std::io::BufWriter::new(file);
+    writeln!(out, "userId,movieId,rating,timestamp").unwrap();
+    for u in 1..=users {
+        for k in 0..per_user {
+            let movie = (u * 7 + k * 13) % 1000 + 1;
+            let half_stars = (u + k) % 10 + 1;
+            writeln!(
+                out,
+                "{u},{movie},{}.{},{}",
+                half_stars / 2,
+                if half_stars % 2 == 1 { 5 } else { 0 },
+                1_000_000_000 + u64::from(k)
+            )
+            .unwrap();
+        }
+    }
+    out.flush().unwrap();
+}

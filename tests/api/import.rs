@@ -4,9 +4,15 @@
 use std::path::{Path, PathBuf};
 
 use cinerank::services::catalog::GenreCatalog;
-use cinerank::services::import::{ImportError, ImportReport, Layout, apply, read_dataset};
+use cinerank::services::import::{
+    ImportError, ImportOptions, ImportOutcome, ImportProgress, ImportReport, Layout, Phase,
+    import_movielens,
+};
 use entity::{movie, movie_genre, rating, user};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, PaginatorTrait,
+    QueryFilter, Statement,
+};
 
 use crate::helpers::{TestDatabase, fixture_dir, test_settings};
 
@@ -39,9 +45,25 @@ async fn database(seed: Option<PathBuf>) -> (TestDatabase, DatabaseConnection, G
     (database, db, genres)
 }
 
+async fn try_import(
+    db: &DatabaseConnection,
+    genres: &GenreCatalog,
+    dir: &Path,
+    skip_invalid: bool,
+) -> Result<ImportOutcome, ImportError> {
+    let progress = ImportProgress::default();
+    let result = import_movielens(db, genres, dir, ImportOptions { skip_invalid }, &progress).await;
+    let expected = if result.is_ok() {
+        Phase::Done
+    } else {
+        Phase::Failed
+    };
+    assert_eq!(progress.phase(), expected);
+    result
+}
+
 async fn import(db: &DatabaseConnection, genres: &GenreCatalog, dir: &Path) -> ImportReport {
-    let data = read_dataset(dir, false).unwrap();
-    apply(db, genres, &data).await.unwrap()
+    try_import(db, genres, dir, false).await.unwrap().report
 }
 
 async fn by_movielens_id(db: &DatabaseConnection, id: i32) -> movie::Model {
@@ -69,16 +91,19 @@ async fn genre_names(db: &DatabaseConnection, genres: &GenreCatalog, movie_id: i
 #[tokio::test]
 async fn the_csv_layout_imports_movies_links_users_and_ratings() {
     let (_database, db, genres) = database(None).await;
-    let data = read_dataset(&fixtures("csv"), false).unwrap();
-    assert_eq!(data.layout, Layout::Csv);
-    let report = apply(&db, &genres, &data).await.unwrap();
+    let outcome = try_import(&db, &genres, &fixtures("csv"), false)
+        .await
+        .unwrap();
+    assert_eq!(outcome.layout, Layout::Csv);
+    assert_eq!(outcome.ratings_read, 6, "the header and five ratings");
+    let report = outcome.report;
     assert_eq!(
         report,
         ImportReport {
             movies_added: 4,
             movies_updated: 0,
             users_added: 3,
-            ratings_written: 5
+            ratings_written: 5,
         }
     );
     let toy = by_movielens_id(&db, 1).await;
@@ -119,7 +144,7 @@ async fn the_ml_100k_and_ml_1m_layouts_import_latin_1_text_and_map_genres() {
             movies_added: 3,
             movies_updated: 0,
             users_added: 2,
-            ratings_written: 3
+            ratings_written: 3,
         }
     );
     let cafe = by_movielens_id(&db, 2).await;
@@ -132,16 +157,18 @@ async fn the_ml_100k_and_ml_1m_layouts_import_latin_1_text_and_map_genres() {
     assert_eq!(genre_names(&db, &genres, noir.id).await, ["Crime"]);
 
     let (_database, db, genres) = database(None).await;
-    let data = read_dataset(&fixtures("1m"), false).unwrap();
-    assert_eq!(data.layout, Layout::Ml1m);
-    let report = apply(&db, &genres, &data).await.unwrap();
+    let outcome = try_import(&db, &genres, &fixtures("1m"), false)
+        .await
+        .unwrap();
+    assert_eq!(outcome.layout, Layout::Ml1m);
+    let report = outcome.report;
     assert_eq!(
         report,
         ImportReport {
             movies_added: 2,
             movies_updated: 0,
             users_added: 2,
-            ratings_written: 3
+            ratings_written: 3,
         }
     );
     let toy = by_movielens_id(&db, 1).await;
@@ -183,7 +210,7 @@ async fn a_newer_release_adds_and_updates_by_movielens_id() {
             movies_added: 1,
             movies_updated: 2,
             users_added: 0,
-            ratings_written: 2
+            ratings_written: 2,
         }
     );
     assert_eq!(movie::Entity::find().count(&db).await.unwrap(), 5);
@@ -231,21 +258,32 @@ async fn malformed_lines_name_file_and_line_and_nothing_is_stored_unless_skipped
             "ratings.csv:3",
             "movie 9",
         ),
+        (
+            "userId,movieId,rating,timestamp\n1,1,4.0,1\n1,2\n",
+            "ratings.csv:3",
+            "expected userId,movieId,rating,timestamp",
+        ),
     ];
-    let (_database, db, _genres) = database(None).await;
     for (ratings, location, reason) in cases {
+        let (_database, db, genres) = database(None).await;
         write(&dir, &[("movies.csv", movies), ("ratings.csv", ratings)]);
-        let err = read_dataset(&dir, false).expect_err("strict import fails");
+        let err = try_import(&db, &genres, &dir, false)
+            .await
+            .expect_err("strict import fails");
         assert!(matches!(err, ImportError::Invalid(_)), "{err}");
         let text = err.to_string();
         assert!(text.contains(location) && text.contains(reason), "{text}");
+        // The movies were written before the bad rating was read: rolled back.
         assert_eq!(movie::Entity::find().count(&db).await.unwrap(), 0);
+        assert_eq!(user::Entity::find().count(&db).await.unwrap(), 0);
         // With --skip-invalid the bad line is reported and the rest is stored.
-        let data = read_dataset(&dir, true).unwrap();
-        assert_eq!(data.skipped.len(), 1);
-        assert_eq!(data.skipped[0].line, 3);
-        assert_eq!(data.ratings.len(), 1);
+        let outcome = try_import(&db, &genres, &dir, true).await.unwrap();
+        assert_eq!(outcome.skipped_count, 1);
+        assert_eq!(outcome.skipped[0].line, 3);
+        assert_eq!(outcome.report.ratings_written, 1);
+        assert_eq!(rating::Entity::find().count(&db).await.unwrap(), 1);
     }
+    let (_database, db, genres) = database(None).await;
     write(
         &dir,
         &[
@@ -256,7 +294,10 @@ async fn malformed_lines_name_file_and_line_and_nothing_is_stored_unless_skipped
             ("ratings.csv", "userId,movieId,rating,timestamp\n"),
         ],
     );
-    let err = read_dataset(&dir, false).unwrap_err().to_string();
+    let err = try_import(&db, &genres, &dir, false)
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(
         err.contains("movies.csv:3") && err.contains("movieId"),
         "{err}"
@@ -265,11 +306,71 @@ async fn malformed_lines_name_file_and_line_and_nothing_is_stored_unless_skipped
     std::fs::remove_file(dir.join("movies.csv")).ok();
     std::fs::remove_file(dir.join("ratings.csv")).ok();
     write(&dir, &[("u.data", "1\t1\t5\t1\n")]);
-    let err = read_dataset(&dir, false).unwrap_err().to_string();
+    let err = try_import(&db, &genres, &dir, false)
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("u.item:1"), "{err}");
     std::fs::remove_dir_all(&dir).ok();
-    let err = read_dataset(&dir, false).unwrap_err();
+    let err = try_import(&db, &genres, &dir, false).await.unwrap_err();
     assert!(matches!(err, ImportError::UnknownLayout(_)), "{err}");
+    assert_eq!(movie::Entity::find().count(&db).await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn a_rating_listed_twice_keeps_its_last_line_in_any_order() {
+    let dir = std::env::temp_dir().join(format!("cinerank-import-dup-{}", std::process::id()));
+    // User 1 comes back after user 2, and rates movie 1 twice.
+    write(
+        &dir,
+        &[
+            (
+                "movies.csv",
+                "movieId,title,genres\n1,One (1999),Drama\n2,Two (2000),Comedy\n",
+            ),
+            (
+                "ratings.csv",
+                "userId,movieId,rating,timestamp\n1,1,2.0,10\n2,1,3.0,11\n1,2,1.0,12\n1,1,4.5,13\n",
+            ),
+        ],
+    );
+    let (_database, db, genres) = database(None).await;
+    let report = import(&db, &genres, &dir).await;
+    assert_eq!(report.users_added, 2);
+    assert_eq!(rating::Entity::find().count(&db).await.unwrap(), 3);
+    let one = by_movielens_id(&db, 1).await;
+    assert_eq!((one.rating_count, one.rating_sum), (2, 9 + 6));
+    let again = import(&db, &genres, &dir).await;
+    assert_eq!(again, ImportReport::default());
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[tokio::test]
+async fn progress_counts_the_ratings_file_and_postgres_leaves_no_staging_table() {
+    let (_database, db, genres) = database(None).await;
+    let dir = fixtures("csv");
+    let progress = ImportProgress::default();
+    let outcome = import_movielens(&db, &genres, &dir, ImportOptions::default(), &progress)
+        .await
+        .unwrap();
+    let size = std::fs::metadata(dir.join("ratings.csv")).unwrap().len();
+    assert_eq!(progress.phase(), Phase::Done);
+    assert_eq!(progress.ratings_bytes_total(), size);
+    assert_eq!(progress.ratings_bytes_read(), size);
+    assert_eq!(progress.ratings_read(), outcome.ratings_read);
+    assert_eq!(progress.ratings_stored(), 5);
+    if db.get_database_backend() == DbBackend::Postgres {
+        let row = db
+            .query_one_raw(Statement::from_string(
+                DbBackend::Postgres,
+                "SELECT COUNT(*) AS n FROM information_schema.tables \
+                 WHERE table_name = 'cinerank_import_ratings'",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(row.try_get::<i64>("", "n").unwrap(), 0);
+    }
 }
 
 #[tokio::test]
@@ -341,8 +442,7 @@ async fn a_failure_while_writing_rolls_the_whole_import_back() {
             ),
         ],
     );
-    let data = read_dataset(&dir, false).unwrap();
-    let err = apply(&db, &genres, &data)
+    let err = try_import(&db, &genres, &dir, false)
         .await
         .expect_err("the unique IMDb id stops the import");
     assert!(matches!(err, ImportError::Db(_)), "{err}");
@@ -353,4 +453,307 @@ async fn a_failure_while_writing_rolls_the_whole_import_back() {
     );
     assert_eq!(user::Entity::find().count(&db).await.unwrap(), 3);
     std::fs::remove_dir_all(&dir).ok();
+}
+
+#[tokio::test]
+async fn a_running_server_retrains_once_it_notices_imported_ratings() {
+    use reqwest::Method;
+    let app = crate::helpers::spawn_app_with(
+        Some(fixture_dir()),
+        &[
+            ("MODEL_DATA_CHECK_SECONDS", "1"),
+            ("MODEL_RETRAIN_AFTER_WRITES", "5"),
+        ],
+    )
+    .await;
+    app.wait_until_ready().await;
+    let admin = app.create_user("import_admin", "admin").await;
+    let (_, before) = app
+        .call(Method::GET, "/api/v1/admin/model", Some(&admin.token), None)
+        .await;
+    assert_eq!(before["ratings"], 28);
+    // The import runs outside the server, as `cinerank import` does.
+    let genres = GenreCatalog::load(&app.db).await.unwrap();
+    import(&app.db, &genres, &fixtures("csv")).await;
+    let started = std::time::Instant::now();
+    loop {
+        let (_, now) = app
+            .call(Method::GET, "/api/v1/admin/model", Some(&admin.token), None)
+            .await;
+        if now["version"] != before["version"] {
+            assert_eq!(now["ratings"], 28 + 5, "{now}");
+            assert_eq!(now["movies"], 11 + 4, "{now}");
+            break;
+        }
+        assert!(
+            started.elapsed().as_secs() < 30,
+            "no retrain after the import"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+/// A folder to serve as IMPORT_DIR holding the csv fixture as `ml-small`,
+/// a malformed release as `broken` and a large one as `large`.
+fn import_root(large: bool) -> PathBuf {
+    let root = std::env::temp_dir().join(format!(
+        "cinerank-import-root-{}-{:?}",
+        std::process::id(),
+        std::thread::current().id()
+    ));
+    let small = root.join("ml-small");
+    std::fs::create_dir_all(&small).unwrap();
+    for name in ["movies.csv", "ratings.csv", "links.csv"] {
+        std::fs::copy(fixtures("csv").join(name), small.join(name)).unwrap();
+    }
+    write(
+        &root.join("broken"),
+        &[
+            ("movies.csv", "movieId,title,genres\n1,Fine (1999),Drama\n"),
+            (
+                "ratings.csv",
+                "userId,movieId,rating,timestamp\n1,1,4.0,1\n1,1,9.0,2\n",
+            ),
+        ],
+    );
+    if large {
+        crate::helpers::write_large_release(&root.join("large"), 400, 500);
+    }
+    root
+}
+
+async fn wait_for_import(
+    app: &crate::helpers::TestApp,
+    token: &str,
+    location: &str,
+) -> serde_json::Value {
+    let started = std::time::Instant::now();
+    loop {
+        let (status, job) = app
+            .call(reqwest::Method::GET, location, Some(token), None)
+            .await;
+        assert_eq!(status, 200, "{job}");
+        if job["status"] != "running" {
+            return job;
+        }
+        assert!(
+            started.elapsed().as_secs() < 60,
+            "the import never finished"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn admins_import_from_the_import_dir_and_watch_it_in_the_api_and_metrics() {
+    use crate::helpers::assert_error;
+    use reqwest::{Method, StatusCode};
+    use serde_json::json;
+
+    let root = import_root(false);
+    let root_text = root.display().to_string();
+    let app =
+        crate::helpers::spawn_app_with(Some(fixture_dir()), &[("IMPORT_DIR", &root_text)]).await;
+    app.wait_until_ready().await;
+    let admin = app.create_user("imports_admin", "admin").await;
+    let user = app.create_user("imports_user", "user").await;
+    let (_, model_before) = app
+        .call(Method::GET, "/api/v1/admin/model", Some(&admin.token), None)
+        .await;
+
+    let response = app
+        .send(
+            Method::POST,
+            "/api/v1/admin/imports",
+            Some(&admin.token),
+            Some(json!({"source": "movielens", "path": "ml-small"})),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    let started: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(location, format!("/api/v1/admin/imports/{}", started["id"]));
+    assert_eq!(started["path"], "ml-small");
+    let job = wait_for_import(&app, &admin.token, &location).await;
+    assert_eq!(job["status"], "succeeded", "{job}");
+    assert_eq!(job["phase"], "done");
+    assert_eq!(job["changes"]["movies_added"], 4);
+    assert_eq!(job["changes"]["ratings_written"], 5);
+    assert_eq!(job["ratings_read"], 6);
+    // The catalogue shows the new movies at once, and the model retrains.
+    let (_, page) = app.get_json("/api/v1/movies?per_page=1").await;
+    assert_eq!(page["total_items"], 11 + 4);
+    let waited = std::time::Instant::now();
+    loop {
+        let (_, model) = app
+            .call(Method::GET, "/api/v1/admin/model", Some(&admin.token), None)
+            .await;
+        if model["version"] != model_before["version"] && model["ratings"] == 28 + 5 {
+            break;
+        }
+        assert!(waited.elapsed().as_secs() < 30, "no retrain: {model}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+
+    // A malformed release fails with file:line and stores nothing.
+    let (status, failed) = app
+        .call(
+            Method::POST,
+            "/api/v1/admin/imports",
+            Some(&admin.token),
+            Some(json!({"source": "movielens", "path": "broken"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let failed = wait_for_import(
+        &app,
+        &admin.token,
+        &format!("/api/v1/admin/imports/{}", failed["id"]),
+    )
+    .await;
+    assert_eq!(failed["status"], "failed");
+    assert!(
+        failed["error"].as_str().unwrap().contains("ratings.csv:3"),
+        "{failed}"
+    );
+    let (_, page) = app.get_json("/api/v1/movies?per_page=1").await;
+    assert_eq!(page["total_items"], 11 + 4);
+
+    let (_, list) = app
+        .call(
+            Method::GET,
+            "/api/v1/admin/imports",
+            Some(&admin.token),
+            None,
+        )
+        .await;
+    let statuses: Vec<&str> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| j["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["failed", "succeeded"], "newest first");
+
+    let metrics = app
+        .send(Method::GET, "/metrics", None, None)
+        .await
+        .text()
+        .await
+        .unwrap();
+    for line in [
+        "cinerank_import_running 0",
+        "cinerank_imports_total{outcome=\"succeeded\"} 1",
+        "cinerank_imports_total{outcome=\"failed\"} 1",
+        "cinerank_import_phase{phase=\"ratings\"} 0",
+    ] {
+        assert!(metrics.contains(line), "{line} missing from\n{metrics}");
+    }
+    assert!(metrics.contains("# TYPE cinerank_import_last_duration_seconds gauge"));
+
+    // Bad requests.
+    for (body, field) in [
+        (json!({"source": "movielens", "path": "../etc"}), "path"),
+        (json!({"source": "movielens", "path": "/etc"}), "path"),
+        (json!({"source": "movielens", "path": "missing"}), "path"),
+        (json!({"source": "imdb", "path": "ml-small"}), "source"),
+    ] {
+        let response = app
+            .send(
+                Method::POST,
+                "/api/v1/admin/imports",
+                Some(&admin.token),
+                Some(body),
+            )
+            .await;
+        let error = assert_error(
+            response,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        )
+        .await;
+        assert!(error["error"]["details"][field].is_array(), "{error}");
+    }
+    let response = app
+        .send(
+            Method::POST,
+            "/api/v1/admin/imports",
+            Some(&admin.token),
+            Some(json!({"source": "movielens", "path": "ml-small", "typo": 1})),
+        )
+        .await;
+    assert_error(
+        response,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    let response = app
+        .send(
+            Method::POST,
+            "/api/v1/admin/imports",
+            Some(&user.token),
+            Some(json!({"source": "movielens", "path": "ml-small"})),
+        )
+        .await;
+    assert_error(response, StatusCode::FORBIDDEN, "forbidden").await;
+    let response = app
+        .send(
+            Method::GET,
+            "/api/v1/admin/imports/999",
+            Some(&admin.token),
+            None,
+        )
+        .await;
+    assert_error(response, StatusCode::NOT_FOUND, "not_found").await;
+    std::fs::remove_dir_all(&root).ok();
+}
+
+#[tokio::test]
+async fn one_import_runs_at_a_time_and_metrics_show_its_progress() {
+    use crate::helpers::assert_error;
+    use reqwest::{Method, StatusCode};
+    use serde_json::json;
+
+    let root = import_root(true);
+    let root_text = root.display().to_string();
+    let app =
+        crate::helpers::spawn_app_with(Some(fixture_dir()), &[("IMPORT_DIR", &root_text)]).await;
+    let admin = app.create_user("imports_admin2", "admin").await;
+    let (status, job) = app
+        .call(
+            Method::POST,
+            "/api/v1/admin/imports",
+            Some(&admin.token),
+            Some(json!({"source": "movielens", "path": "large"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{job}");
+    let response = app
+        .send(
+            Method::POST,
+            "/api/v1/admin/imports",
+            Some(&admin.token),
+            Some(json!({"source": "movielens", "path": "ml-small"})),
+        )
+        .await;
+    let error = assert_error(response, StatusCode::CONFLICT, "import_running").await;
+    assert_eq!(error["error"]["details"]["id"], job["id"]);
+    let metrics = app
+        .send(Method::GET, "/metrics", None, None)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(metrics.contains("cinerank_import_running 1"), "{metrics}");
+    let job = wait_for_import(
+        &app,
+        &admin.token,
+        &format!("/api/v1/admin/imports/{}", job["id"]),
+    )
+    .await;
+    assert_eq!(job["status"], "succeeded", "{job}");
+    assert_eq!(job["changes"]["ratings_written"], 200_000);
+    assert_eq!(job["ratings_bytes_read"], job["ratings_bytes_total"]);
+    std::fs::remove_dir_all(&root).ok();
 }

@@ -1,0 +1,396 @@
+//! Imports started over HTTP by an administrator (`POST
+//! /api/v1/admin/imports`): the same importer as `cinerank import`, run as
+//! a background job of this instance, with its progress in `/metrics` and
+//! in `GET /api/v1/admin/imports/{id}`. Folders are named relative to
+//! `IMPORT_DIR`, so an administrator cannot make the server read anything
+//! outside it.
+
+use std::collections::VecDeque;
+use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Utc};
+use sea_orm::DatabaseConnection;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::catalog::GenreCatalog;
+use super::import::{
+    ImportOptions, ImportOutcome, ImportProgress, MAX_REPORTED_PROBLEMS, Phase, import_movielens,
+};
+use crate::error::ApiError;
+
+/// Finished jobs kept for `GET /admin/imports`.
+const KEPT_JOBS: usize = 20;
+/// Skipped lines listed in a job's view (the count covers all).
+const LISTED_PROBLEMS: usize = 20;
+
+/// `POST /api/v1/admin/imports`.
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ImportRequest {
+    /// The data's format; only `movielens` so far.
+    pub source: String,
+    /// A release folder, relative to the server's `IMPORT_DIR`.
+    pub path: String,
+    /// Skip malformed lines and report them instead of aborting.
+    #[serde(default)]
+    pub skip_invalid: bool,
+}
+
+/// `running`, `succeeded` or `failed`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum JobStatus {
+    /// Still importing.
+    Running,
+    /// Committed.
+    Succeeded,
+    /// Rolled back; see `error`.
+    Failed,
+}
+
+/// What a finished import changed.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct ImportChanges {
+    /// Movies added.
+    pub movies_added: u64,
+    /// Movies whose title, year, genres or ids changed.
+    pub movies_updated: u64,
+    /// MovieLens accounts added.
+    pub users_added: u64,
+    /// Ratings added or changed.
+    pub ratings_written: u64,
+}
+
+/// An import job as the API shows it.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct ImportJobView {
+    /// Job id (per instance).
+    pub id: u64,
+    /// `movielens`.
+    pub source: String,
+    /// The folder, relative to `IMPORT_DIR`.
+    pub path: String,
+    /// Running, succeeded or failed.
+    pub status: JobStatus,
+    /// `pending`, `movies`, `ratings`, `merging`, `aggregates`, `done` or `failed`.
+    pub phase: String,
+    /// When it started.
+    pub started_at: DateTime<Utc>,
+    /// When it ended.
+    pub finished_at: Option<DateTime<Utc>>,
+    /// Size of the ratings file.
+    pub ratings_bytes_total: u64,
+    /// How far into the ratings file the parser is.
+    pub ratings_bytes_read: u64,
+    /// Rating lines read.
+    pub ratings_read: u64,
+    /// What changed (when succeeded).
+    pub changes: Option<ImportChanges>,
+    /// Lines skipped (with `skip_invalid`).
+    pub skipped_count: u64,
+    /// The first skipped lines, as `file:line: reason`.
+    pub skipped: Vec<String>,
+    /// Why it failed (when failed); nothing was stored.
+    pub error: Option<String>,
+}
+
+enum JobResult {
+    Succeeded(ImportOutcome),
+    Failed(String),
+}
+
+struct ImportJob {
+    id: u64,
+    path: String,
+    started_at: DateTime<Utc>,
+    progress: ImportProgress,
+    result: Mutex<Option<(DateTime<Utc>, JobResult)>>,
+}
+
+impl ImportJob {
+    fn view(&self) -> ImportJobView {
+        let result = self.result.lock().unwrap_or_else(|p| p.into_inner());
+        let (status, finished_at, changes, skipped_count, skipped, error) = match &*result {
+            None => (JobStatus::Running, None, None, 0, Vec::new(), None),
+            Some((at, JobResult::Succeeded(outcome))) => (
+                JobStatus::Succeeded,
+                Some(*at),
+                Some(ImportChanges {
+                    movies_added: outcome.report.movies_added,
+                    movies_updated: outcome.report.movies_updated,
+                    users_added: outcome.report.users_added,
+                    ratings_written: outcome.report.ratings_written,
+                }),
+                outcome.skipped_count,
+                outcome
+                    .skipped
+                    .iter()
+                    .take(LISTED_PROBLEMS)
+                    .map(ToString::to_string)
+                    .collect(),
+                None,
+            ),
+            Some((at, JobResult::Failed(message))) => (
+                JobStatus::Failed,
+                Some(*at),
+                None,
+                0,
+                Vec::new(),
+                Some(message.clone()),
+            ),
+        };
+        ImportJobView {
+            id: self.id,
+            source: "movielens".to_owned(),
+            path: self.path.clone(),
+            status,
+            phase: self.progress.phase().name().to_owned(),
+            started_at: self.started_at,
+            finished_at,
+            ratings_bytes_total: self.progress.ratings_bytes_total(),
+            ratings_bytes_read: self.progress.ratings_bytes_read(),
+            ratings_read: self.progress.ratings_read(),
+            changes,
+            skipped_count,
+            skipped,
+            error,
+        }
+    }
+
+    fn is_running(&self) -> bool {
+        self.result
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_none()
+    }
+}
+
+/// Totals for `/metrics`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ImportTotals {
+    /// Imports that committed.
+    pub succeeded: u64,
+    /// Imports that rolled back.
+    pub failed: u64,
+}
+
+/// A snapshot of the running import for `/metrics`.
+#[derive(Clone, Copy, Debug)]
+pub struct RunningImport {
+    /// Its phase.
+    pub phase: Phase,
+    /// Ratings file size.
+    pub bytes_total: u64,
+    /// Ratings file bytes parsed.
+    pub bytes_read: u64,
+    /// Rating lines parsed.
+    pub ratings_read: u64,
+    /// Ratings handed to the database.
+    pub ratings_stored: u64,
+    /// Seconds since it started.
+    pub elapsed_seconds: f64,
+}
+
+/// This instance's import jobs: at most one runs at a time.
+pub struct ImportJobs {
+    root: PathBuf,
+    jobs: Mutex<VecDeque<Arc<ImportJob>>>,
+    next_id: AtomicU64,
+    succeeded: AtomicU64,
+    failed: AtomicU64,
+    last_duration_ms: AtomicU64,
+}
+
+impl ImportJobs {
+    /// Jobs reading release folders under `root` (`IMPORT_DIR`).
+    pub fn new(root: PathBuf) -> ImportJobs {
+        ImportJobs {
+            root,
+            jobs: Mutex::new(VecDeque::new()),
+            next_id: AtomicU64::new(1),
+            succeeded: AtomicU64::new(0),
+            failed: AtomicU64::new(0),
+            last_duration_ms: AtomicU64::new(0),
+        }
+    }
+
+    /// Resolves `relative` inside the import root; 422 for anything that
+    /// could point elsewhere or does not exist.
+    fn resolve(&self, relative: &str) -> Result<PathBuf, ApiError> {
+        let trimmed = relative.trim();
+        let candidate = Path::new(trimmed);
+        if trimmed.is_empty()
+            || candidate
+                .components()
+                .any(|c| !matches!(c, Component::Normal(_) | Component::CurDir))
+        {
+            return Err(ApiError::invalid_field(
+                "path",
+                "must be a folder relative to IMPORT_DIR, without `..`",
+            ));
+        }
+        let missing = || {
+            ApiError::invalid_field(
+                "path",
+                format!("no folder `{trimmed}` under the server's IMPORT_DIR"),
+            )
+        };
+        let root = self.root.canonicalize().map_err(|_| missing())?;
+        let full = root.join(candidate).canonicalize().map_err(|_| missing())?;
+        // A symlink inside the root must not lead out of it.
+        if !full.starts_with(&root) || !full.is_dir() {
+            return Err(missing());
+        }
+        Ok(full)
+    }
+
+    /// Starts an import in the background; `on_success` runs after it
+    /// commits (cache invalidation, retraining).
+    pub fn start(
+        self: &Arc<Self>,
+        db: DatabaseConnection,
+        genres: Arc<GenreCatalog>,
+        request: ImportRequest,
+        on_success: Box<dyn FnOnce() + Send>,
+    ) -> Result<ImportJobView, ApiError> {
+        if request.source != "movielens" {
+            return Err(ApiError::invalid_field(
+                "source",
+                "unknown source; expected `movielens`",
+            ));
+        }
+        let dir = self.resolve(&request.path)?;
+        let job = {
+            let mut jobs = self.jobs.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(running) = jobs.iter().find(|j| j.is_running()) {
+                return Err(ApiError::conflict_with(
+                    "import_running",
+                    format!("import {} is still running", running.id),
+                    serde_json::json!({ "id": running.id }),
+                ));
+            }
+            let job = Arc::new(ImportJob {
+                id: self.next_id.fetch_add(1, Ordering::Relaxed),
+                path: request.path.trim().to_owned(),
+                started_at: Utc::now(),
+                progress: ImportProgress::default(),
+                result: Mutex::new(None),
+            });
+            jobs.push_back(Arc::clone(&job));
+            while jobs.len() > KEPT_JOBS {
+                jobs.pop_front();
+            }
+            job
+        };
+        let view = job.view();
+        let jobs = Arc::clone(self);
+        let options = ImportOptions {
+            skip_invalid: request.skip_invalid,
+        };
+        log::info!("import {} of {} started", job.id, dir.display());
+        tokio::spawn(async move {
+            let result = import_movielens(&db, &genres, &dir, options, &job.progress).await;
+            let finished = Utc::now();
+            let elapsed = (finished - job.started_at).num_milliseconds().max(0) as u64;
+            jobs.last_duration_ms.store(elapsed, Ordering::Relaxed);
+            let result = match result {
+                Ok(mut outcome) => {
+                    log::info!(
+                        "import {} finished in {elapsed} ms: {:?}",
+                        job.id,
+                        outcome.report
+                    );
+                    jobs.succeeded.fetch_add(1, Ordering::Relaxed);
+                    outcome.skipped.truncate(MAX_REPORTED_PROBLEMS);
+                    on_success();
+                    JobResult::Succeeded(outcome)
+                }
+                Err(err) => {
+                    log::warn!("import {} failed, nothing stored: {err}", job.id);
+                    jobs.failed.fetch_add(1, Ordering::Relaxed);
+                    JobResult::Failed(err.to_string())
+                }
+            };
+            *job.result.lock().unwrap_or_else(|p| p.into_inner()) = Some((finished, result));
+        });
+        Ok(view)
+    }
+
+    /// One job.
+    pub fn get(&self, id: u64) -> Result<ImportJobView, ApiError> {
+        self.jobs
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .find(|j| j.id == id)
+            .map(|j| j.view())
+            .ok_or_else(|| ApiError::not_found("import"))
+    }
+
+    /// Recent jobs, newest first.
+    pub fn list(&self) -> Vec<ImportJobView> {
+        self.jobs
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .rev()
+            .map(|j| j.view())
+            .collect()
+    }
+
+    /// Finished imports by outcome.
+    pub fn totals(&self) -> ImportTotals {
+        ImportTotals {
+            succeeded: self.succeeded.load(Ordering::Relaxed),
+            failed: self.failed.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Duration of the last finished import, in seconds.
+    pub fn last_duration_seconds(&self) -> f64 {
+        self.last_duration_ms.load(Ordering::Relaxed) as f64 / 1000.0
+    }
+
+    /// The running import, if any.
+    pub fn running(&self) -> Option<RunningImport> {
+        let jobs = self.jobs.lock().unwrap_or_else(|p| p.into_inner());
+        let job = jobs.iter().find(|j| j.is_running())?;
+        Some(RunningImport {
+            phase: job.progress.phase(),
+            bytes_total: job.progress.ratings_bytes_total(),
+            bytes_read: job.progress.ratings_bytes_read(),
+            ratings_read: job.progress.ratings_read(),
+            ratings_stored: job.progress.ratings_stored(),
+            elapsed_seconds: (Utc::now() - job.started_at).num_milliseconds().max(0) as f64
+                / 1000.0,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_must_stay_inside_the_import_root() {
+        let root =
+            std::env::temp_dir().join(format!("cinerank-import-root-{}", std::process::id()));
+        std::fs::create_dir_all(root.join("ml-small")).unwrap();
+        let jobs = ImportJobs::new(root.clone());
+        assert!(jobs.resolve("ml-small").is_ok());
+        assert!(jobs.resolve("./ml-small").is_ok());
+        for bad in ["", "  ", "../etc", "ml-small/../..", "/etc", "missing"] {
+            let err = jobs.resolve(bad).expect_err(bad);
+            assert!(matches!(err, ApiError::Validation { .. }), "{bad}: {err}");
+        }
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink("/tmp", root.join("escape")).unwrap();
+            assert!(jobs.resolve("escape").is_err(), "a symlink out of the root");
+        }
+        std::fs::remove_dir_all(&root).ok();
+    }
+}
