@@ -85,6 +85,9 @@ enum Command {
     /// --catalog is given) into --out. The same arguments always produce the
     /// same bytes.
     Generate(GenerateArgs),
+    /// Fill in missing movie data from an online source.
+    #[command(subcommand)]
+    Enrich(EnrichSource),
 }
 
 /// What `cinerank import` reads.
@@ -167,6 +170,7 @@ type CliResult = Result<(), Box<dyn std::error::Error>>;
 async fn run(command: Command, mut settings: Settings) -> CliResult {
     match command {
         Command::Generate(args) => generate(&args),
+        Command::Enrich(EnrichSource::Tmdb(args)) => enrich_tmdb(&settings, args).await,
         Command::Healthcheck { .. } => Ok(()),
         Command::Import(ImportSource::Movielens { dir, skip_invalid }) => {
             import_movielens(&settings, &dir, skip_invalid).await
@@ -544,5 +548,122 @@ async fn report_import_progress(
             last_line = std::time::Instant::now();
         }
         last_phase = phase;
+    }
+}
+
+/// What `cinerank enrich` asks.
+#[derive(Debug, Subcommand)]
+enum EnrichSource {
+    /// Fetch posters and overviews from TMDB for movies that have a TMDB id
+    /// and lack either. Needs TMDB_API_KEY; resumable (each answer is
+    /// written at once, and ids TMDB has nothing for go into --state).
+    Tmdb(EnrichTmdbArgs),
+}
+
+/// Arguments of `cinerank enrich tmdb`.
+#[derive(Debug, clap::Args)]
+struct EnrichTmdbArgs {
+    /// Ask about at most N movies in this run.
+    #[arg(long, value_name = "N")]
+    limit: Option<u64>,
+    /// Requests per second, retries included (TMDB allows about 40).
+    #[arg(long, default_value_t = 40, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    rate: u32,
+    /// Requests in flight at once.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    concurrency: u16,
+    /// Attempts per movie on 429, 5xx or connection errors before giving up.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=20))]
+    max_attempts: u32,
+    /// TMDB language of the overviews.
+    #[arg(long, default_value = "en-US")]
+    language: String,
+    /// Replace posters and overviews that are already set (and ask again
+    /// about ids listed in the state file).
+    #[arg(long)]
+    overwrite: bool,
+    /// File of TMDB ids already answered without the missing data.
+    #[arg(
+        long,
+        value_name = "FILE",
+        default_value = "data/tmdb-enrich-state.tsv"
+    )]
+    state: PathBuf,
+}
+
+/// `cinerank enrich tmdb`: a progress bar on a terminal, a summary always.
+async fn enrich_tmdb(settings: &Settings, args: EnrichTmdbArgs) -> CliResult {
+    use crate::services::enrich::{EnrichError, EnrichOptions, EnrichReport, enrich_from_tmdb};
+
+    let started = std::time::Instant::now();
+    let tmdb = crate::config::TmdbSettings::from_env().map_err(EnrichError::from)?;
+    let options = EnrichOptions {
+        limit: args.limit,
+        requests_per_second: args.rate,
+        concurrency: usize::from(args.concurrency),
+        max_attempts: args.max_attempts,
+        language: args.language,
+        overwrite: args.overwrite,
+        state_file: args.state,
+    };
+    let db = startup::prepare_database(settings, false).await?;
+    let progress = EnrichProgressBar::new();
+    let mut report = EnrichReport::default();
+    let outcome = enrich_from_tmdb(&db, &tmdb, &options, &progress, &mut report).await;
+    progress.bar.finish_and_clear();
+    // The summary is printed even when the run stopped early (e.g. a 401).
+    let seconds = started.elapsed().as_secs_f64();
+    println!(
+        "enrich tmdb: {} fetched, {} updated, {} not found, {} failed, {} skipped (answered before, see {}); {} requests in {seconds:.1}s ({:.1} req/s)",
+        report.fetched,
+        report.updated,
+        report.not_found,
+        report.failed,
+        report.skipped,
+        options.state_file.display(),
+        report.requests,
+        report.requests as f64 / seconds.max(0.001)
+    );
+    if report.updated > 0 {
+        println!(
+            "a running server shows the new data once its catalogue cache expires (CACHE_TTL_SECONDS)"
+        );
+    }
+    Ok(outcome?)
+}
+
+/// indicatif's bar on standard error, drawn only when that is a terminal.
+struct EnrichProgressBar {
+    bar: indicatif::ProgressBar,
+}
+
+impl EnrichProgressBar {
+    fn new() -> Self {
+        use std::io::IsTerminal;
+        let bar = if std::io::stderr().is_terminal() {
+            indicatif::ProgressBar::new(0)
+        } else {
+            indicatif::ProgressBar::hidden()
+        };
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{spinner} TMDB [{bar:30}] {pos}/{len} movies, {per_sec}, eta {eta} {msg}",
+        ) {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        EnrichProgressBar { bar }
+    }
+}
+
+impl crate::services::enrich::Progress for EnrichProgressBar {
+    fn start(&self, candidates: u64) {
+        self.bar.set_length(candidates);
+    }
+
+    fn advance(&self, report: &crate::services::enrich::EnrichReport) {
+        self.bar.set_position(report.done());
+        self.bar.set_message(format!(
+            "({} updated, {} not found, {} failed)",
+            report.updated, report.not_found, report.failed
+        ));
     }
 }

@@ -400,14 +400,84 @@ impl Settings {
     }
 }
 
+/// TMDB's v3 API root, used when `TMDB_API_BASE_URL` is not set.
+pub const DEFAULT_TMDB_API_BASE_URL: &str = "https://api.themoviedb.org/3";
+/// Where TMDB serves posters 500 px wide, used when `TMDB_IMAGE_BASE_URL`
+/// is not set; a `poster_path` is appended to it.
+pub const DEFAULT_TMDB_IMAGE_BASE_URL: &str = "https://image.tmdb.org/t/p/w500";
+
+/// What `cinerank enrich tmdb` reads from the environment. Kept apart from
+/// [`Settings`] because only that command needs it: the server starts
+/// without a TMDB key.
+#[derive(Clone, Debug)]
+pub struct TmdbSettings {
+    /// `TMDB_API_KEY`: the v3 API key (required).
+    pub api_key: Secret,
+    /// `TMDB_API_BASE_URL`: API root without a trailing `/` (default
+    /// [`DEFAULT_TMDB_API_BASE_URL`]; tests point it at a stand-in server).
+    pub api_base_url: String,
+    /// `TMDB_IMAGE_BASE_URL`: poster URL prefix without a trailing `/`
+    /// (default [`DEFAULT_TMDB_IMAGE_BASE_URL`]).
+    pub image_base_url: String,
+}
+
+impl TmdbSettings {
+    /// Reads the process environment (`.env` was loaded with [`Settings`]).
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Builds the settings from any variable lookup (tests pass a map).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| {
+            lookup(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        // Every variable is read before any is rejected, so that
+        // `known_variables()` sees them all.
+        let api_key = get("TMDB_API_KEY");
+        let api_base_url = get("TMDB_API_BASE_URL");
+        let image_base_url = get("TMDB_IMAGE_BASE_URL");
+        let api_key = api_key.map(Secret::new).ok_or_else(|| ConfigError {
+            var: "TMDB_API_KEY",
+            reason: "is required: create an API key in your TMDB account settings \
+                     (themoviedb.org → Settings → API) and export TMDB_API_KEY"
+                .to_owned(),
+        })?;
+        let http_url = |var: &'static str, value: Option<String>, default: &str| {
+            let url = value.unwrap_or_else(|| default.to_owned());
+            if url.starts_with("http://") || url.starts_with("https://") {
+                Ok(url.trim_end_matches('/').to_owned())
+            } else {
+                Err(ConfigError {
+                    var,
+                    reason: format!("expected an http(s) URL, got `{url}`"),
+                })
+            }
+        };
+        Ok(TmdbSettings {
+            api_key,
+            api_base_url: http_url("TMDB_API_BASE_URL", api_base_url, DEFAULT_TMDB_API_BASE_URL)?,
+            image_base_url: http_url(
+                "TMDB_IMAGE_BASE_URL",
+                image_base_url,
+                DEFAULT_TMDB_IMAGE_BASE_URL,
+            )?,
+        })
+    }
+}
+
 /// Every environment variable the service reads (found by running the
-/// parser with a recording lookup, so the list cannot drift from the code).
+/// parsers with a recording lookup, so the list cannot drift from the code).
 pub fn known_variables() -> Vec<String> {
     let seen = std::cell::RefCell::new(Vec::<String>::new());
-    let _ = Settings::from_lookup(|name| {
+    let record = |name: &str| {
         seen.borrow_mut().push(name.to_owned());
         None
-    });
+    };
+    let _ = Settings::from_lookup(record);
+    let _ = TmdbSettings::from_lookup(record);
     let mut names = seen.into_inner();
     names.push("RUST_LOG".to_owned());
     names.sort();
@@ -569,6 +639,35 @@ mod tests {
         );
         let err = settings(&[("CORS_ALLOWED_ORIGINS", "*")]).unwrap_err();
         assert_eq!(err.var, "CORS_ALLOWED_ORIGINS");
+    }
+
+    #[test]
+    fn tmdb_settings_require_the_key_and_default_to_tmdb() {
+        let lookup = |vars: &[(&str, &str)]| {
+            let map: HashMap<String, String> = vars
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect();
+            TmdbSettings::from_lookup(|name| map.get(name).cloned())
+        };
+        let err = lookup(&[]).unwrap_err();
+        assert_eq!(err.var, "TMDB_API_KEY");
+        assert!(err.to_string().contains("TMDB_API_KEY"));
+        let tmdb = lookup(&[("TMDB_API_KEY", "k3y-canary")]).unwrap();
+        assert_eq!(tmdb.api_base_url, DEFAULT_TMDB_API_BASE_URL);
+        assert_eq!(tmdb.image_base_url, DEFAULT_TMDB_IMAGE_BASE_URL);
+        assert!(!format!("{tmdb:?}").contains("k3y-canary"));
+        let tmdb = lookup(&[
+            ("TMDB_API_KEY", "k"),
+            ("TMDB_API_BASE_URL", "http://127.0.0.1:9/3/"),
+        ])
+        .unwrap();
+        assert_eq!(tmdb.api_base_url, "http://127.0.0.1:9/3");
+        let err = lookup(&[("TMDB_API_KEY", "k"), ("TMDB_IMAGE_BASE_URL", "ftp://x")]).unwrap_err();
+        assert_eq!(err.var, "TMDB_IMAGE_BASE_URL");
+        for var in ["TMDB_API_KEY", "TMDB_API_BASE_URL", "TMDB_IMAGE_BASE_URL"] {
+            assert!(known_variables().iter().any(|v| v == var), "{var}");
+        }
     }
 
     #[test]

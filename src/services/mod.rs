@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod catalog;
+pub mod enrich;
 pub mod import;
 pub mod import_jobs;
 pub mod lists;

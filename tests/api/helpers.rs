@@ -54,6 +54,9 @@ fn unique_name() -> String {
 impl TestDatabase {
     /// Creates an empty database on the backend under test.
     pub async fn create() -> TestDatabase {
+        // Every test makes its database before any HTTP client, and reqwest
+        // needs the process's TLS crypto provider to build one.
+        cinerank::services::enrich::install_tls_crypto_provider();
         let name = unique_name();
         match std::env::var("TEST_DATABASE_URL") {
             Ok(admin_url) if !admin_url.is_empty() => {

@@ -13,6 +13,7 @@ mod admin;
 mod catalogue;
 mod cli;
 mod deploy;
+mod enrich;
 mod errors;
 mod helpers;
 mod import;
