@@ -75,7 +75,7 @@ pub struct ImportJobView {
     pub path: String,
     /// Running, succeeded or failed.
     pub status: JobStatus,
-    /// `pending`, `movies`, `ratings`, `merging`, `aggregates`, `done` or `failed`.
+    /// `pending`, `movies`, `ratings`, `merging`, `aggregates`, `indexes`, `done` or `failed`.
     pub phase: String,
     /// When it started.
     pub started_at: DateTime<Utc>,
