@@ -743,7 +743,12 @@ async fn run(
     }
     let movie_ids = write_movies(&txn, genres, &movies, &mut report).await?;
     log::info!("movies written in {:.1}s", started.elapsed().as_secs_f64());
-    let mut users = MovieLensUsers::load(&txn).await?;
+    // PostgreSQL creates accounts set-based when merging; only SQLite maps
+    // users while streaming.
+    let mut users = match sink {
+        RatingSink::Sqlite { .. } => MovieLensUsers::load(&txn).await?,
+        RatingSink::Postgres { .. } => MovieLensUsers::default(),
+    };
     let ratings_were_empty = txn
         .query_one_raw(Statement::from_string(
             txn.get_database_backend(),
@@ -1025,6 +1030,7 @@ async fn write_movies(
 /// MovieLens user id → cinerank account id. Accounts are `movielens:N`: that
 /// cannot collide with a registered username (those may not contain `:`),
 /// and they have no password, so nobody can sign in as them.
+#[derive(Default)]
 struct MovieLensUsers {
     ids: HashMap<i32, i32>,
 }

@@ -522,6 +522,30 @@ fn import_root(large: bool) -> PathBuf {
     root
 }
 
+/// An app on the fixture catalogue whose IMPORT_DIR is [`import_root`].
+async fn import_app(large: bool) -> (crate::helpers::TestApp, PathBuf) {
+    let root = import_root(large);
+    let root_text = root.display().to_string();
+    let app =
+        crate::helpers::spawn_app_with(Some(fixture_dir()), &[("IMPORT_DIR", &root_text)]).await;
+    (app, root)
+}
+
+/// `POST /api/v1/admin/imports` with `body`.
+async fn post_import(
+    app: &crate::helpers::TestApp,
+    token: &str,
+    body: serde_json::Value,
+) -> reqwest::Response {
+    app.send(
+        reqwest::Method::POST,
+        "/api/v1/admin/imports",
+        Some(token),
+        Some(body),
+    )
+    .await
+}
+
 async fn wait_for_import(
     app: &crate::helpers::TestApp,
     token: &str,
@@ -550,10 +574,7 @@ async fn admins_import_from_the_import_dir_and_watch_it_in_the_api_and_metrics()
     use reqwest::{Method, StatusCode};
     use serde_json::json;
 
-    let root = import_root(false);
-    let root_text = root.display().to_string();
-    let app =
-        crate::helpers::spawn_app_with(Some(fixture_dir()), &[("IMPORT_DIR", &root_text)]).await;
+    let (app, root) = import_app(false).await;
     app.wait_until_ready().await;
     let admin = app.create_user("imports_admin", "admin").await;
     let user = app.create_user("imports_user", "user").await;
@@ -561,14 +582,12 @@ async fn admins_import_from_the_import_dir_and_watch_it_in_the_api_and_metrics()
         .call(Method::GET, "/api/v1/admin/model", Some(&admin.token), None)
         .await;
 
-    let response = app
-        .send(
-            Method::POST,
-            "/api/v1/admin/imports",
-            Some(&admin.token),
-            Some(json!({"source": "movielens", "path": "ml-small"})),
-        )
-        .await;
+    let response = post_import(
+        &app,
+        &admin.token,
+        json!({"source": "movielens", "path": "ml-small"}),
+    )
+    .await;
     assert_eq!(response.status(), StatusCode::ACCEPTED);
     let location = response.headers()["location"].to_str().unwrap().to_owned();
     let started: serde_json::Value = response.json().await.unwrap();
@@ -658,14 +677,7 @@ async fn admins_import_from_the_import_dir_and_watch_it_in_the_api_and_metrics()
         (json!({"source": "movielens", "path": "missing"}), "path"),
         (json!({"source": "imdb", "path": "ml-small"}), "source"),
     ] {
-        let response = app
-            .send(
-                Method::POST,
-                "/api/v1/admin/imports",
-                Some(&admin.token),
-                Some(body),
-            )
-            .await;
+        let response = post_import(&app, &admin.token, body).await;
         let error = assert_error(
             response,
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -674,28 +686,24 @@ async fn admins_import_from_the_import_dir_and_watch_it_in_the_api_and_metrics()
         .await;
         assert!(error["error"]["details"][field].is_array(), "{error}");
     }
-    let response = app
-        .send(
-            Method::POST,
-            "/api/v1/admin/imports",
-            Some(&admin.token),
-            Some(json!({"source": "movielens", "path": "ml-small", "typo": 1})),
-        )
-        .await;
+    let response = post_import(
+        &app,
+        &admin.token,
+        json!({"source": "movielens", "path": "ml-small", "typo": 1}),
+    )
+    .await;
     assert_error(
         response,
         StatusCode::UNPROCESSABLE_ENTITY,
         "validation_failed",
     )
     .await;
-    let response = app
-        .send(
-            Method::POST,
-            "/api/v1/admin/imports",
-            Some(&user.token),
-            Some(json!({"source": "movielens", "path": "ml-small"})),
-        )
-        .await;
+    let response = post_import(
+        &app,
+        &user.token,
+        json!({"source": "movielens", "path": "ml-small"}),
+    )
+    .await;
     assert_error(response, StatusCode::FORBIDDEN, "forbidden").await;
     let response = app
         .send(
@@ -715,10 +723,7 @@ async fn one_import_runs_at_a_time_and_metrics_show_its_progress() {
     use reqwest::{Method, StatusCode};
     use serde_json::json;
 
-    let root = import_root(true);
-    let root_text = root.display().to_string();
-    let app =
-        crate::helpers::spawn_app_with(Some(fixture_dir()), &[("IMPORT_DIR", &root_text)]).await;
+    let (app, root) = import_app(true).await;
     let admin = app.create_user("imports_admin2", "admin").await;
     let (status, job) = app
         .call(
@@ -729,14 +734,12 @@ async fn one_import_runs_at_a_time_and_metrics_show_its_progress() {
         )
         .await;
     assert_eq!(status, StatusCode::ACCEPTED, "{job}");
-    let response = app
-        .send(
-            Method::POST,
-            "/api/v1/admin/imports",
-            Some(&admin.token),
-            Some(json!({"source": "movielens", "path": "ml-small"})),
-        )
-        .await;
+    let response = post_import(
+        &app,
+        &admin.token,
+        json!({"source": "movielens", "path": "ml-small"}),
+    )
+    .await;
     let error = assert_error(response, StatusCode::CONFLICT, "import_running").await;
     assert_eq!(error["error"]["details"]["id"], job["id"]);
     let metrics = app
