@@ -5,7 +5,7 @@ use std::hint::black_box;
 use std::sync::Arc;
 
 use cinerank::cache::GuardedCache;
-use cinerank::eval::contexts;
+use cinerank::recommender::eval::contexts;
 use cinerank::recommender::{Model, RecRequest, Strategy, TrainConfig, UserContext};
 use criterion::{Criterion, criterion_group, criterion_main};
 

@@ -6,7 +6,7 @@
 
 use std::time::Instant;
 
-use cinerank::eval::contexts;
+use cinerank::recommender::eval::contexts;
 use cinerank::recommender::{Model, RecRequest, Strategy, TrainConfig};
 
 #[path = "support.rs"]

@@ -1,5 +1,5 @@
 //! Data for the recommender benchmarks: MovieLens 100k when it is on disk
-//! (`CINERANK_ML100K`, default `../shared/datasets/ml-100k`), otherwise a
+//! (an unzipped `ml-100k` folder named by `CINERANK_ML100K`), otherwise a
 //! synthetic dataset of the same shape; and synthetic data at any size.
 
 use std::path::PathBuf;
@@ -52,13 +52,24 @@ pub fn synthetic(users: u32, movies: u32, ratings: u64) -> TrainingData {
 
 /// MovieLens 100k if present, else its synthetic twin; and which it is.
 pub fn ml100k() -> (TrainingData, &'static str) {
-    let dir = std::env::var("CINERANK_ML100K")
+    let dir = std::env::var_os("CINERANK_ML100K")
         .map(PathBuf::from)
-        .unwrap_or_else(|_| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/datasets/ml-100k")
-        });
-    let ratings = cinerank::movielens::load_ratings(&dir.join("u.data"));
-    let movies = cinerank::movielens::load_movies(&dir.join("u.item"));
+        .unwrap_or_default();
+    let ratings = cinerank::dataset::read_ratings_file(&dir.join("u.data")).map(|(records, _)| {
+        records
+            .into_iter()
+            .map(|r| (i64::from(r.user), i64::from(r.movie), r.half_stars.stars()))
+            .collect::<Vec<_>>()
+    });
+    let movies = cinerank::dataset::read_movies_file(&dir.join("u.item")).map(|records| {
+        records
+            .into_iter()
+            .map(|m| MovieMeta {
+                id: i64::from(m.source_id),
+                genres: genre_ids(&m.genres.iter().map(|g| (*g).to_owned()).collect::<Vec<_>>()),
+            })
+            .collect::<Vec<_>>()
+    });
     match (ratings, movies) {
         (Ok(ratings), Ok(movies)) => (
             TrainingData {

@@ -90,7 +90,8 @@ import os
 import re
 import sys
 
-DEFAULT_SOURCE = "/work/shared/catalog/wikipedia-movie-data"
+# A checkout of https://github.com/prust/wikipedia-movie-data (MIT licence).
+DEFAULT_SOURCE = os.environ.get("WIKIPEDIA_MOVIE_DATA", "wikipedia-movie-data")
 DECADE_FILES = [
     "movies-1970s.json",
     "movies-1980s.json",

@@ -27,36 +27,15 @@
 //! All randomness comes from a self-contained xoshiro256** generator seeded
 //! through SplitMix64, so a given configuration and seed produce byte-identical
 //! output on every platform and with every toolchain, independent of any crate.
-//! The module has no dependencies beyond `std` and never panics on bad input:
-//! invalid configurations and malformed catalogues are reported as
-//! [`SynthError`].
+//! Apart from reading a catalogue through [`crate::dataset`] (one reader for
+//! every file cinerank takes), the module uses only `std` and never panics on
+//! bad input: invalid configurations are reported as [`SynthError`].
 
 use std::fmt;
-use std::io::{self, BufRead, Write};
+use std::io::{self, Write};
 
 /// The twenty genres used by cinerank, in canonical order.
-pub const GENRES: [&str; 20] = [
-    "Action",
-    "Adventure",
-    "Animation",
-    "Biography",
-    "Comedy",
-    "Crime",
-    "Documentary",
-    "Drama",
-    "Family",
-    "Fantasy",
-    "History",
-    "Horror",
-    "Music",
-    "Mystery",
-    "Romance",
-    "Science Fiction",
-    "Sports",
-    "Thriller",
-    "War",
-    "Western",
-];
+pub use crate::dataset::GENRES;
 
 /// Relative frequency of each entry of [`GENRES`] when synthesising movies
 /// (roughly the genre mix of MovieLens: Drama and Comedy are common, Western
@@ -649,150 +628,27 @@ pub fn synthesise_movies(cfg: &GeneratorConfig) -> Vec<CatalogMovie> {
     movies
 }
 
-/// Splits one CSV record (RFC 4180 quoting) from `reader`, reading further
-/// lines while a quoted field is open. Returns `None` at end of input.
-fn read_csv_record<R: BufRead>(
-    reader: &mut R,
-    line_no: &mut u64,
-) -> Result<Option<Vec<String>>, SynthError> {
-    let mut line = String::new();
-    if reader.read_line(&mut line)? == 0 {
-        return Ok(None);
-    }
-    *line_no += 1;
-    let start_line = *line_no;
-    let mut fields = Vec::new();
-    let mut field = String::new();
-    let mut in_quotes = false;
-    let mut at_field_start = true;
-    loop {
-        let mut chars = line.chars().peekable();
-        while let Some(c) = chars.next() {
-            if in_quotes {
-                if c == '"' {
-                    if chars.peek() == Some(&'"') {
-                        chars.next();
-                        field.push('"');
-                    } else {
-                        in_quotes = false;
-                    }
-                } else {
-                    field.push(c);
-                }
-            } else {
-                match c {
-                    '"' if at_field_start => {
-                        in_quotes = true;
-                        at_field_start = false;
-                    }
-                    ',' => {
-                        fields.push(std::mem::take(&mut field));
-                        at_field_start = true;
-                    }
-                    '\r' | '\n' => {}
-                    _ => {
-                        field.push(c);
-                        at_field_start = false;
-                    }
-                }
-            }
-        }
-        if !in_quotes {
-            break;
-        }
-        line.clear();
-        if reader.read_line(&mut line)? == 0 {
-            return Err(SynthError::Parse {
-                line: start_line,
-                message: "unterminated quoted field".to_string(),
-            });
-        }
-        *line_no += 1;
-    }
-    fields.push(field);
-    Ok(Some(fields))
-}
-
-/// Extracts the year from a MovieLens title ending in `"(YYYY)"`.
-fn year_from_title(title: &str) -> Option<i32> {
-    let t = title.trim_end();
-    let inner = t.strip_suffix(')')?;
-    let open = inner.rfind('(')?;
-    let digits = inner[open + 1..].trim();
-    if digits.len() == 4 && digits.bytes().all(|b| b.is_ascii_digit()) {
-        digits.parse().ok()
-    } else {
-        None
-    }
-}
-
-/// Reads a MovieLens-style `movies.csv` (any extra columns are ignored).
-///
-/// Columns are located by header name: `movieId`, `title` (the year is taken
-/// from a trailing `"(YYYY)"`) and `genres` (pipe-separated;
-/// `"(no genres listed)"` means none), plus the optional `popularity` (a
-/// finite number, larger = more popular; an empty field means unknown).
-/// Quoted fields, including embedded commas, doubled quotes and line breaks,
-/// are supported.
-pub fn read_catalog_csv<R: BufRead>(mut reader: R) -> Result<Vec<CatalogMovie>, SynthError> {
-    let mut line_no = 0u64;
-    let header = read_csv_record(&mut reader, &mut line_no)?.ok_or(SynthError::Parse {
-        line: 1,
-        message: "empty file".to_string(),
-    })?;
-    let col = |name: &str| {
-        header
-            .iter()
-            .position(|h| h.trim().trim_start_matches('\u{feff}') == name)
-            .ok_or_else(|| SynthError::Parse {
-                line: 1,
-                message: format!("missing column {name:?}"),
-            })
-    };
-    let (id_col, title_col, genres_col) = (col("movieId")?, col("title")?, col("genres")?);
-    let popularity_col = col("popularity").ok();
-    let mut movies = Vec::new();
-    while let Some(rec) = read_csv_record(&mut reader, &mut line_no)? {
-        if rec.len() == 1 && rec[0].trim().is_empty() {
-            continue;
-        }
-        let get = |i: usize| rec.get(i).map(String::as_str).unwrap_or("");
-        let id: i64 = get(id_col).trim().parse().map_err(|_| SynthError::Parse {
-            line: line_no,
-            message: format!("bad movieId {:?}", get(id_col)),
-        })?;
-        let title = get(title_col).to_string();
-        let genres_field = get(genres_col).trim();
-        let genres = if genres_field.is_empty() || genres_field == "(no genres listed)" {
-            Vec::new()
-        } else {
-            genres_field
-                .split('|')
-                .map(|g| g.trim().to_string())
-                .filter(|g| !g.is_empty())
-                .collect()
-        };
-        let popularity = match popularity_col.map(|c| get(c).trim()) {
-            None | Some("") => None,
-            Some(text) => match text.parse::<f64>() {
-                Ok(v) if v.is_finite() => Some(v),
-                _ => {
-                    return Err(SynthError::Parse {
-                        line: line_no,
-                        message: format!("bad popularity {text:?}"),
-                    });
-                }
+/// Reads a catalogue to rate (a `movies.csv` in the MovieLens csv layout,
+/// such as the seed folder's) through [`crate::dataset`], so titles, years
+/// and genres mean what they mean everywhere else. An optional `popularity`
+/// column (larger = more popular) drives exposure.
+pub fn read_catalog(
+    path: &std::path::Path,
+) -> Result<Vec<CatalogMovie>, crate::dataset::DatasetError> {
+    let records = crate::dataset::read_movies_file(path)?;
+    Ok(records
+        .into_iter()
+        .map(|m| CatalogMovie {
+            id: i64::from(m.source_id),
+            title: match m.year {
+                Some(year) => format!("{} ({year})", m.title),
+                None => m.title,
             },
-        };
-        movies.push(CatalogMovie {
-            id,
-            year: year_from_title(&title),
-            title,
-            genres,
-            popularity,
-        });
-    }
-    Ok(movies)
+            year: m.year,
+            genres: m.genres.iter().map(|g| (*g).to_owned()).collect(),
+            popularity: m.popularity,
+        })
+        .collect())
 }
 
 /// Quotes a CSV field when it contains a comma, quote or line break.
@@ -952,9 +808,7 @@ impl MovieModel {
 }
 
 fn genre_index(name: &str) -> Option<usize> {
-    GENRES
-        .iter()
-        .position(|g| g.eq_ignore_ascii_case(name.trim()))
+    crate::dataset::genre_index(name)
 }
 
 fn random_latent(rng: &mut Rng, base: &Latent, base_weight: f64) -> Latent {
@@ -1712,26 +1566,45 @@ mod tests {
         assert!(matches!(r, Err(SynthError::Io(_))));
     }
 
+    fn read_catalog_bytes(bytes: &[u8]) -> Result<Vec<CatalogMovie>, crate::dataset::DatasetError> {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        static N: AtomicU32 = AtomicU32::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "cinerank-synth-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("movies.csv"), bytes).unwrap();
+        let movies = read_catalog(&dir.join("movies.csv"));
+        std::fs::remove_dir_all(&dir).ok();
+        movies
+    }
+
+    fn read_catalog_str(text: &str) -> Result<Vec<CatalogMovie>, crate::dataset::DatasetError> {
+        read_catalog_bytes(text.as_bytes())
+    }
+
     #[test]
     fn catalogue_round_trip() {
         let csv = "movieId,title,genres,overview,poster_url\n\
                    1,\"Good, the Bad (1966)\",Western|Drama,\"Line one\nline \"\"two\"\"\",http://x\n\
                    2,No Year,(no genres listed),,\n\
                    3,Heat (1995),Action|Crime|Thriller,x,y\n";
-        let movies = read_catalog_csv(csv.as_bytes()).unwrap();
+        let movies = read_catalog_str(csv).unwrap();
         assert_eq!(movies.len(), 3);
         assert_eq!(movies[0].title, "Good, the Bad (1966)");
         assert_eq!(movies[0].year, Some(1966));
-        assert_eq!(movies[0].genres, vec!["Western", "Drama"]);
+        assert_eq!(movies[0].genres, vec!["Drama", "Western"]);
         assert_eq!(movies[1].year, None);
         assert!(movies[1].genres.is_empty());
         assert_eq!(movies[2].id, 3);
         let mut out = Vec::new();
         write_movies_csv(&mut out, &movies).unwrap();
-        let again = read_catalog_csv(out.as_slice()).unwrap();
+        let again = read_catalog_bytes(&out).unwrap();
         assert_eq!(again, movies);
-        assert!(read_catalog_csv("a,b\n1,2\n".as_bytes()).is_err());
-        assert!(read_catalog_csv("movieId,title,genres\nx,y,z\n".as_bytes()).is_err());
+        assert!(read_catalog_str("a,b\n1,2\n").is_err());
+        assert!(read_catalog_str("movieId,title,genres\nx,y,z\n").is_err());
         assert!(movies.iter().all(|m| m.popularity.is_none()));
     }
 
@@ -1741,16 +1614,16 @@ mod tests {
                    1,Heat (1995),Action|Crime,x,y,0.75\n\
                    2,Up (2009),Animation,\"a, b\",z,\n\
                    3,Jaws (1975),Thriller,,,1e-3\n";
-        let movies = read_catalog_csv(csv.as_bytes()).unwrap();
+        let movies = read_catalog_str(csv).unwrap();
         let pops: Vec<Option<f64>> = movies.iter().map(|m| m.popularity).collect();
         assert_eq!(pops, vec![Some(0.75), None, Some(0.001)]);
         let mut out = Vec::new();
         write_movies_csv(&mut out, &movies).unwrap();
         assert!(out.starts_with(b"movieId,title,genres,popularity\n1,Heat (1995),"));
-        assert_eq!(read_catalog_csv(out.as_slice()).unwrap(), movies);
+        assert_eq!(read_catalog_bytes(&out).unwrap(), movies);
         for bad in ["abc", "NaN", "inf"] {
             let csv = format!("movieId,title,genres,popularity\n1,A (2000),Drama,{bad}\n");
-            assert!(read_catalog_csv(csv.as_bytes()).is_err(), "{bad}");
+            assert!(read_catalog_str(&csv).is_err(), "{bad}");
         }
     }
 

@@ -8,6 +8,7 @@
 
 mod catalog;
 mod ease;
+pub mod eval;
 mod genre;
 mod hybrid;
 mod item_knn;

@@ -64,6 +64,17 @@ pub struct ImportChanges {
     pub ratings_written: u64,
 }
 
+/// One class of data-quality anomaly an import repaired.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct ImportQuirkView {
+    /// The class, e.g. `duplicate_tmdb_id`, `title_without_year`, `repeated_rating`.
+    pub kind: String,
+    /// How many times it was seen.
+    pub count: u64,
+    /// The first few, as `file:line movieId N: detail`.
+    pub examples: Vec<String>,
+}
+
 /// An import job as the API shows it.
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct ImportJobView {
@@ -93,6 +104,8 @@ pub struct ImportJobView {
     pub skipped_count: u64,
     /// The first skipped lines, as `file:line: reason`.
     pub skipped: Vec<String>,
+    /// Data-quality anomalies met and repaired (when succeeded), by class.
+    pub quirks: Vec<ImportQuirkView>,
     /// Why it failed (when failed); nothing was stored.
     pub error: Option<String>,
 }
@@ -113,6 +126,18 @@ struct ImportJob {
 impl ImportJob {
     fn view(&self) -> ImportJobView {
         let result = self.result.lock().unwrap_or_else(|p| p.into_inner());
+        let quirks = match &*result {
+            Some((_, JobResult::Succeeded(outcome))) => outcome
+                .quirks
+                .iter()
+                .map(|(quirk, tally)| ImportQuirkView {
+                    kind: quirk.name().to_owned(),
+                    count: tally.count,
+                    examples: tally.examples.iter().map(ToString::to_string).collect(),
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
         let (status, finished_at, changes, skipped_count, skipped, error) = match &*result {
             None => (JobStatus::Running, None, None, 0, Vec::new(), None),
             Some((at, JobResult::Succeeded(outcome))) => (
@@ -156,6 +181,7 @@ impl ImportJob {
             changes,
             skipped_count,
             skipped,
+            quirks,
             error,
         }
     }

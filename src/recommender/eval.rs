@@ -1,6 +1,6 @@
-//! Offline evaluation exactly as RECOMMENDER.md specifies (so numbers compare with
-//! `shared/eval/peers.py`), through the same `Model::recommend` / `Model::predict` path serving
-//! uses: each user's context is built from their TRAIN ratings.
+//! Offline evaluation with the protocol of `docs/evaluation.md`, through the same
+//! `Model::recommend` / `Model::predict` path serving uses: each user's context is built from
+//! their TRAIN ratings. [`split_folds`] makes seeded per-user K-fold splits.
 //!
 //! Ranking: candidates are the TRAIN items minus the user's TRAIN items; relevant items are the
 //! user's TEST items rated ≥ 4; users are those in TRAIN with at least one relevant item. Rating:
@@ -8,10 +8,60 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use crate::recommender::{Model, MovieId, RecRequest, Strategy, UserContext, UserId};
+use super::{Model, MovieId, RecRequest, Strategy, UserContext, UserId};
+
+/// One rating: user, movie, stars.
+pub type Rating = (UserId, MovieId, f32);
 
 /// Ratings as the loaders return them.
-pub type Ratings = [(UserId, MovieId, f32)];
+pub type Ratings = [Rating];
+
+/// SplitMix64: a tiny, well-mixed generator, so folds are the same on every
+/// platform for a given seed.
+fn splitmix64(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// Assigns every rating to one of `folds` folds, per user: each user's
+/// ratings are shuffled (seeded by `seed` and the user) and dealt round the
+/// folds from a random starting fold, so every fold holds about 1/K of each
+/// user's ratings and every user is in every TRAIN. Returns the fold of each
+/// rating, in input order.
+pub fn split_folds(ratings: &Ratings, folds: usize, seed: u64) -> Vec<usize> {
+    let folds = folds.max(1);
+    let mut by_user: BTreeMap<UserId, Vec<usize>> = BTreeMap::new();
+    for (i, &(u, _, _)) in ratings.iter().enumerate() {
+        by_user.entry(u).or_default().push(i);
+    }
+    let mut fold_of = vec![0; ratings.len()];
+    for (user, mut indices) in by_user {
+        let mut state = seed ^ (user as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        // Fisher–Yates; the modulo bias of 64-bit draws is negligible here.
+        for i in (1..indices.len()).rev() {
+            let j = (splitmix64(&mut state) % (i as u64 + 1)) as usize;
+            indices.swap(i, j);
+        }
+        let start = (splitmix64(&mut state) % folds as u64) as usize;
+        for (position, index) in indices.into_iter().enumerate() {
+            fold_of[index] = (start + position) % folds;
+        }
+    }
+    fold_of
+}
+
+/// Fold `fold`'s TRAIN and TEST ratings from [`split_folds`]'s assignment.
+pub fn fold(ratings: &Ratings, fold_of: &[usize], fold: usize) -> (Vec<Rating>, Vec<Rating>) {
+    let (test, train): (Vec<_>, Vec<_>) =
+        ratings.iter().zip(fold_of).partition(|(_, f)| **f == fold);
+    (
+        train.into_iter().map(|(r, _)| *r).collect(),
+        test.into_iter().map(|(r, _)| *r).collect(),
+    )
+}
 
 /// Top-k ranking quality of one strategy.
 #[derive(Debug, Clone, PartialEq)]
@@ -137,5 +187,28 @@ pub fn evaluate_rating(model: &Model, train: &Ratings, test: &Ratings) -> Rating
         count: n,
         rmse: (se / d).sqrt(),
         mae: ae / d,
+    }
+}
+
+#[cfg(test)]
+mod fold_tests {
+    use super::*;
+
+    #[test]
+    fn folds_are_seeded_per_user_and_balanced() {
+        let ratings: Vec<(UserId, MovieId, f32)> = (0..10)
+            .flat_map(|u| (0..20).map(move |m| (u, m, 4.0)))
+            .collect();
+        let a = split_folds(&ratings, 5, 7);
+        assert_eq!(a, split_folds(&ratings, 5, 7), "same seed, same folds");
+        assert_ne!(a, split_folds(&ratings, 5, 8), "another seed, other folds");
+        for f in 0..5 {
+            let (train, test) = fold(&ratings, &a, f);
+            assert_eq!((train.len(), test.len()), (160, 40));
+            // Every user has 4 of their 20 ratings in each test fold.
+            for u in 0..10 {
+                assert_eq!(test.iter().filter(|r| r.0 == u).count(), 4);
+            }
+        }
     }
 }

@@ -1,0 +1,257 @@
+//! `cinerank eval`: the offline evaluation of `docs/evaluation.md`. Either
+//! `--ratings FILE --folds K [--seed S]` (seeded per-user folds, each fold
+//! printed, then mean ± half-range per strategy) or `--train T --test T`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use super::CliResult;
+use crate::dataset::{genre_index, read_movies_file, read_ratings_file};
+use crate::recommender::eval::{
+    RankingReport, evaluate_ranking, evaluate_rating, fold, split_folds,
+};
+use crate::recommender::{Model, MovieMeta, Strategy, TrainConfig, TrainingData};
+
+/// Arguments of `cinerank eval`.
+#[derive(Debug, clap::Args)]
+pub(super) struct EvalArgs {
+    /// All ratings (u.data, ratings.dat or ratings.csv), split into --folds.
+    #[arg(long, conflicts_with_all = ["train", "test"], required_unless_present = "train")]
+    ratings: Option<PathBuf>,
+    /// Number of folds made from --ratings.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(2..=20))]
+    folds: u32,
+    /// Seed of the fold split.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Training ratings of a split made elsewhere (same formats).
+    #[arg(long, requires = "test")]
+    train: Option<PathBuf>,
+    /// Test ratings of that split.
+    #[arg(long, requires = "train")]
+    test: Option<PathBuf>,
+    /// Movies (u.item, movies.dat or movies.csv), needed by the genre source.
+    #[arg(long)]
+    movies: Option<PathBuf>,
+    /// One JSON object per line instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+type Ratings = Vec<(i64, i64, f32)>;
+
+fn load_ratings(path: &Path) -> Result<Ratings, crate::dataset::DatasetError> {
+    let (records, _) = read_ratings_file(path)?;
+    Ok(records
+        .into_iter()
+        .map(|r| (i64::from(r.user), i64::from(r.movie), r.half_stars.stars()))
+        .collect())
+}
+
+fn load_movies(path: &Path) -> Result<Vec<MovieMeta>, crate::dataset::DatasetError> {
+    Ok(read_movies_file(path)?
+        .into_iter()
+        .map(|m| MovieMeta {
+            id: i64::from(m.source_id),
+            // 1-based positions in the vocabulary, as the database numbers them.
+            genres: m
+                .genres
+                .iter()
+                .filter_map(|g| genre_index(g))
+                .map(|i| i as u32 + 1)
+                .collect(),
+        })
+        .collect())
+}
+
+/// One strategy's scores on one fold.
+struct Scores {
+    ranking: Option<RankingReport>,
+    rmse: f64,
+    mae: f64,
+    fit_s: f64,
+}
+
+/// Trains on `train` and scores every strategy on `test`.
+fn evaluate_split(
+    train: &Ratings,
+    test: &Ratings,
+    movies: &[MovieMeta],
+) -> Result<Vec<(&'static str, Scores)>, Box<dyn std::error::Error>> {
+    let data = TrainingData {
+        ratings: train.clone(),
+        movies: movies.to_vec(),
+        purchases: Vec::new(),
+    };
+    let model = Model::train(&data, &TrainConfig::default())?;
+    let stats = model.stats();
+    for timing in &stats.timings {
+        eprintln!("trained {:<10} {:.3} s", timing.source, timing.seconds);
+    }
+    eprintln!(
+        "trained {:<10} {:.3} s ({} users, {} movies, {} interactions)",
+        "all", stats.total_seconds, stats.users, stats.movies, stats.interactions
+    );
+    // Each strategy's fit time counts the sources it uses.
+    let base = stats.seconds("index") + stats.seconds("popular");
+    let mut strategies = vec![("popular", Strategy::Popular, base)];
+    if !movies.is_empty() {
+        strategies.push(("genre", Strategy::Genre, base));
+    }
+    strategies.push((
+        "collaborative",
+        Strategy::Collaborative,
+        base + stats.seconds("item_knn") + stats.seconds("ease"),
+    ));
+    strategies.push(("hybrid", Strategy::Hybrid, stats.total_seconds));
+    let mut out = Vec::new();
+    for (name, strategy, fit_s) in strategies {
+        let ranking = evaluate_ranking(&model, train, test, strategy, 10);
+        out.push((
+            name,
+            Scores {
+                ranking: Some(ranking),
+                rmse: 0.0,
+                mae: 0.0,
+                fit_s,
+            },
+        ));
+    }
+    let rating = evaluate_rating(&model, train, test);
+    out.push((
+        "rating",
+        Scores {
+            ranking: None,
+            rmse: rating.rmse,
+            mae: rating.mae,
+            fit_s: stats.seconds("index") + stats.seconds("rating_mf") + stats.seconds("item_knn"),
+        },
+    ));
+    Ok(out)
+}
+
+fn print_scores(fold: Option<usize>, name: &str, s: &Scores, json: bool) {
+    let label = fold.map_or(String::new(), |f| format!("fold {f}  "));
+    match (&s.ranking, json) {
+        (Some(r), true) => println!(
+            "{}",
+            serde_json::json!({
+                "fold": fold, "strategy": name, "users": r.users, "precision10": r.precision,
+                "recall10": r.recall, "ndcg10": r.ndcg, "hit10": r.hit,
+                "coverage10": r.coverage, "fit_s": s.fit_s,
+            })
+        ),
+        (Some(r), false) => println!(
+            "{label}{name:<14} users {:>6}  P@10 {:.4}  R@10 {:.4}  NDCG@10 {:.4}  HR@10 {:.4}  cov@10 {:.4}  fit {:.3} s",
+            r.users, r.precision, r.recall, r.ndcg, r.hit, r.coverage, s.fit_s
+        ),
+        (None, true) => println!(
+            "{}",
+            serde_json::json!({"fold": fold, "strategy": name, "rmse": s.rmse, "mae": s.mae, "fit_s": s.fit_s})
+        ),
+        (None, false) => println!(
+            "{label}{name:<14} RMSE {:.4}  MAE {:.4}  fit {:.3} s",
+            s.rmse, s.mae, s.fit_s
+        ),
+    }
+}
+
+/// Mean and half-range (half of max − min) of a metric over folds.
+fn mean_spread(values: &[f64]) -> (f64, f64) {
+    let n = values.len().max(1) as f64;
+    let mean = values.iter().sum::<f64>() / n;
+    let max = values.iter().copied().fold(f64::MIN, f64::max);
+    let min = values.iter().copied().fold(f64::MAX, f64::min);
+    (mean, (max - min).max(0.0) / 2.0)
+}
+
+fn print_summary(per_strategy: &BTreeMap<usize, (&'static str, Vec<Scores>)>, json: bool) {
+    for (name, folds) in per_strategy.values() {
+        let metric =
+            |f: &dyn Fn(&Scores) -> f64| mean_spread(&folds.iter().map(f).collect::<Vec<_>>());
+        let fit = metric(&|s| s.fit_s);
+        if folds.iter().all(|s| s.ranking.is_some()) {
+            let get = |pick: fn(&RankingReport) -> f64| {
+                metric(&move |s: &Scores| s.ranking.as_ref().map_or(0.0, pick))
+            };
+            let (ndcg, p, r, hr, cov) = (
+                get(|r| r.ndcg),
+                get(|r| r.precision),
+                get(|r| r.recall),
+                get(|r| r.hit),
+                get(|r| r.coverage),
+            );
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({
+                        "fold": "mean", "strategy": name, "folds": folds.len(),
+                        "ndcg10": ndcg.0, "ndcg10_spread": ndcg.1, "precision10": p.0,
+                        "recall10": r.0, "hit10": hr.0, "coverage10": cov.0,
+                        "coverage10_spread": cov.1, "fit_s": fit.0,
+                    })
+                );
+            } else {
+                println!(
+                    "mean    {name:<14} NDCG@10 {:.4} ± {:.4}  P@10 {:.4}  R@10 {:.4}  HR@10 {:.4}  cov@10 {:.4} ± {:.4}  fit {:.3} s",
+                    ndcg.0, ndcg.1, p.0, r.0, hr.0, cov.0, cov.1, fit.0
+                );
+            }
+        } else {
+            let (rmse, mae) = (metric(&|s| s.rmse), metric(&|s| s.mae));
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({
+                        "fold": "mean", "strategy": name, "folds": folds.len(), "rmse": rmse.0,
+                        "rmse_spread": rmse.1, "mae": mae.0, "mae_spread": mae.1, "fit_s": fit.0,
+                    })
+                );
+            } else {
+                println!(
+                    "mean    {name:<14} RMSE {:.4} ± {:.4}  MAE {:.4} ± {:.4}  fit {:.3} s",
+                    rmse.0, rmse.1, mae.0, mae.1, fit.0
+                );
+            }
+        }
+    }
+}
+
+pub(super) fn evaluate(args: &EvalArgs) -> CliResult {
+    let movies = args
+        .movies
+        .as_deref()
+        .map(load_movies)
+        .transpose()?
+        .unwrap_or_default();
+    if let (Some(train), Some(test)) = (&args.train, &args.test) {
+        let (train, test) = (load_ratings(train)?, load_ratings(test)?);
+        for (name, scores) in evaluate_split(&train, &test, &movies)? {
+            print_scores(None, name, &scores, args.json);
+        }
+        return Ok(());
+    }
+    let Some(path) = &args.ratings else {
+        return Err("give --ratings FILE (with --folds), or --train and --test".into());
+    };
+    let ratings = load_ratings(path)?;
+    let folds = args.folds as usize;
+    let fold_of = split_folds(&ratings, folds, args.seed);
+    let mut per_strategy: BTreeMap<usize, (&'static str, Vec<Scores>)> = BTreeMap::new();
+    for f in 0..folds {
+        let (train, test) = fold(&ratings, &fold_of, f);
+        for (order, (name, scores)) in evaluate_split(&train, &test, &movies)?
+            .into_iter()
+            .enumerate()
+        {
+            print_scores(Some(f + 1), name, &scores, args.json);
+            per_strategy
+                .entry(order)
+                .or_insert((name, Vec::new()))
+                .1
+                .push(scores);
+        }
+    }
+    print_summary(&per_strategy, args.json);
+    Ok(())
+}
