@@ -531,6 +531,63 @@ async fn import_movielens_loads_a_release_and_reports_what_changed() {
         .expect("run cinerank import");
     assert!(!missing.status.success());
     assert!(String::from_utf8_lossy(&missing.stderr).contains("no MovieLens layout"));
+    // The summary lists the anomalies it repaired.
+    let output = run();
+    let errors = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        errors.contains("repaired 1 × article_moved (e.g. movies.csv:4 movieId 3"),
+        "{errors}"
+    );
+}
+
+#[tokio::test]
+async fn a_database_error_during_an_import_is_one_line_naming_what_was_written() {
+    use sea_orm::{ConnectionTrait, Database, DbBackend};
+    let database = TestDatabase::create().await;
+    let migrate = cinerank()
+        .arg("migrate")
+        .env("DATABASE_URL", &database.url)
+        .output()
+        .expect("run cinerank migrate");
+    assert!(migrate.status.success());
+    let db = Database::connect(&database.url).await.unwrap();
+    // A trigger stands in for any refusal by the database.
+    let statements: &[&str] = match db.get_database_backend() {
+        DbBackend::Postgres => &[
+            "CREATE FUNCTION refuse_movie() RETURNS trigger AS $$ BEGIN \
+               RAISE EXCEPTION 'refused by the test'; END $$ LANGUAGE plpgsql",
+            "CREATE TRIGGER refuse BEFORE INSERT ON movies FOR EACH ROW \
+             WHEN (NEW.title = 'Jumanji') EXECUTE FUNCTION refuse_movie()",
+        ],
+        _ => &[
+            "CREATE TRIGGER refuse BEFORE INSERT ON movies WHEN NEW.title = 'Jumanji' \
+                BEGIN SELECT RAISE(ABORT, 'refused by the test'); END",
+        ],
+    };
+    for sql in statements {
+        db.execute_unprepared(sql).await.unwrap();
+    }
+    db.close().await.unwrap();
+    let dir =
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/movielens/csv");
+    let output = cinerank()
+        .args(["import", "movielens"])
+        .arg(&dir)
+        .env("DATABASE_URL", &database.url)
+        .output()
+        .expect("run cinerank import");
+    assert!(!output.status.success());
+    let errors = String::from_utf8_lossy(&output.stderr);
+    let line = errors
+        .lines()
+        .find(|l| l.starts_with("error: "))
+        .unwrap_or_else(|| panic!("{errors}"));
+    assert!(
+        line.contains("database error while writing")
+            && line.contains("movies.csv:2-5 (movieIds 1–4)"),
+        "{line}"
+    );
+    assert_eq!(line.matches("refused by the test").count(), 1, "{line}");
 }
 
 async fn catalogue_counts(url: &str) -> (u64, u64, u64, i64) {

@@ -644,6 +644,25 @@ async fn admins_import_from_the_import_dir_and_watch_it_in_the_api_and_metrics()
     assert_eq!(job["changes"]["movies_added"], 4);
     assert_eq!(job["changes"]["ratings_written"], 5);
     assert_eq!(job["ratings_read"], 6);
+    // The fixture's `American President, The` and its `(no genres listed)`
+    // are repaired and reported with examples.
+    let quirks = job["quirks"].as_array().unwrap();
+    let article = quirks
+        .iter()
+        .find(|q| q["kind"] == "article_moved")
+        .unwrap_or_else(|| panic!("{job}"));
+    assert_eq!(article["count"], 1);
+    assert!(
+        article["examples"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("movies.csv:4 movieId 3"),
+        "{article}"
+    );
+    assert!(
+        quirks.iter().any(|q| q["kind"] == "no_genres_listed"),
+        "{job}"
+    );
     // The catalogue shows the new movies at once, and the model retrains.
     let (_, page) = app.get_json("/api/v1/movies?per_page=1").await;
     assert_eq!(page["total_items"], 11 + 4);

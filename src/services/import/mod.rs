@@ -52,9 +52,9 @@ pub enum ImportError {
         context: String,
         /// The database's own words, once.
         message: String,
-        /// The error.
-        #[source]
-        source: DbErr,
+        /// The error itself; not a `source`, because its text (repeated by
+        /// each wrapper) is already in `message`.
+        error: DbErr,
     },
 }
 
@@ -85,10 +85,10 @@ pub(crate) trait WriteContext<T> {
 
 impl<T> WriteContext<T> for Result<T, DbErr> {
     fn writing(self, context: impl FnOnce() -> String) -> Result<T, ImportError> {
-        self.map_err(|source| ImportError::Db {
+        self.map_err(|error| ImportError::Db {
             context: context(),
-            message: innermost_message(&source),
-            source,
+            message: innermost_message(&error),
+            error,
         })
     }
 }
