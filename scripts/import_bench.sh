@@ -14,7 +14,7 @@ WORK="${IMPORT_BENCH_DIR:-$(mktemp -d)}"
 PG_DB=""
 cleanup() {
   [ -n "$PG_DB" ] && psql "$PG_ADMIN" -qc "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" >/dev/null 2>&1
-  [ -z "${IMPORT_BENCH_DIR:-}" ] && rm -rf "$WORK"
+  if [ -z "${IMPORT_BENCH_DIR:-}" ]; then rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
 

@@ -27,9 +27,7 @@ mod sink;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
-use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, PaginatorTrait, Statement,
-};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, Statement};
 
 pub use self::progress::{ImportProgress, Phase};
 use self::sink::RatingSink;
@@ -237,6 +235,14 @@ pub(crate) async fn count_rows(db: &impl ConnectionTrait, sql: &str) -> Result<i
         .unwrap_or(0))
 }
 
+async fn catalogue_has_movies(db: &impl ConnectionTrait) -> Result<bool, ImportError> {
+    let movies = entity::movie::Entity::find()
+        .count(db)
+        .await
+        .writing(|| "the catalogue check".to_owned())?;
+    Ok(movies > 0)
+}
+
 async fn run(
     db: &DatabaseConnection,
     genres: &GenreCatalog,
@@ -268,6 +274,12 @@ async fn run(
 
     let started = std::time::Instant::now();
     let mut report = ImportReport::default();
+    // Every start of a server seeds "if empty": answer the common case
+    // without taking locks; an empty catalogue is checked again below,
+    // under the lock, because several instances may start at once.
+    if source == Source::Seed && catalogue_has_movies(db).await? {
+        return Ok(None);
+    }
     let mut sink = RatingSink::open(db, source)
         .await
         .writing(|| "the ratings staging area".to_owned())?;
@@ -275,19 +287,12 @@ async fn run(
         .await
         .writing(|| "the import transaction".to_owned())?;
     if source == Source::Seed {
-        // Several instances may start at once on one database: one seeds.
-        if db.get_database_backend() == DbBackend::Postgres {
-            txn.execute_unprepared("SELECT pg_advisory_xact_lock(7200101)")
-                .await
-                .writing(|| "the seed lock".to_owned())?;
-        }
-        let movies = entity::movie::Entity::find()
-            .count(&txn)
+        sink.serialise_seeding(&txn)
             .await
-            .writing(|| "the catalogue check".to_owned())?;
-        if movies > 0 {
+            .writing(|| "the seed lock".to_owned())?;
+        if catalogue_has_movies(&txn).await? {
             drop(txn);
-            sink.cleanup(db)
+            sink.cleanup(db, false)
                 .await
                 .writing(|| "the staging area".to_owned())?;
             return Ok(None);
@@ -400,7 +405,7 @@ async fn run(
     txn.commit()
         .await
         .writing(|| "the import (commit)".to_owned())?;
-    sink.cleanup(db)
+    sink.cleanup(db, true)
         .await
         .writing(|| "the staging area".to_owned())?;
     log::info!("committed at {:.1}s", started.elapsed().as_secs_f64());

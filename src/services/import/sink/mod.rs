@@ -43,6 +43,15 @@ impl RatingSink {
         })
     }
 
+    /// Makes concurrent seeding attempts wait for each other (PostgreSQL:
+    /// a transaction advisory lock; SQLite's write transaction already does).
+    pub async fn serialise_seeding(&self, txn: &DatabaseTransaction) -> Result<(), DbErr> {
+        match self {
+            RatingSink::Sqlite(_) => Ok(()),
+            RatingSink::Postgres(_) => postgres::PostgresSink::serialise_seeding(txn).await,
+        }
+    }
+
     /// Prepares the transaction for about `expected_rows` ratings.
     pub async fn begin(
         &mut self,
@@ -89,12 +98,12 @@ impl RatingSink {
         }
     }
 
-    /// After commit (or an early stop): drops staging state and refreshes
-    /// the planner's statistics.
-    pub async fn cleanup(self, db: &DatabaseConnection) -> Result<(), DbErr> {
+    /// After commit (or an early stop): drops staging state and, when
+    /// `analyze`, refreshes the planner's statistics.
+    pub async fn cleanup(self, db: &DatabaseConnection, analyze: bool) -> Result<(), DbErr> {
         match self {
-            RatingSink::Sqlite(_) => sqlite::SqliteSink::cleanup(db).await,
-            RatingSink::Postgres(sink) => sink.cleanup(db).await,
+            RatingSink::Sqlite(_) => sqlite::SqliteSink::cleanup(db, analyze).await,
+            RatingSink::Postgres(sink) => sink.cleanup(db, analyze).await,
         }
     }
 }

@@ -56,6 +56,13 @@ impl PostgresSink {
         })
     }
 
+    /// Several instances may start at once on one database: one seeds.
+    pub async fn serialise_seeding(txn: &DatabaseTransaction) -> Result<(), DbErr> {
+        txn.execute_unprepared("SELECT pg_advisory_xact_lock(7200101)")
+            .await?;
+        Ok(())
+    }
+
     /// The merge and the aggregate pass are long single statements.
     pub async fn begin(txn: &DatabaseTransaction) -> Result<(), DbErr> {
         txn.execute_unprepared("SET LOCAL statement_timeout = 0")
@@ -157,7 +164,7 @@ impl PostgresSink {
 
     /// Drops the staging table and releases the import lock; then refreshes
     /// the planner's statistics.
-    pub async fn cleanup(mut self, db: &DatabaseConnection) -> Result<(), DbErr> {
+    pub async fn cleanup(mut self, db: &DatabaseConnection, analyze: bool) -> Result<(), DbErr> {
         use sea_orm::sqlx::Connection;
         sea_orm::sqlx::raw_sql(AssertSqlSafe(format!(
             "DROP TABLE IF EXISTS {STAGING_TABLE}"
@@ -166,7 +173,9 @@ impl PostgresSink {
         .await
         .map_err(sqlx_error)?;
         self.connection.close().await.map_err(sqlx_error)?;
-        db.execute_unprepared("ANALYZE").await?;
+        if analyze {
+            db.execute_unprepared("ANALYZE").await?;
+        }
         Ok(())
     }
 }

@@ -15,9 +15,11 @@ use sea_orm::{
 use super::{BULK_MINIMUM, RatingRow};
 use crate::services::import::{ImportReport, Source, count_rows};
 
-/// Rows per multi-row INSERT: 5 parameters each stays under SQLite's
-/// 32,766-parameter limit.
-const ROWS_PER_INSERT: usize = 6_000;
+/// Rows per multi-row INSERT. Measured on 4M ratings: 1,000 rows per
+/// statement imports faster than 6,000 and peaks at 0.5 GB instead of
+/// 0.8 GB (a prepared statement's size grows with its rows); 250 is no
+/// better.
+const ROWS_PER_INSERT: usize = 1_000;
 
 pub(in crate::services::import) struct SqliteSink {
     source: Source,
@@ -49,10 +51,13 @@ impl SqliteSink {
         if expected_rows < BULK_MINIMUM || expected_rows <= existing.max(0) as u64 {
             return Ok(());
         }
-        // Index rebuilds sort: with 1 GiB of cache a 25M-row index sorts in
-        // memory (half the time of 512 MiB), with a helper thread.
-        txn.execute_unprepared("PRAGMA cache_size = -1048576; PRAGMA threads = 2")
+        // The index rebuild sorts in memory with 512 MiB of cache and a
+        // helper thread.
+        txn.execute_unprepared("PRAGMA cache_size = -524288; PRAGMA threads = 2")
             .await?;
+        // Keeping the user-led index while streaming (ratings arrive user by
+        // user) measured 30 s slower at 25M than rebuilding it with the
+        // others: every secondary index goes and is rebuilt once.
         let indexes = txn
             .query_all_raw(Statement::from_string(
                 DbBackend::Sqlite,
@@ -103,10 +108,12 @@ impl SqliteSink {
         Ok(())
     }
 
-    pub async fn cleanup(db: &DatabaseConnection) -> Result<(), DbErr> {
-        // A sampled ANALYZE: a full one reads every index of a 25M-row table.
-        db.execute_unprepared("PRAGMA analysis_limit = 1000; ANALYZE")
-            .await?;
+    pub async fn cleanup(db: &DatabaseConnection, analyze: bool) -> Result<(), DbErr> {
+        if analyze {
+            // A sampled ANALYZE: a full one reads every index of a 25M-row table.
+            db.execute_unprepared("PRAGMA analysis_limit = 1000; ANALYZE")
+                .await?;
+        }
         Ok(())
     }
 }
