@@ -1,8 +1,6 @@
 //! Administration of accounts and imports, and catalogue-wide rating
 //! statistics.
 
-use std::sync::Arc;
-
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use serde::Serialize;
@@ -12,9 +10,9 @@ use crate::auth::AdminUser;
 use crate::error::{ApiError, ErrorEnvelope};
 use crate::routes::extract::{QueryParams, parse_id};
 use crate::services::Page;
-use crate::services::accounts::{self, RoleChangeRequest, UserProfile};
+use crate::services::accounts::{RoleChangeRequest, UserProfile};
 use crate::services::import_jobs::{ImportJobView, ImportRequest};
-use crate::services::ratings::{self, RatingDistribution};
+use crate::services::ratings::RatingDistribution;
 use crate::state::AppState;
 
 /// Every account, oldest first.
@@ -37,9 +35,7 @@ pub async fn list_users(
     let mut params = QueryParams::from_request(&req);
     let page = params.page_request()?;
     params.finish()?;
-    Ok(web::Json(
-        accounts::list_users(&state.db, &state.genres, page).await?,
-    ))
+    Ok(web::Json(state.accounts.list_users(page).await?))
 }
 
 /// Change an account's role.
@@ -65,7 +61,7 @@ pub async fn change_role(
     body: web::Json<RoleChangeRequest>,
 ) -> Result<web::Json<UserProfile>, ApiError> {
     let id = parse_id(&path, "id")?;
-    let profile = accounts::change_role(&state.db, &state.genres, id, body.role).await?;
+    let profile = state.accounts.change_role(id, body.role).await?;
     Ok(web::Json(profile))
 }
 
@@ -89,11 +85,7 @@ pub async fn delete_user(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&path, "id")?;
-    let rated = accounts::delete_user(&state.db, id).await?;
-    for movie_id in rated {
-        state.catalog_cache.movie_changed(movie_id).await;
-    }
-    state.recommender.user_changed(id);
+    state.accounts.delete_user(id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -118,15 +110,11 @@ pub async fn start_import(
     state: web::Data<AppState>,
     body: web::Json<ImportRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let after = state.clone();
     let job = state.imports.start(
         state.db.clone(),
-        Arc::clone(&state.genres),
+        state.catalog.genres().clone(),
         body.into_inner(),
-        Box::new(move || {
-            after.catalog_cache.everything_changed();
-            after.recommender.request_training();
-        }),
+        state.recommender.after_import(),
     )?;
     Ok(HttpResponse::Accepted()
         .insert_header((
@@ -203,5 +191,5 @@ pub async fn rating_distribution(
     _admin: AdminUser,
     state: web::Data<AppState>,
 ) -> Result<web::Json<RatingDistribution>, ApiError> {
-    Ok(web::Json(ratings::distribution(&state.db).await?))
+    Ok(web::Json(state.ratings.distribution().await?))
 }

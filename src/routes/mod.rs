@@ -3,13 +3,11 @@
 
 pub mod admin;
 pub mod auth;
+pub mod errors;
 pub mod extract;
-pub mod fallback;
 pub mod health;
 pub mod movies;
-pub mod observe;
 pub mod recommendations;
-pub mod security;
 pub mod store;
 pub mod users;
 pub mod web;

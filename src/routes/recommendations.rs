@@ -20,14 +20,12 @@ const MAX_EXCLUDED: usize = 500;
 
 fn genre_param(params: &mut QueryParams, state: &AppState) -> Option<i32> {
     let name = params.text("genre")?.to_owned();
-    let id = state.genres.resolve(&name);
+    let genres = state.catalog.genres();
+    let id = genres.resolve(&name);
     if id.is_none() {
         params.problem(
             "genre",
-            format!(
-                "unknown genre `{name}`; known: {}",
-                state.genres.names_joined()
-            ),
+            format!("unknown genre `{name}`; known: {}", genres.names_joined()),
         );
     }
     id
@@ -74,16 +72,7 @@ async fn recommendations_for(
     user_id: i32,
 ) -> Result<RecommendationList, ApiError> {
     let request = list_request(req, state)?;
-    state
-        .recommender
-        .for_user(
-            &state.db,
-            &state.genres,
-            &state.catalog_cache,
-            user_id,
-            request,
-        )
-        .await
+    Ok(state.recommender.for_user(user_id, request).await?)
 }
 
 /// The caller's recommendations.
@@ -164,9 +153,7 @@ pub async fn prediction(
 ) -> Result<web::Json<Prediction>, ApiError> {
     let id = accessible_user(&path.0, &user, &state).await?;
     let movie_id = parse_id(&path.1, "movie_id")?;
-    Ok(web::Json(
-        state.recommender.predict(&state.db, id, movie_id).await?,
-    ))
+    Ok(web::Json(state.recommender.predict(id, movie_id).await?))
 }
 
 /// The non-personalised chart (damped mean rating) for visitors.
@@ -191,10 +178,7 @@ pub async fn popular(
     let limit = params.limit()?;
     let genre = genre_param(&mut params, &state);
     params.finish()?;
-    let list = state
-        .recommender
-        .popular(&state.db, &state.genres, &state.catalog_cache, limit, genre)
-        .await?;
+    let list = state.recommender.popular(limit, genre).await?;
     Ok(web::Json(list))
 }
 
@@ -219,10 +203,7 @@ pub async fn similar(
     let mut params = QueryParams::from_request(&req);
     let limit = params.limit()?;
     params.finish()?;
-    let list = state
-        .recommender
-        .similar(&state.db, &state.genres, &state.catalog_cache, id, limit)
-        .await?;
+    let list = state.recommender.similar(id, limit).await?;
     Ok(web::Json(list))
 }
 

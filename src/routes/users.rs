@@ -6,9 +6,9 @@ use crate::auth::AuthUser;
 use crate::error::{ApiError, ErrorEnvelope};
 use crate::routes::extract::{QueryParams, parse_id};
 use crate::services::Page;
-use crate::services::accounts::{self, UpdateMeRequest, UserProfile};
-use crate::services::lists::{self, MovieList, WatchlistEntry};
-use crate::services::ratings::{self, RatedMovie};
+use crate::services::accounts::{UpdateMeRequest, UserProfile};
+use crate::services::lists::{MovieList, WatchlistEntry};
+use crate::services::ratings::RatedMovie;
 use crate::state::AppState;
 
 /// The caller's profile.
@@ -22,9 +22,7 @@ pub async fn me(
     user: AuthUser,
     state: web::Data<AppState>,
 ) -> Result<web::Json<UserProfile>, ApiError> {
-    Ok(web::Json(
-        accounts::profile(&state.db, &state.genres, user.id).await?,
-    ))
+    Ok(web::Json(state.accounts.profile(user.id).await?))
 }
 
 /// Change preferred genres, email, or password (with `current_password`).
@@ -45,8 +43,7 @@ pub async fn update_me(
     state: web::Data<AppState>,
     body: web::Json<UpdateMeRequest>,
 ) -> Result<web::Json<UserProfile>, ApiError> {
-    let profile = accounts::update_me(&state.db, &state.genres, user.id, body.into_inner()).await?;
-    state.recommender.user_changed(user.id);
+    let profile = state.accounts.update_me(user.id, body.into_inner()).await?;
     Ok(web::Json(profile))
 }
 
@@ -60,7 +57,7 @@ pub(crate) async fn accessible_user(
     let id = parse_id(raw_id, "id")?;
     caller.ensure_access(id)?;
     if id != caller.id {
-        accounts::ensure_exists(&state.db, id).await?;
+        state.accounts.ensure_exists(id).await?;
     }
     Ok(id)
 }
@@ -73,7 +70,7 @@ async fn ratings_page(
     let mut params = QueryParams::from_request(req);
     let page = params.page_request()?;
     params.finish()?;
-    ratings::list_ratings(&state.db, &state.genres, user_id, page).await
+    Ok(state.ratings.list(user_id, page).await?)
 }
 
 async fn watchlist_page(
@@ -84,7 +81,7 @@ async fn watchlist_page(
     let mut params = QueryParams::from_request(req);
     let page = params.page_request()?;
     params.finish()?;
-    lists::watchlist(&state.db, &state.genres, user_id, page).await
+    Ok(state.lists.watchlist(user_id, page).await?)
 }
 
 /// The caller's ratings, most recent first.
@@ -171,14 +168,7 @@ async fn change_list(
     add: bool,
 ) -> Result<HttpResponse, ApiError> {
     let movie_id = parse_id(path, "movie_id")?;
-    if add {
-        lists::add(&state.db, list, user.id, movie_id).await?;
-    } else {
-        lists::remove(&state.db, list, user.id, movie_id).await?;
-    }
-    if list == MovieList::NotInterested {
-        state.recommender.user_changed(user.id);
-    }
+    state.lists.set(list, user.id, movie_id, add).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

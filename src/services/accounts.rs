@@ -2,6 +2,7 @@
 //! operations on users. Passwords are hashed off the async threads.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use entity::{rating, user, user_genre};
@@ -14,12 +15,51 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::catalog::GenreCatalog;
+use super::catalog::{Catalog, GenreCatalog};
+use super::recommendations::Recommender;
+use super::validation::{FieldErrors, Invalid};
 use super::{Page, PageRequest};
 use crate::auth::Role;
 use crate::auth::jwt::JwtKeys;
 use crate::auth::password::{hash_password, password_problem, verify_password};
-use crate::error::{ApiError, FieldErrors};
+
+/// Why an account operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    /// A field breaks its rules.
+    #[error(transparent)]
+    Invalid(#[from] Invalid),
+    /// No such account.
+    #[error("user not found")]
+    NotFound,
+    /// Another account has this email address.
+    #[error("that email address is already registered")]
+    EmailTaken,
+    /// Another account has this username (in any case).
+    #[error("that username is taken")]
+    UsernameTaken,
+    /// Unknown login or wrong password (one error for both).
+    #[error("invalid login or password")]
+    WrongCredentials,
+    /// The change would leave no administrator.
+    #[error("cannot {action} the last administrator")]
+    LastAdmin {
+        /// `demote` or `delete`.
+        action: &'static str,
+    },
+    /// Hashing, token signing or the blocking pool failed.
+    #[error("{0}")]
+    Internal(Box<dyn std::error::Error + Send + Sync>),
+    /// The database failed.
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+impl AccountError {
+    fn internal(err: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        AccountError::Internal(err.into())
+    }
+}
 
 /// Longest username.
 pub const MAX_USERNAME_CHARS: usize = 32;
@@ -112,6 +152,81 @@ pub struct AuthResponse {
     pub expires_in: u64,
 }
 
+/// The accounts service. Preferences feed recommendations and a deleted
+/// account's ratings leave its movies' aggregates, so those writes
+/// invalidate the recommender and the catalogue after they commit.
+pub struct Accounts {
+    db: DatabaseConnection,
+    keys: JwtKeys,
+    catalog: Arc<Catalog>,
+    recommender: Arc<Recommender>,
+}
+
+impl Accounts {
+    /// The service, signing tokens with `keys`.
+    pub fn new(keys: JwtKeys, catalog: Arc<Catalog>, recommender: Arc<Recommender>) -> Self {
+        Accounts {
+            db: catalog.db().clone(),
+            keys,
+            catalog,
+            recommender,
+        }
+    }
+
+    fn genres(&self) -> &GenreCatalog {
+        self.catalog.genres()
+    }
+
+    /// Creates an account and signs it in.
+    pub async fn register(&self, request: RegisterRequest) -> Result<AuthResponse, AccountError> {
+        register(&self.db, self.genres(), &self.keys, request).await
+    }
+
+    /// Signs in by username or email (one error for every failure).
+    pub async fn login(&self, request: LoginRequest) -> Result<AuthResponse, AccountError> {
+        login(&self.db, self.genres(), &self.keys, request).await
+    }
+
+    /// The profile of one account.
+    pub async fn profile(&self, user_id: i32) -> Result<UserProfile, AccountError> {
+        profile(&self.db, self.genres(), user_id).await
+    }
+
+    /// `Ok` when the account exists.
+    pub async fn ensure_exists(&self, user_id: i32) -> Result<(), AccountError> {
+        ensure_exists(&self.db, user_id).await
+    }
+
+    /// Changes the caller's preferred genres, email or password.
+    pub async fn update_me(
+        &self,
+        user_id: i32,
+        request: UpdateMeRequest,
+    ) -> Result<UserProfile, AccountError> {
+        let profile = update_me(&self.db, self.genres(), user_id, request).await?;
+        self.recommender.user_changed(user_id);
+        Ok(profile)
+    }
+
+    /// All accounts, oldest first (admin).
+    pub async fn list_users(&self, page: PageRequest) -> Result<Page<UserProfile>, AccountError> {
+        list_users(&self.db, self.genres(), page).await
+    }
+
+    /// Sets an account's role (admin); refuses to remove the last admin.
+    pub async fn change_role(&self, user_id: i32, role: Role) -> Result<UserProfile, AccountError> {
+        change_role(&self.db, self.genres(), user_id, role).await
+    }
+
+    /// Deletes an account with its ratings and lists (admin).
+    pub async fn delete_user(&self, user_id: i32) -> Result<(), AccountError> {
+        let rated = delete_user(&self.db, user_id).await?;
+        self.catalog.movies_changed(rated).await;
+        self.recommender.user_changed(user_id);
+        Ok(())
+    }
+}
+
 fn username_problem(username: &str) -> Option<String> {
     let chars = username.chars().count();
     if !(3..=MAX_USERNAME_CHARS).contains(&chars) {
@@ -164,17 +279,17 @@ fn resolve_genres(genres: &GenreCatalog, names: &[String], problems: &mut FieldE
 }
 
 /// Hashes on the blocking pool: Argon2 takes tens of milliseconds of CPU.
-async fn hash_off_thread(password: String) -> Result<String, ApiError> {
-    actix_web::web::block(move || hash_password(&password))
+async fn hash_off_thread(password: String) -> Result<String, AccountError> {
+    tokio::task::spawn_blocking(move || hash_password(&password))
         .await
-        .map_err(ApiError::internal)?
-        .map_err(ApiError::internal)
+        .map_err(AccountError::internal)?
+        .map_err(AccountError::internal)
 }
 
-async fn verify_off_thread(hash: Option<String>, password: String) -> Result<bool, ApiError> {
-    actix_web::web::block(move || verify_password(hash.as_deref(), &password))
+async fn verify_off_thread(hash: Option<String>, password: String) -> Result<bool, AccountError> {
+    tokio::task::spawn_blocking(move || verify_password(hash.as_deref(), &password))
         .await
-        .map_err(ApiError::internal)
+        .map_err(AccountError::internal)
 }
 
 /// Normalises and checks a new account's username, email and password;
@@ -203,7 +318,7 @@ async fn insert_account(
     email: String,
     password_hash: String,
     role: Role,
-) -> Result<user::Model, ApiError> {
+) -> Result<user::Model, AccountError> {
     let now = Utc::now();
     user::ActiveModel {
         username: Set(username),
@@ -220,15 +335,13 @@ async fn insert_account(
     .map_err(conflict_on_unique)
 }
 
-/// Translates a unique-constraint violation on `users` into a 409.
-fn conflict_on_unique(err: DbErr) -> ApiError {
+/// Translates a unique-constraint violation on `users` into which field is taken.
+fn conflict_on_unique(err: DbErr) -> AccountError {
     match err.sql_err() {
         Some(SqlErr::UniqueConstraintViolation(detail)) if detail.contains("email") => {
-            ApiError::conflict("email_taken", "that email address is already registered")
+            AccountError::EmailTaken
         }
-        Some(SqlErr::UniqueConstraintViolation(_)) => {
-            ApiError::conflict("username_taken", "that username is taken")
-        }
+        Some(SqlErr::UniqueConstraintViolation(_)) => AccountError::UsernameTaken,
         _ => err.into(),
     }
 }
@@ -325,34 +438,34 @@ async fn profiles(
 }
 
 /// `Ok` when the account exists, else 404.
-pub async fn ensure_exists(db: &impl ConnectionTrait, user_id: i32) -> Result<(), ApiError> {
+async fn ensure_exists(db: &impl ConnectionTrait, user_id: i32) -> Result<(), AccountError> {
     user::Entity::find_by_id(user_id)
         .one(db)
         .await?
         .map(|_| ())
-        .ok_or_else(|| ApiError::not_found("user"))
+        .ok_or(AccountError::NotFound)
 }
 
 /// The profile of one account; 404 when it does not exist.
-pub async fn profile(
+async fn profile(
     db: &impl ConnectionTrait,
     genres: &GenreCatalog,
     user_id: i32,
-) -> Result<UserProfile, ApiError> {
+) -> Result<UserProfile, AccountError> {
     let account = user::Entity::find_by_id(user_id)
         .one(db)
         .await?
-        .ok_or_else(|| ApiError::not_found("user"))?;
+        .ok_or(AccountError::NotFound)?;
     profiles(db, genres, vec![account])
         .await?
         .pop()
-        .ok_or_else(|| ApiError::not_found("user"))
+        .ok_or(AccountError::NotFound)
 }
 
-fn auth_response(keys: &JwtKeys, user: UserProfile) -> Result<AuthResponse, ApiError> {
+fn auth_response(keys: &JwtKeys, user: UserProfile) -> Result<AuthResponse, AccountError> {
     let access_token = keys
         .issue(user.id, user.role.as_str())
-        .map_err(ApiError::internal)?;
+        .map_err(AccountError::internal)?;
     Ok(AuthResponse {
         user,
         access_token,
@@ -362,16 +475,16 @@ fn auth_response(keys: &JwtKeys, user: UserProfile) -> Result<AuthResponse, ApiE
 }
 
 /// Creates an account and signs it in.
-pub async fn register(
+async fn register(
     db: &DatabaseConnection,
     genres: &GenreCatalog,
     keys: &JwtKeys,
     request: RegisterRequest,
-) -> Result<AuthResponse, ApiError> {
+) -> Result<AuthResponse, AccountError> {
     let (username, email, mut problems) =
         check_new_account(&request.username, &request.email, &request.password);
     let genre_ids = resolve_genres(genres, &request.preferred_genres, &mut problems);
-    ApiError::check(problems)?;
+    Invalid::check(problems)?;
 
     let password_hash = hash_off_thread(request.password).await?;
     let txn = db.begin().await?;
@@ -385,12 +498,12 @@ pub async fn register(
 
 /// Signs in by username or email. Every failure is the same 401, and an
 /// unknown login costs the same hash verification as a known one.
-pub async fn login(
+async fn login(
     db: &DatabaseConnection,
     genres: &GenreCatalog,
     keys: &JwtKeys,
     request: LoginRequest,
-) -> Result<AuthResponse, ApiError> {
+) -> Result<AuthResponse, AccountError> {
     let login = request.login.trim().to_lowercase();
     let account = if login.is_empty() || login.chars().count() > MAX_EMAIL_CHARS {
         None
@@ -414,23 +527,21 @@ pub async fn login(
             let user = profile(db, genres, account.id).await?;
             auth_response(keys, user)
         }
-        _ => Err(ApiError::Unauthorized(
-            "invalid login or password".to_owned(),
-        )),
+        _ => Err(AccountError::WrongCredentials),
     }
 }
 
 /// Changes the caller's preferred genres, email or password.
-pub async fn update_me(
+async fn update_me(
     db: &DatabaseConnection,
     genres: &GenreCatalog,
     user_id: i32,
     request: UpdateMeRequest,
-) -> Result<UserProfile, ApiError> {
+) -> Result<UserProfile, AccountError> {
     let account = user::Entity::find_by_id(user_id)
         .one(db)
         .await?
-        .ok_or_else(|| ApiError::not_found("user"))?;
+        .ok_or(AccountError::NotFound)?;
     let mut problems = FieldErrors::new();
     let genre_ids = request
         .preferred_genres
@@ -462,7 +573,7 @@ pub async fn update_me(
             new_hash = Some(hash_off_thread(password).await?);
         }
     }
-    ApiError::check(problems)?;
+    Invalid::check(problems)?;
 
     let txn = db.begin().await?;
     let mut active: user::ActiveModel = account.into();
@@ -482,11 +593,11 @@ pub async fn update_me(
 }
 
 /// All accounts, oldest first (admin).
-pub async fn list_users(
+async fn list_users(
     db: &impl ConnectionTrait,
     genres: &GenreCatalog,
     page: PageRequest,
-) -> Result<Page<UserProfile>, ApiError> {
+) -> Result<Page<UserProfile>, AccountError> {
     let select = user::Entity::find().order_by_asc(user::Column::Id);
     let total = select.clone().count(db).await?;
     let rows = select
@@ -498,28 +609,25 @@ pub async fn list_users(
 }
 
 /// Sets an account's role (admin). Refuses to remove the last admin.
-pub async fn change_role(
+async fn change_role(
     db: &DatabaseConnection,
     genres: &GenreCatalog,
     user_id: i32,
     role: Role,
-) -> Result<UserProfile, ApiError> {
+) -> Result<UserProfile, AccountError> {
     let txn = super::begin_write(db).await?;
     let account = user::Entity::find_by_id(user_id)
         .lock_exclusive()
         .one(&txn)
         .await?
-        .ok_or_else(|| ApiError::not_found("user"))?;
+        .ok_or(AccountError::NotFound)?;
     if account.role == Role::Admin.as_str() && role != Role::Admin {
         let admins = user::Entity::find()
             .filter(user::Column::Role.eq(Role::Admin.as_str()))
             .count(&txn)
             .await?;
         if admins <= 1 {
-            return Err(ApiError::conflict(
-                "last_admin",
-                "cannot demote the last administrator",
-            ));
+            return Err(AccountError::LastAdmin { action: "demote" });
         }
     }
     let mut active: user::ActiveModel = account.into();
@@ -533,22 +641,19 @@ pub async fn change_role(
 
 /// Deletes an account with its ratings and lists, keeping every movie's
 /// rating aggregates exact. Returns the ids of the movies it had rated.
-pub async fn delete_user(db: &DatabaseConnection, user_id: i32) -> Result<Vec<i32>, ApiError> {
+async fn delete_user(db: &DatabaseConnection, user_id: i32) -> Result<Vec<i32>, AccountError> {
     let txn = super::begin_write(db).await?;
     let account = user::Entity::find_by_id(user_id)
         .one(&txn)
         .await?
-        .ok_or_else(|| ApiError::not_found("user"))?;
+        .ok_or(AccountError::NotFound)?;
     if account.role == Role::Admin.as_str() {
         let admins = user::Entity::find()
             .filter(user::Column::Role.eq(Role::Admin.as_str()))
             .count(&txn)
             .await?;
         if admins <= 1 {
-            return Err(ApiError::conflict(
-                "last_admin",
-                "cannot delete the last administrator",
-            ));
+            return Err(AccountError::LastAdmin { action: "delete" });
         }
     }
     let rated = rating::Entity::find()
@@ -582,9 +687,9 @@ pub async fn create_admin(
     username: &str,
     email: &str,
     password: String,
-) -> Result<AdminOutcome, ApiError> {
+) -> Result<AdminOutcome, AccountError> {
     let (username, email, problems) = check_new_account(username, email, &password);
-    ApiError::check(problems)?;
+    Invalid::check(problems)?;
     let hash = hash_off_thread(password).await?;
     let existing = user::Entity::find()
         .filter(

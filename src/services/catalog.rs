@@ -17,9 +17,26 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::validation::{FieldErrors, Invalid};
 use super::{Page, PageRequest};
-use crate::cache::GuardedCache;
-use crate::error::{ApiError, FieldErrors};
+use crate::cache::{CacheCounts, GuardedCache};
+
+/// Why a catalogue write failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    /// A field breaks its rules.
+    #[error(transparent)]
+    Invalid(#[from] Invalid),
+    /// No such movie.
+    #[error("movie not found")]
+    NotFound,
+    /// Another movie has this IMDb or TMDB id.
+    #[error("another movie already has this imdb_id or tmdb_id")]
+    DuplicateExternalId,
+    /// The database failed.
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
 
 /// The genre vocabulary, loaded once: genres are created by migrations and
 /// never change while the service runs.
@@ -440,35 +457,169 @@ pub async fn list_genres(
 }
 
 /// The catalogue's caches: movie details by id and list pages by query.
-/// Every write to a movie (including its ratings) must call
-/// [`CatalogCache::movie_changed`] after its transaction commits; list pages
-/// are dropped on any such write because aggregates move them around.
-pub struct CatalogCache {
-    /// Movie details by id.
-    pub details: GuardedCache<i32, MovieDetails>,
-    /// `GET /movies` pages by their validated query.
-    pub pages: GuardedCache<String, Page<MovieSummary>>,
+/// List pages are dropped on any movie write because aggregates move
+/// movies between pages.
+struct CatalogCache {
+    details: GuardedCache<i32, MovieDetails>,
+    pages: GuardedCache<String, Page<MovieSummary>>,
 }
 
-impl CatalogCache {
-    /// Caches of up to `capacity` movies and as many pages (0 disables).
-    pub fn new(capacity: u64, ttl: Option<Duration>) -> Self {
-        CatalogCache {
-            details: GuardedCache::new(capacity, ttl),
-            pages: GuardedCache::new(capacity, ttl),
+/// The catalogue service: owns the database handle, the genre vocabulary
+/// and the caches of movie details and list pages. Its own writes
+/// invalidate after they commit; other services whose writes change a
+/// movie (its ratings, its stock) call [`Catalog::movies_changed`] after
+/// their commit.
+pub struct Catalog {
+    db: DatabaseConnection,
+    genres: Arc<GenreCatalog>,
+    cache: CatalogCache,
+}
+
+impl Catalog {
+    /// The service, with caches of up to `cache_capacity` movies and as
+    /// many pages (0 disables), each entry living at most `ttl`.
+    pub fn new(
+        db: DatabaseConnection,
+        genres: Arc<GenreCatalog>,
+        cache_capacity: u64,
+        ttl: Option<Duration>,
+    ) -> Self {
+        Catalog {
+            db,
+            genres,
+            cache: CatalogCache {
+                details: GuardedCache::new(cache_capacity, ttl),
+                pages: GuardedCache::new(cache_capacity, ttl),
+            },
         }
     }
 
-    /// Call after a write to one movie or its ratings commits.
-    pub async fn movie_changed(&self, id: i32) {
-        self.details.invalidate(&id).await;
-        self.pages.invalidate_all();
+    /// The genre vocabulary.
+    pub fn genres(&self) -> &Arc<GenreCatalog> {
+        &self.genres
     }
 
-    /// Call after bulk writes (imports, account deletion).
+    /// The database handle (for services built on the catalogue).
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// Hit and miss counts of the details and the page cache, by metric label.
+    pub fn cache_counts(&self) -> [(&'static str, CacheCounts); 2] {
+        [
+            ("movie_details", self.cache.details.counts()),
+            ("movie_pages", self.cache.pages.counts()),
+        ]
+    }
+
+    /// A page of movies, from the page cache when possible.
+    pub async fn list_movies(
+        &self,
+        filter: &MovieFilter,
+        page: PageRequest,
+    ) -> Result<Arc<Page<MovieSummary>>, DbErr> {
+        let key = format!("{filter:?}|{page:?}");
+        let loaded = self
+            .cache
+            .pages
+            .get_or_load(&key, || async {
+                list_movies(&self.db, &self.genres, filter, page)
+                    .await
+                    .map(Some)
+            })
+            .await?;
+        // `get_or_load` only yields `None` when the loader does, and this one never does.
+        Ok(loaded.unwrap_or_else(|| Arc::new(Page::new(Vec::new(), page, 0))))
+    }
+
+    /// One movie's details, from the cache when possible.
+    pub async fn movie(&self, id: i32) -> Result<Arc<MovieDetails>, CatalogError> {
+        self.cache
+            .details
+            .get_or_load(&id, || find_movie(&self.db, &self.genres, id))
+            .await?
+            .ok_or(CatalogError::NotFound)
+    }
+
+    /// Details of several movies by id, from the cache where possible;
+    /// missing ids are absent from the map.
+    pub async fn movies(&self, ids: &[i32]) -> Result<HashMap<i32, Arc<MovieDetails>>, DbErr> {
+        let cache = &self.cache.details;
+        let mut found = HashMap::with_capacity(ids.len());
+        let mut missing = Vec::new();
+        for &id in ids {
+            match cache.get(&id).await {
+                Some(details) => {
+                    found.insert(id, details);
+                }
+                None => missing.push(id),
+            }
+        }
+        if !missing.is_empty() {
+            let epoch = cache.epoch();
+            for details in find_movies(&self.db, &self.genres, &missing).await? {
+                let details = Arc::new(details);
+                cache
+                    .insert_if_unchanged(details.id, details.clone(), epoch)
+                    .await;
+                found.insert(details.id, details);
+            }
+        }
+        Ok(found)
+    }
+
+    /// Every genre with its movie count.
+    pub async fn genre_counts(&self) -> Result<Vec<GenreCount>, DbErr> {
+        list_genres(&self.db, &self.genres).await
+    }
+
+    /// Adds a movie (admin); list pages are dropped, as it may be on any.
+    pub async fn create_movie(&self, input: NewMovie) -> Result<MovieDetails, CatalogError> {
+        let created = create_movie(&self.db, &self.genres, input).await;
+        if let Ok(movie) = &created {
+            self.movies_changed([movie.id]).await;
+        }
+        created
+    }
+
+    /// Changes some of a movie's fields (admin).
+    pub async fn update_movie(
+        &self,
+        id: i32,
+        patch: MoviePatch,
+    ) -> Result<MovieDetails, CatalogError> {
+        let updated = update_movie(&self.db, &self.genres, id, patch).await;
+        // A failed write changed nothing, except when it failed after the
+        // commit (re-reading the movie): invalidate then too.
+        if !matches!(
+            updated,
+            Err(CatalogError::Invalid(_) | CatalogError::NotFound)
+        ) {
+            self.movies_changed([id]).await;
+        }
+        updated
+    }
+
+    /// Removes a movie with its ratings, genres and list entries (admin).
+    pub async fn delete_movie(&self, id: i32) -> Result<(), CatalogError> {
+        delete_movie(&self.db, id).await?;
+        self.movies_changed([id]).await;
+        Ok(())
+    }
+
+    /// Call after a committed write that changed these movies or their
+    /// ratings or stock: drops their details and every list page.
+    pub async fn movies_changed(&self, ids: impl IntoIterator<Item = i32>) {
+        for id in ids {
+            self.cache.details.invalidate(&id).await;
+        }
+        self.cache.pages.invalidate_all();
+    }
+
+    /// Call after a committed bulk write (an import): drops everything.
     pub fn everything_changed(&self) {
-        self.details.invalidate_all();
-        self.pages.invalidate_all();
+        self.cache.details.invalidate_all();
+        self.cache.pages.invalidate_all();
     }
 }
 
@@ -486,57 +637,6 @@ impl From<&MovieDetails> for MovieSummary {
             stock: details.stock,
         }
     }
-}
-
-/// A page of movies, from the page cache when possible.
-pub async fn list_movies_cached(
-    db: &impl ConnectionTrait,
-    genres: &GenreCatalog,
-    cache: &CatalogCache,
-    filter: &MovieFilter,
-    page: PageRequest,
-) -> Result<Arc<Page<MovieSummary>>, DbErr> {
-    let key = format!("{filter:?}|{page:?}");
-    let loaded = cache
-        .pages
-        .get_or_load(&key, || async {
-            list_movies(db, genres, filter, page).await.map(Some)
-        })
-        .await?;
-    // `get_or_load` only yields `None` when the loader does, and this one never does.
-    Ok(loaded.unwrap_or_else(|| Arc::new(Page::new(Vec::new(), page, 0))))
-}
-
-/// Details of several movies by id, from the cache where possible; missing
-/// ids are absent from the map.
-pub async fn cached_details(
-    db: &impl ConnectionTrait,
-    genres: &GenreCatalog,
-    cache: &CatalogCache,
-    ids: &[i32],
-) -> Result<HashMap<i32, Arc<MovieDetails>>, DbErr> {
-    let mut found = HashMap::with_capacity(ids.len());
-    let mut missing = Vec::new();
-    for &id in ids {
-        match cache.details.get(&id).await {
-            Some(details) => {
-                found.insert(id, details);
-            }
-            None => missing.push(id),
-        }
-    }
-    if !missing.is_empty() {
-        let epoch = cache.details.epoch();
-        for details in find_movies(db, genres, &missing).await? {
-            let details = Arc::new(details);
-            cache
-                .details
-                .insert_if_unchanged(details.id, details.clone(), epoch)
-                .await;
-            found.insert(details.id, details);
-        }
-    }
-    Ok(found)
 }
 
 #[cfg(test)]
@@ -769,17 +869,14 @@ impl MovieFields {
         stock
     }
 
-    fn finish(self) -> Result<(), ApiError> {
-        ApiError::check(self.problems)
+    fn finish(self) -> Result<(), Invalid> {
+        Invalid::check(self.problems)
     }
 }
 
-fn conflict_on_external_id(err: DbErr) -> ApiError {
+fn conflict_on_external_id(err: DbErr) -> CatalogError {
     match err.sql_err() {
-        Some(SqlErr::UniqueConstraintViolation(_)) => ApiError::conflict(
-            "duplicate_external_id",
-            "another movie already has this imdb_id or tmdb_id",
-        ),
+        Some(SqlErr::UniqueConstraintViolation(_)) => CatalogError::DuplicateExternalId,
         _ => err.into(),
     }
 }
@@ -810,11 +907,11 @@ pub(crate) async fn set_movie_genres(
 }
 
 /// Adds a movie to the catalogue (admin).
-pub async fn create_movie(
+async fn create_movie(
     db: &DatabaseConnection,
     genres: &GenreCatalog,
     input: NewMovie,
-) -> Result<MovieDetails, ApiError> {
+) -> Result<MovieDetails, CatalogError> {
     let mut fields = MovieFields::new();
     let title = fields.title(&input.title);
     let year = fields.year(input.year);
@@ -854,17 +951,17 @@ pub async fn create_movie(
     log::info!("created movie {}", created.id);
     find_movie(db, genres, created.id)
         .await?
-        .ok_or_else(|| ApiError::not_found("movie"))
+        .ok_or(CatalogError::NotFound)
 }
 
-/// Changes some of a movie's fields (admin).
-pub async fn update_movie(
+/// Changes some of a movie's fields (admin); [`Catalog::update_movie`]
+/// invalidates after it.
+async fn update_movie(
     db: &DatabaseConnection,
     genres: &GenreCatalog,
-    cache: &CatalogCache,
     id: i32,
     patch: MoviePatch,
-) -> Result<MovieDetails, ApiError> {
+) -> Result<MovieDetails, CatalogError> {
     let mut fields = MovieFields::new();
     let title = patch.title.as_deref().map(|t| fields.title(t));
     let year = patch.year.map(|y| fields.year(y));
@@ -882,7 +979,7 @@ pub async fn update_movie(
         .lock_exclusive()
         .one(&txn)
         .await?
-        .ok_or_else(|| ApiError::not_found("movie"))?;
+        .ok_or(CatalogError::NotFound)?;
     let mut active: movie::ActiveModel = existing.into();
     if let Some(title) = title {
         active.title_search = Set(title_search_key(&title));
@@ -917,23 +1014,17 @@ pub async fn update_movie(
         set_movie_genres(&txn, id, &ids).await?;
     }
     txn.commit().await?;
-    cache.movie_changed(id).await;
     find_movie(db, genres, id)
         .await?
-        .ok_or_else(|| ApiError::not_found("movie"))
+        .ok_or(CatalogError::NotFound)
 }
 
 /// Removes a movie with its ratings, genres and list entries (admin).
-pub async fn delete_movie(
-    db: &DatabaseConnection,
-    cache: &CatalogCache,
-    id: i32,
-) -> Result<(), ApiError> {
+async fn delete_movie(db: &DatabaseConnection, id: i32) -> Result<(), CatalogError> {
     let result = movie::Entity::delete_by_id(id).exec(db).await?;
     if result.rows_affected == 0 {
-        return Err(ApiError::not_found("movie"));
+        return Err(CatalogError::NotFound);
     }
-    cache.movie_changed(id).await;
     log::info!("deleted movie {id}");
     Ok(())
 }

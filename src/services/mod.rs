@@ -11,6 +11,7 @@ pub mod ratings;
 pub mod recommendations;
 pub mod seed;
 pub mod store;
+pub mod validation;
 
 use sea_orm::{
     DatabaseConnection, DatabaseTransaction, DbErr, SqliteTransactionMode, TransactionOptions,

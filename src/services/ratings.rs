@@ -12,9 +12,29 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::catalog::{GenreCatalog, MovieSummary};
+use std::sync::Arc;
+
+use super::catalog::{Catalog, GenreCatalog, MovieSummary};
+use super::recommendations::Recommender;
+use super::validation::Invalid;
 use super::{Page, PageRequest, begin_write};
-use crate::error::ApiError;
+
+/// Why a rating operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RatingError {
+    /// The value is not 0.5–5.0 in half steps.
+    #[error(transparent)]
+    Invalid(#[from] Invalid),
+    /// No such movie.
+    #[error("movie not found")]
+    MovieNotFound,
+    /// The user has not rated this movie.
+    #[error("rating not found")]
+    RatingNotFound,
+    /// The database failed.
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
 
 /// `PUT /movies/{id}/rating` body.
 #[derive(Deserialize, ToSchema)]
@@ -45,6 +65,69 @@ pub struct RatedMovie {
     pub rating: f64,
     /// When it was given or last changed.
     pub rated_at: DateTime<Utc>,
+}
+
+/// The ratings service. A rating changes its movie's aggregates (so the
+/// catalogue's cached copies) and its user's recommendations: every write
+/// invalidates both after it commits.
+pub struct Ratings {
+    db: DatabaseConnection,
+    catalog: Arc<Catalog>,
+    recommender: Arc<Recommender>,
+}
+
+impl Ratings {
+    /// The service over the catalogue's database.
+    pub fn new(catalog: Arc<Catalog>, recommender: Arc<Recommender>) -> Self {
+        Ratings {
+            db: catalog.db().clone(),
+            catalog,
+            recommender,
+        }
+    }
+
+    /// Sets the user's rating of a movie.
+    pub async fn put(
+        &self,
+        user_id: i32,
+        movie_id: i32,
+        rating: f64,
+    ) -> Result<(RatingView, Upsert), RatingError> {
+        let stored = put_rating(&self.db, user_id, movie_id, rating).await?;
+        self.changed(user_id, movie_id).await;
+        Ok(stored)
+    }
+
+    /// Removes the user's rating of a movie; `RatingNotFound` when there was none.
+    pub async fn delete(&self, user_id: i32, movie_id: i32) -> Result<(), RatingError> {
+        delete_rating(&self.db, user_id, movie_id).await?;
+        self.changed(user_id, movie_id).await;
+        Ok(())
+    }
+
+    async fn changed(&self, user_id: i32, movie_id: i32) {
+        self.catalog.movies_changed([movie_id]).await;
+        self.recommender.user_changed(user_id);
+    }
+
+    /// The user's rating of one movie, if any.
+    pub async fn rating_of(&self, user_id: i32, movie_id: i32) -> Result<Option<f64>, DbErr> {
+        rating_of(&self.db, user_id, movie_id).await
+    }
+
+    /// A user's ratings, most recently changed first.
+    pub async fn list(
+        &self,
+        user_id: i32,
+        page: PageRequest,
+    ) -> Result<Page<RatedMovie>, RatingError> {
+        list_ratings(&self.db, self.catalog.genres(), user_id, page).await
+    }
+
+    /// Every rating counted per half star.
+    pub async fn distribution(&self) -> Result<RatingDistribution, DbErr> {
+        distribution(&self.db).await
+    }
 }
 
 /// Half stars from a rating, if it is 0.5–5.0 in steps of 0.5.
@@ -94,16 +177,15 @@ pub enum Upsert {
     Updated,
 }
 
-/// Sets the user's rating of a movie.
-pub async fn put_rating(
+/// Sets the user's rating of a movie (without invalidating: see [`Ratings::put`]).
+async fn put_rating(
     db: &DatabaseConnection,
     user_id: i32,
     movie_id: i32,
     rating: f64,
-) -> Result<(RatingView, Upsert), ApiError> {
-    let half = half_stars(rating).ok_or_else(|| {
-        ApiError::invalid_field("rating", "must be between 0.5 and 5.0 in steps of 0.5")
-    })?;
+) -> Result<(RatingView, Upsert), RatingError> {
+    let half = half_stars(rating)
+        .ok_or_else(|| Invalid::field("rating", "must be between 0.5 and 5.0 in steps of 0.5"))?;
     let now = Utc::now();
     let txn = begin_write(db).await?;
     // Lock the movie row: writers to one movie's aggregates queue here, so
@@ -112,7 +194,7 @@ pub async fn put_rating(
         .lock_exclusive()
         .one(&txn)
         .await?
-        .ok_or_else(|| ApiError::not_found("movie"))?;
+        .ok_or(RatingError::MovieNotFound)?;
     let existing = rating::Entity::find_by_id((user_id, movie_id))
         .one(&txn)
         .await?;
@@ -153,22 +235,22 @@ pub async fn put_rating(
     ))
 }
 
-/// Removes the user's rating of a movie; 404 when there was none.
-pub async fn delete_rating(
+/// Removes the user's rating of a movie (without invalidating: see [`Ratings::delete`]).
+async fn delete_rating(
     db: &DatabaseConnection,
     user_id: i32,
     movie_id: i32,
-) -> Result<(), ApiError> {
+) -> Result<(), RatingError> {
     let txn = begin_write(db).await?;
     movie::Entity::find_by_id(movie_id)
         .lock_exclusive()
         .one(&txn)
         .await?
-        .ok_or_else(|| ApiError::not_found("movie"))?;
+        .ok_or(RatingError::MovieNotFound)?;
     let existing = rating::Entity::find_by_id((user_id, movie_id))
         .one(&txn)
         .await?
-        .ok_or_else(|| ApiError::not_found("rating"))?;
+        .ok_or(RatingError::RatingNotFound)?;
     rating::Entity::delete_by_id((user_id, movie_id))
         .exec(&txn)
         .await?;
@@ -195,7 +277,7 @@ pub async fn list_ratings(
     genres: &GenreCatalog,
     user_id: i32,
     page: PageRequest,
-) -> Result<Page<RatedMovie>, ApiError> {
+) -> Result<Page<RatedMovie>, RatingError> {
     let select = rating::Entity::find().filter(rating::Column::UserId.eq(user_id));
     let total = select.clone().count(db).await?;
     let rows = select

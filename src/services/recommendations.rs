@@ -23,9 +23,9 @@ use tokio::sync::Notify;
 use utoipa::ToSchema;
 
 use super::accounts::preferred_genre_ids;
-use super::catalog::{self, CatalogCache, GenreCatalog, MovieSummary};
+use super::catalog::{Catalog, MovieSummary};
 use crate::cache::GuardedCache;
-use crate::error::ApiError;
+use crate::metrics::{Component, Exposition};
 use crate::recommender::{
     Model, MovieMeta, Reason, RecRequest, Recommendation, Strategy, TrainConfig, TrainingData,
     UserContext,
@@ -94,8 +94,12 @@ struct ListKey {
     exclude: Vec<i32>,
 }
 
-/// The recommendation service shared by all workers.
+/// The recommendation service shared by all workers. It owns the serving
+/// model, its trainer and the cache of ranked lists; movie data comes from
+/// the [`Catalog`] (and its cache) at request time.
 pub struct Recommender {
+    db: DatabaseConnection,
+    catalog: Arc<Catalog>,
     snapshot: RwLock<Option<Arc<ModelSnapshot>>>,
     lists: GuardedCache<ListKey, RankedList>,
     training: AtomicBool,
@@ -228,6 +232,23 @@ pub struct ModelInfo {
     pub writes_since_training: u64,
 }
 
+/// Why a recommendation request failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RecommendationError {
+    /// No model is loaded yet (the first training is still running).
+    #[error("the recommendation model is still being trained")]
+    NotReady,
+    /// No such movie.
+    #[error("movie not found")]
+    MovieNotFound,
+    /// The ranking task panicked or was cancelled.
+    #[error("ranking task: {0}")]
+    Task(#[from] tokio::task::JoinError),
+    /// The database failed.
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
 /// Why training failed.
 #[derive(Debug, thiserror::Error)]
 pub enum TrainingError {
@@ -268,14 +289,12 @@ fn round(value: f32, places: i32) -> f32 {
     (value * factor).round() / factor
 }
 
-fn not_ready() -> ApiError {
-    ApiError::ServiceUnavailable("the recommendation model is still being trained".to_owned())
-}
-
 impl Recommender {
     /// A service with no model yet.
-    pub fn new(config: TrainConfig, settings: RecommenderSettings) -> Self {
+    pub fn new(catalog: Arc<Catalog>, config: TrainConfig, settings: RecommenderSettings) -> Self {
         Recommender {
+            db: catalog.db().clone(),
+            catalog,
             snapshot: RwLock::new(None),
             lists: GuardedCache::new(settings.cache_capacity, Some(settings.cache_ttl)),
             training: AtomicBool::new(false),
@@ -324,6 +343,16 @@ impl Recommender {
         }
     }
 
+    /// What an import must run after it commits: every cached movie and
+    /// page is stale and the model should learn the new data.
+    pub fn after_import(self: &Arc<Self>) -> Box<dyn FnOnce() + Send> {
+        let recommender = Arc::clone(self);
+        Box::new(move || {
+            recommender.catalog.everything_changed();
+            recommender.request_training();
+        })
+    }
+
     /// Asks the background trainer to retrain now. False when a training is
     /// already running (it will be followed by another).
     pub fn request_training(&self) -> bool {
@@ -353,7 +382,8 @@ impl Recommender {
 
     /// The trainer: trains at start (if enabled), then whenever asked or due.
     /// Runs until the runtime stops.
-    pub async fn run_trainer(self: Arc<Self>, db: DatabaseConnection) {
+    pub async fn run_trainer(self: Arc<Self>) {
+        let db = self.db.clone();
         if self.settings.train_on_start {
             self.force_training.store(true, Ordering::Release);
         }
@@ -474,8 +504,8 @@ impl Recommender {
     }
 
     /// `/admin/model`.
-    pub fn info(&self) -> Result<ModelInfo, ApiError> {
-        let snapshot = self.current().ok_or_else(not_ready)?;
+    pub fn info(&self) -> Result<ModelInfo, RecommendationError> {
+        let snapshot = self.current().ok_or(RecommendationError::NotReady)?;
         let stats = snapshot.model.stats();
         Ok(ModelInfo {
             version: snapshot.version.clone(),
@@ -501,13 +531,10 @@ impl Recommender {
     /// A user's recommendations, with their current state folded in.
     pub async fn for_user(
         &self,
-        db: &DatabaseConnection,
-        genres: &GenreCatalog,
-        movies: &CatalogCache,
         user_id: i32,
         request: ListRequest,
-    ) -> Result<RecommendationList, ApiError> {
-        let snapshot = self.current().ok_or_else(not_ready)?;
+    ) -> Result<RecommendationList, RecommendationError> {
+        let snapshot = self.current().ok_or(RecommendationError::NotReady)?;
         let key = ListKey {
             user_id: Some(user_id),
             strategy: request.strategy,
@@ -519,7 +546,7 @@ impl Recommender {
             Some(hit) => hit,
             None => {
                 let epoch = self.lists.epoch();
-                let ctx = user_context(db, user_id, &request.exclude).await?;
+                let ctx = user_context(&self.db, user_id, &request.exclude).await?;
                 let ranked = Arc::new(rank(snapshot, ctx, &request).await?);
                 self.lists
                     .insert_if_unchanged(key, ranked.clone(), epoch)
@@ -527,7 +554,7 @@ impl Recommender {
                 ranked
             }
         };
-        let items = hydrate(db, genres, movies, &ranked.items, request.limit).await?;
+        let items = self.hydrate(&ranked.items, request.limit).await?;
         Ok(RecommendationList {
             user_id: Some(user_id),
             strategy: strategy_name(request.strategy),
@@ -539,13 +566,10 @@ impl Recommender {
     /// The non-personalised chart.
     pub async fn popular(
         &self,
-        db: &DatabaseConnection,
-        genres: &GenreCatalog,
-        movies: &CatalogCache,
         limit: usize,
         genre: Option<i32>,
-    ) -> Result<RecommendationList, ApiError> {
-        let snapshot = self.current().ok_or_else(not_ready)?;
+    ) -> Result<RecommendationList, RecommendationError> {
+        let snapshot = self.current().ok_or(RecommendationError::NotReady)?;
         let request = ListRequest {
             strategy: Strategy::Popular,
             limit,
@@ -574,7 +598,7 @@ impl Recommender {
             user_id: None,
             strategy: "popular",
             model_version: ranked.model_version.clone(),
-            items: hydrate(db, genres, movies, &ranked.items, limit).await?,
+            items: self.hydrate(&ranked.items, limit).await?,
         })
     }
 
@@ -582,18 +606,19 @@ impl Recommender {
     /// without ratings, the best movies of its genres).
     pub async fn similar(
         &self,
-        db: &DatabaseConnection,
-        genres: &GenreCatalog,
-        movies: &CatalogCache,
         movie_id: i32,
         limit: usize,
-    ) -> Result<SimilarList, ApiError> {
-        let details = movies
-            .details
-            .get_or_load(&movie_id, || catalog::find_movie(db, genres, movie_id))
-            .await?
-            .ok_or_else(|| ApiError::not_found("movie"))?;
-        let snapshot = self.current().ok_or_else(not_ready)?;
+    ) -> Result<SimilarList, RecommendationError> {
+        let details = self
+            .catalog
+            .movie(movie_id)
+            .await
+            .map_err(|err| match err {
+                super::catalog::CatalogError::Db(db) => RecommendationError::Db(db),
+                _ => RecommendationError::MovieNotFound,
+            })?;
+        let genres = self.catalog.genres();
+        let snapshot = self.current().ok_or(RecommendationError::NotReady)?;
         let model = &snapshot.model;
         let mut scored: Vec<(i64, f32)> = model.similar(i64::from(movie_id), limit);
         if scored.is_empty() {
@@ -609,7 +634,7 @@ impl Recommender {
             .iter()
             .filter_map(|(id, _)| i32::try_from(*id).ok())
             .collect();
-        let found = catalog::cached_details(db, genres, movies, &ids).await?;
+        let found = self.catalog.movies(&ids).await?;
         let items = scored
             .into_iter()
             .filter_map(|(id, score)| {
@@ -626,15 +651,15 @@ impl Recommender {
     /// The user's predicted rating of a movie.
     pub async fn predict(
         &self,
-        db: &DatabaseConnection,
         user_id: i32,
         movie_id: i32,
-    ) -> Result<Prediction, ApiError> {
+    ) -> Result<Prediction, RecommendationError> {
+        let db = &self.db;
         movie::Entity::find_by_id(movie_id)
             .one(db)
             .await?
-            .ok_or_else(|| ApiError::not_found("movie"))?;
-        let snapshot = self.current().ok_or_else(not_ready)?;
+            .ok_or(RecommendationError::MovieNotFound)?;
+        let snapshot = self.current().ok_or(RecommendationError::NotReady)?;
         let ctx = user_context(db, user_id, &[]).await?;
         let predicted = snapshot.model.predict(&ctx, i64::from(movie_id));
         Ok(Prediction {
@@ -643,13 +668,118 @@ impl Recommender {
             predicted_rating: round(predicted, 2),
         })
     }
+
+    /// Turns ranked ids into items with current movie data and reason titles.
+    async fn hydrate(
+        &self,
+        ranked: &[Recommendation],
+        limit: usize,
+    ) -> Result<Vec<RecommendationItem>, RecommendationError> {
+        let genres = self.catalog.genres();
+        let mut ids: Vec<i32> = Vec::new();
+        for rec in ranked {
+            ids.extend(i32::try_from(rec.movie_id).ok());
+            for reason in &rec.reasons {
+                if let Reason::SimilarTo { movie_id } = reason {
+                    ids.extend(i32::try_from(*movie_id).ok());
+                }
+            }
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        let found = self.catalog.movies(&ids).await?;
+        let lookup = |id: i64| i32::try_from(id).ok().and_then(|id| found.get(&id));
+        Ok(ranked
+            .iter()
+            .filter_map(|rec| {
+                let details = lookup(rec.movie_id)?;
+                let reasons = rec
+                    .reasons
+                    .iter()
+                    .filter_map(|reason| match reason {
+                        Reason::SimilarTo { movie_id } => {
+                            lookup(*movie_id).map(|m| ReasonView::SimilarTo {
+                                movie_id: m.id,
+                                title: m.title.clone(),
+                            })
+                        }
+                        Reason::Genre { genre_id } => i32::try_from(*genre_id)
+                            .ok()
+                            .and_then(|g| genres.name(g))
+                            .map(|name| ReasonView::Genre {
+                                genre: name.to_owned(),
+                            }),
+                        Reason::Popular => Some(ReasonView::Popular),
+                    })
+                    .collect();
+                Some(RecommendationItem {
+                    movie: MovieSummary::from(details.as_ref()),
+                    score: round(rec.score, 4),
+                    predicted_rating: rec.predicted_rating.map(|p| round(p, 2)),
+                    reasons,
+                })
+            })
+            .take(limit)
+            .collect())
+    }
+}
+
+/// The serving model's readiness, version, age, training time and the
+/// writes it has not seen.
+impl Component for Recommender {
+    fn render(&self, out: &mut Exposition) {
+        let model = self.current();
+        out.single(
+            "cinerank_model_ready",
+            "gauge",
+            "1 when a recommendation model is loaded.",
+            if model.is_some() { 1.0 } else { 0.0 },
+        );
+        if let Some(model) = model {
+            out.header(
+                "cinerank_model_info",
+                "gauge",
+                "The serving model's version (value is always 1).",
+            );
+            out.sample(
+                "cinerank_model_info",
+                &[("version", model.version.clone())],
+                1.0,
+            );
+            let age = (chrono::Utc::now() - model.trained_at).num_milliseconds() as f64 / 1000.0;
+            out.single(
+                "cinerank_model_age_seconds",
+                "gauge",
+                "Seconds since the serving model was trained.",
+                age,
+            );
+            out.single(
+                "cinerank_model_training_seconds",
+                "gauge",
+                "How long the serving model took to train, data loading included.",
+                model.training_ms as f64 / 1000.0,
+            );
+            out.single(
+                "cinerank_model_trained_ratings",
+                "gauge",
+                "Ratings the serving model learnt from.",
+                model.ratings as f64,
+            );
+        }
+        out.single(
+            "cinerank_model_writes_since_training",
+            "gauge",
+            "Rating and feedback writes not yet in the serving model.",
+            self.writes_since_training() as f64,
+        );
+    }
 }
 
 async fn rank(
     snapshot: Arc<ModelSnapshot>,
     ctx: UserContext,
     request: &ListRequest,
-) -> Result<RankedList, ApiError> {
+) -> Result<RankedList, RecommendationError> {
     // Ask for a few extra: movies deleted since training are skipped later.
     let rec_request = RecRequest {
         strategy: request.strategy,
@@ -658,68 +788,12 @@ async fn rank(
     };
     // Ranking is CPU work (milliseconds on large catalogues): off the async threads.
     let model_version = snapshot.version.clone();
-    let items = actix_web::web::block(move || snapshot.model.recommend(&ctx, &rec_request))
-        .await
-        .map_err(ApiError::internal)?;
+    let items =
+        tokio::task::spawn_blocking(move || snapshot.model.recommend(&ctx, &rec_request)).await?;
     Ok(RankedList {
         model_version,
         items,
     })
-}
-
-/// Turns ranked ids into items with current movie data and reason titles.
-async fn hydrate(
-    db: &DatabaseConnection,
-    genres: &GenreCatalog,
-    movies: &CatalogCache,
-    ranked: &[Recommendation],
-    limit: usize,
-) -> Result<Vec<RecommendationItem>, ApiError> {
-    let mut ids: Vec<i32> = Vec::new();
-    for rec in ranked {
-        ids.extend(i32::try_from(rec.movie_id).ok());
-        for reason in &rec.reasons {
-            if let Reason::SimilarTo { movie_id } = reason {
-                ids.extend(i32::try_from(*movie_id).ok());
-            }
-        }
-    }
-    ids.sort_unstable();
-    ids.dedup();
-    let found = catalog::cached_details(db, genres, movies, &ids).await?;
-    let lookup = |id: i64| i32::try_from(id).ok().and_then(|id| found.get(&id));
-    Ok(ranked
-        .iter()
-        .filter_map(|rec| {
-            let details = lookup(rec.movie_id)?;
-            let reasons = rec
-                .reasons
-                .iter()
-                .filter_map(|reason| match reason {
-                    Reason::SimilarTo { movie_id } => {
-                        lookup(*movie_id).map(|m| ReasonView::SimilarTo {
-                            movie_id: m.id,
-                            title: m.title.clone(),
-                        })
-                    }
-                    Reason::Genre { genre_id } => i32::try_from(*genre_id)
-                        .ok()
-                        .and_then(|g| genres.name(g))
-                        .map(|name| ReasonView::Genre {
-                            genre: name.to_owned(),
-                        }),
-                    Reason::Popular => Some(ReasonView::Popular),
-                })
-                .collect();
-            Some(RecommendationItem {
-                movie: MovieSummary::from(details.as_ref()),
-                score: round(rec.score, 4),
-                predicted_rating: rec.predicted_rating.map(|p| round(p, 2)),
-                reasons,
-            })
-        })
-        .take(limit)
-        .collect())
 }
 
 /// The user's current state, as the model needs it.

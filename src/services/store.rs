@@ -32,6 +32,7 @@
 //!    decrements with the rest.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use entity::{cart, cart_item, movie, order, order_item};
@@ -42,13 +43,65 @@ use sea_orm::{
     SqlErr,
 };
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use utoipa::ToSchema;
 
-use super::catalog::{GenreCatalog, MovieSummary};
+use super::catalog::{Catalog, GenreCatalog, MovieSummary};
 use super::lists::movies_in_order;
+use super::recommendations::Recommender;
+use super::validation::Invalid;
 use super::{Page, PageRequest, begin_write};
-use crate::error::ApiError;
+
+/// Why a cart or order operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A quantity or the `Idempotency-Key` breaks its rules.
+    #[error(transparent)]
+    Invalid(#[from] Invalid),
+    /// No such movie.
+    #[error("movie not found")]
+    MovieNotFound,
+    /// No such order, or one the caller may not see.
+    #[error("order not found")]
+    OrderNotFound,
+    /// These movies have no price.
+    #[error("not for sale: movie {}", id_list(.0))]
+    NotForSale(Vec<i32>),
+    /// Nothing to order.
+    #[error("the cart is empty; add movies before ordering")]
+    EmptyCart,
+    /// Too few copies of these cart lines.
+    #[error("not enough copies in stock of movie {}", id_list(&.0.iter().map(|s| s.movie_id).collect::<Vec<_>>()))]
+    OutOfStock(Vec<ShortLine>),
+    /// A placement with the same `Idempotency-Key` has not committed yet.
+    #[error("an order with this Idempotency-Key is being placed")]
+    KeyInUse,
+    /// The order is already cancelled.
+    #[error("only a placed order can be cancelled; this one is already cancelled")]
+    NotCancellable,
+    /// The database failed.
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+/// A cart line with too few copies in stock.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ShortLine {
+    /// The movie.
+    pub movie_id: i32,
+    /// Its current title (None if it is gone).
+    pub title: Option<String>,
+    /// Copies in the cart line.
+    pub requested: i16,
+    /// Copies in stock.
+    pub available: i32,
+}
+
+fn id_list(ids: &[i32]) -> String {
+    ids.iter()
+        .map(i32::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
 
 /// Most copies of one movie in a cart line (and an order line).
 pub const MAX_QUANTITY: i64 = 99;
@@ -59,10 +112,6 @@ pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 100;
 pub const STATUS_PLACED: &str = "placed";
 /// `orders.status` of a cancelled order.
 pub const STATUS_CANCELLED: &str = "cancelled";
-
-/// The code of the error a placement hits when a racing placement with the
-/// same key committed first; [`place_order`] turns it into the first order.
-const KEY_TAKEN: &str = "idempotency_key_in_use";
 
 /// `POST /cart/items` body.
 #[derive(Clone, Debug, Deserialize, ToSchema)]
@@ -164,42 +213,138 @@ pub struct Viewer {
     pub is_admin: bool,
 }
 
+/// The store service, in the one store currency. Placing or cancelling an
+/// order changes its movies' stock (cached by the catalogue) and is strong
+/// feedback for recommendations: both are invalidated after the commit.
+pub struct Store {
+    db: DatabaseConnection,
+    currency: String,
+    catalog: Arc<Catalog>,
+    recommender: Arc<Recommender>,
+}
+
+impl Store {
+    /// The service, pricing in `currency` (ISO 4217).
+    pub fn new(currency: String, catalog: Arc<Catalog>, recommender: Arc<Recommender>) -> Self {
+        Store {
+            db: catalog.db().clone(),
+            currency,
+            catalog,
+            recommender,
+        }
+    }
+
+    fn genres(&self) -> &GenreCatalog {
+        self.catalog.genres()
+    }
+
+    /// The caller's cart at current prices.
+    pub async fn cart(&self, user_id: i32) -> Result<CartView, StoreError> {
+        cart(&self.db, self.genres(), user_id, &self.currency).await
+    }
+
+    /// Adds copies of a movie to the cart; returns the cart after the change.
+    pub async fn add_to_cart(
+        &self,
+        user_id: i32,
+        request: AddToCart,
+    ) -> Result<CartView, StoreError> {
+        add_to_cart(&self.db, user_id, request).await?;
+        self.cart(user_id).await
+    }
+
+    /// Sets the copies in one line (0 removes it); returns the cart after the change.
+    pub async fn set_quantity(
+        &self,
+        user_id: i32,
+        movie_id: i32,
+        request: SetQuantity,
+    ) -> Result<CartView, StoreError> {
+        set_quantity(&self.db, user_id, movie_id, request).await?;
+        self.cart(user_id).await
+    }
+
+    /// Removes one line (no-op when absent), or every line with `movie_id` None.
+    pub async fn remove_from_cart(
+        &self,
+        user_id: i32,
+        movie_id: Option<i32>,
+    ) -> Result<(), StoreError> {
+        remove_from_cart(&self.db, user_id, movie_id).await
+    }
+
+    /// Places an order from the whole cart (see [`place_order`]).
+    pub async fn place_order(
+        &self,
+        user_id: i32,
+        idempotency_key: Option<&str>,
+    ) -> Result<Placement, StoreError> {
+        let placement = place_order(&self.db, user_id, idempotency_key, &self.currency).await?;
+        if let Placement::Placed(order) = &placement {
+            self.order_changed(order).await;
+        }
+        Ok(placement)
+    }
+
+    /// Cancels a placed order and returns its copies to stock.
+    pub async fn cancel_order(
+        &self,
+        viewer: Viewer,
+        order_id: i32,
+    ) -> Result<OrderView, StoreError> {
+        let order = cancel_order(&self.db, viewer, order_id).await?;
+        self.order_changed(&order).await;
+        Ok(order)
+    }
+
+    /// One order with its lines, if the viewer may see it.
+    pub async fn find_order(&self, viewer: Viewer, order_id: i32) -> Result<OrderView, StoreError> {
+        find_order(&self.db, viewer, order_id).await
+    }
+
+    /// A page of orders, newest first: one user's, or everyone's (`None`).
+    pub async fn list_orders(
+        &self,
+        user_id: Option<i32>,
+        page: PageRequest,
+    ) -> Result<Page<OrderView>, StoreError> {
+        list_orders(&self.db, user_id, page).await
+    }
+
+    /// Invalidates what an order changed: its movies' stock and the user's
+    /// recommendations.
+    async fn order_changed(&self, order: &OrderView) {
+        self.catalog
+            .movies_changed(order.items.iter().filter_map(|i| i.movie_id))
+            .await;
+        self.recommender.user_changed(order.user_id);
+    }
+}
+
 /// Checks an `Idempotency-Key` header: 1–100 printable ASCII characters.
-pub fn validate_idempotency_key(raw: &[u8]) -> Result<String, ApiError> {
+pub fn validate_idempotency_key(raw: &[u8]) -> Result<String, Invalid> {
     let valid = !raw.is_empty()
         && raw.len() <= MAX_IDEMPOTENCY_KEY_LEN
         && raw.iter().all(|b| (0x20..=0x7e).contains(b));
     match std::str::from_utf8(raw) {
         Ok(key) if valid => Ok(key.to_owned()),
-        _ => Err(ApiError::invalid_field(
+        _ => Err(Invalid::field(
             "Idempotency-Key",
             format!("must be 1 to {MAX_IDEMPOTENCY_KEY_LEN} printable ASCII characters"),
         )),
     }
 }
 
-fn check_quantity(quantity: i64, min: i64) -> Result<i16, ApiError> {
+fn check_quantity(quantity: i64, min: i64) -> Result<i16, StoreError> {
     if (min..=MAX_QUANTITY).contains(&quantity) {
         Ok(quantity as i16)
     } else {
-        Err(ApiError::invalid_field(
+        Err(Invalid::field(
             "quantity",
             format!("must be between {min} and {MAX_QUANTITY}"),
-        ))
+        )
+        .into())
     }
-}
-
-fn not_for_sale(movie_ids: Vec<i32>) -> ApiError {
-    let list = movie_ids
-        .iter()
-        .map(i32::to_string)
-        .collect::<Vec<_>>()
-        .join(", ");
-    ApiError::unprocessable(
-        "not_for_sale",
-        format!("not for sale: movie {list}"),
-        Some(json!({ "movie_ids": movie_ids })),
-    )
 }
 
 /// Takes the user's cart row lock, creating the cart on first use: cart
@@ -222,24 +367,24 @@ async fn lock_cart(db: &impl ConnectionTrait, user_id: i32) -> Result<(), DbErr>
 }
 
 /// The movie, which must exist (404) and be for sale (422).
-async fn movie_for_sale(db: &impl ConnectionTrait, movie_id: i32) -> Result<(), ApiError> {
+async fn movie_for_sale(db: &impl ConnectionTrait, movie_id: i32) -> Result<(), StoreError> {
     let movie = movie::Entity::find_by_id(movie_id)
         .one(db)
         .await?
-        .ok_or_else(|| ApiError::not_found("movie"))?;
+        .ok_or(StoreError::MovieNotFound)?;
     if movie.price.is_none() {
-        return Err(not_for_sale(vec![movie_id]));
+        return Err(StoreError::NotForSale(vec![movie_id]));
     }
     Ok(())
 }
 
 /// The caller's cart at current prices.
-pub async fn cart(
+async fn cart(
     db: &impl ConnectionTrait,
     genres: &GenreCatalog,
     user_id: i32,
     currency: &str,
-) -> Result<CartView, ApiError> {
+) -> Result<CartView, StoreError> {
     let rows = cart_item::Entity::find()
         .filter(cart_item::Column::UserId.eq(user_id))
         .order_by_asc(cart_item::Column::AddedAt)
@@ -269,14 +414,14 @@ pub async fn cart(
 }
 
 /// Adds copies of a movie to the caller's cart (a line holds at most 99).
-pub async fn add_to_cart(
+async fn add_to_cart(
     db: &DatabaseConnection,
     user_id: i32,
     request: AddToCart,
-) -> Result<(), ApiError> {
+) -> Result<(), StoreError> {
     let quantity = check_quantity(request.quantity, 1)?;
     if request.movie_id <= 0 {
-        return Err(ApiError::not_found("movie"));
+        return Err(StoreError::MovieNotFound);
     }
     let txn = begin_write(db).await?;
     movie_for_sale(&txn, request.movie_id).await?;
@@ -298,13 +443,14 @@ pub async fn add_to_cart(
         Some(line) => {
             let total = i64::from(line.quantity) + i64::from(quantity);
             if total > MAX_QUANTITY {
-                return Err(ApiError::invalid_field(
+                return Err(Invalid::field(
                     "quantity",
                     format!(
                         "the line already holds {}; at most {MAX_QUANTITY} copies per line",
                         line.quantity
                     ),
-                ));
+                )
+                .into());
             }
             let mut active: cart_item::ActiveModel = line.into();
             active.quantity = Set(total as i16);
@@ -316,12 +462,12 @@ pub async fn add_to_cart(
 }
 
 /// Sets the copies in one line of the caller's cart; 0 removes the line.
-pub async fn set_quantity(
+async fn set_quantity(
     db: &DatabaseConnection,
     user_id: i32,
     movie_id: i32,
     request: SetQuantity,
-) -> Result<(), ApiError> {
+) -> Result<(), StoreError> {
     let quantity = check_quantity(request.quantity, 0)?;
     let txn = begin_write(db).await?;
     lock_cart(&txn, user_id).await?;
@@ -350,11 +496,11 @@ pub async fn set_quantity(
 }
 
 /// Removes one line (no-op when absent), or every line with `movie_id` None.
-pub async fn remove_from_cart(
+async fn remove_from_cart(
     db: &DatabaseConnection,
     user_id: i32,
     movie_id: Option<i32>,
-) -> Result<(), ApiError> {
+) -> Result<(), StoreError> {
     let txn = begin_write(db).await?;
     lock_cart(&txn, user_id).await?;
     let mut delete = cart_item::Entity::delete_many().filter(cart_item::Column::UserId.eq(user_id));
@@ -386,7 +532,7 @@ pub async fn place_order_in(
     user_id: i32,
     idempotency_key: Option<&str>,
     currency: &str,
-) -> Result<Placement, ApiError> {
+) -> Result<Placement, StoreError> {
     let now = Utc::now();
     // 1. Serialise with this user's other placements and cart edits. A cart
     //    that was never used has no row to lock, but then it is empty too.
@@ -406,11 +552,7 @@ pub async fn place_order_in(
         .all(db)
         .await?;
     if lines.is_empty() {
-        return Err(ApiError::unprocessable(
-            "empty_cart",
-            "the cart is empty; add movies before ordering",
-            None,
-        ));
+        return Err(StoreError::EmptyCart);
     }
 
     // 2. Conditional decrements, in movie-id order (the lock order).
@@ -440,7 +582,7 @@ pub async fn place_order_in(
         }
     }
     if !unsellable.is_empty() {
-        return Err(not_for_sale(unsellable));
+        return Err(StoreError::NotForSale(unsellable));
     }
     if !short.is_empty() {
         return Err(out_of_stock(db, short).await?);
@@ -464,10 +606,7 @@ pub async fn place_order_in(
     .insert(db)
     .await
     .map_err(|err| match err.sql_err() {
-        Some(SqlErr::UniqueConstraintViolation(_)) => ApiError::conflict(
-            KEY_TAKEN,
-            "an order with this Idempotency-Key is being placed",
-        ),
+        Some(SqlErr::UniqueConstraintViolation(_)) => StoreError::KeyInUse,
         _ => err.into(),
     })?;
 
@@ -497,52 +636,44 @@ pub async fn place_order_in(
     Ok(Placement::Placed(order_view(db, placed).await?))
 }
 
-/// The 409 for lines with too few copies, naming each movie.
+/// The error for lines with too few copies, naming each movie.
 async fn out_of_stock(
     db: &impl ConnectionTrait,
     short: Vec<cart_item::Model>,
-) -> Result<ApiError, DbErr> {
+) -> Result<StoreError, DbErr> {
     let ids: Vec<i32> = short.iter().map(|l| l.movie_id).collect();
     let current: HashMap<i32, movie::Model> = movie::Entity::find()
-        .filter(movie::Column::Id.is_in(ids.clone()))
+        .filter(movie::Column::Id.is_in(ids))
         .all(db)
         .await?
         .into_iter()
         .map(|m| (m.id, m))
         .collect();
-    let movies: Vec<serde_json::Value> = short
-        .iter()
-        .map(|line| {
-            let movie = current.get(&line.movie_id);
-            json!({
-                "movie_id": line.movie_id,
-                "title": movie.map(|m| m.title.as_str()),
-                "requested": line.quantity,
-                "available": movie.and_then(|m| m.stock).unwrap_or(0),
+    Ok(StoreError::OutOfStock(
+        short
+            .iter()
+            .map(|line| {
+                let movie = current.get(&line.movie_id);
+                ShortLine {
+                    movie_id: line.movie_id,
+                    title: movie.map(|m| m.title.clone()),
+                    requested: line.quantity,
+                    available: movie.and_then(|m| m.stock).unwrap_or(0),
+                }
             })
-        })
-        .collect();
-    let list = ids
-        .iter()
-        .map(i32::to_string)
-        .collect::<Vec<_>>()
-        .join(", ");
-    Ok(ApiError::conflict_with(
-        "out_of_stock",
-        format!("not enough copies in stock of movie {list}"),
-        json!({ "movie_ids": ids, "movies": movies }),
+            .collect(),
     ))
 }
 
 /// Places an order from the user's cart in its own transaction. With an
 /// `Idempotency-Key` already used by this user, returns that order instead
 /// (even if the cart changed since: the key names one placement, not a cart).
-pub async fn place_order(
+async fn place_order(
     db: &DatabaseConnection,
     user_id: i32,
     idempotency_key: Option<&str>,
     currency: &str,
-) -> Result<Placement, ApiError> {
+) -> Result<Placement, StoreError> {
     let txn = begin_write(db).await?;
     match place_order_in(&txn, user_id, idempotency_key, currency).await {
         Ok(Placement::Placed(view)) => {
@@ -559,18 +690,13 @@ pub async fn place_order(
             txn.rollback().await?;
             Ok(replayed)
         }
-        Err(ApiError::Conflict {
-            code: KEY_TAKEN, ..
-        }) if idempotency_key.is_some() => {
+        Err(StoreError::KeyInUse) if idempotency_key.is_some() => {
             // A racing placement with the same key committed first.
             txn.rollback().await?;
             let key = idempotency_key.unwrap_or_default();
-            let existing = order_by_key(db, user_id, key).await?.ok_or_else(|| {
-                ApiError::conflict(
-                    KEY_TAKEN,
-                    "an order with this Idempotency-Key is being placed",
-                )
-            })?;
+            let existing = order_by_key(db, user_id, key)
+                .await?
+                .ok_or(StoreError::KeyInUse)?;
             Ok(Placement::Replayed(order_view(db, existing).await?))
         }
         Err(err) => Err(err),
@@ -578,11 +704,11 @@ pub async fn place_order(
 }
 
 /// Cancels a placed order and returns its copies to stock, atomically.
-pub async fn cancel_order(
+async fn cancel_order(
     db: &DatabaseConnection,
     viewer: Viewer,
     order_id: i32,
-) -> Result<OrderView, ApiError> {
+) -> Result<OrderView, StoreError> {
     let now = Utc::now();
     let txn = begin_write(db).await?;
     visible_order(&txn, viewer, order_id).await?;
@@ -596,10 +722,7 @@ pub async fn cancel_order(
         .exec(&txn)
         .await?;
     if changed.rows_affected == 0 {
-        return Err(ApiError::conflict(
-            "order_not_cancellable",
-            "only a placed order can be cancelled; this one is already cancelled",
-        ));
+        return Err(StoreError::NotCancellable);
     }
     let items = order_item::Entity::find()
         .filter(order_item::Column::OrderId.eq(order_id))
@@ -623,7 +746,7 @@ pub async fn cancel_order(
     let cancelled = order::Entity::find_by_id(order_id)
         .one(&txn)
         .await?
-        .ok_or_else(|| ApiError::not_found("order"))?;
+        .ok_or(StoreError::OrderNotFound)?;
     txn.commit().await?;
     log::info!(
         "order {order_id} cancelled by user {}: total {} {} (placed by user {})",
@@ -641,30 +764,30 @@ async fn visible_order(
     db: &impl ConnectionTrait,
     viewer: Viewer,
     order_id: i32,
-) -> Result<order::Model, ApiError> {
+) -> Result<order::Model, StoreError> {
     order::Entity::find_by_id(order_id)
         .one(db)
         .await?
         .filter(|o| viewer.is_admin || o.user_id == viewer.user_id)
-        .ok_or_else(|| ApiError::not_found("order"))
+        .ok_or(StoreError::OrderNotFound)
 }
 
 /// One order with its lines.
-pub async fn find_order(
+async fn find_order(
     db: &impl ConnectionTrait,
     viewer: Viewer,
     order_id: i32,
-) -> Result<OrderView, ApiError> {
+) -> Result<OrderView, StoreError> {
     let order = visible_order(db, viewer, order_id).await?;
     Ok(order_view(db, order).await?)
 }
 
 /// A page of orders, newest first: one user's, or everyone's (`None`).
-pub async fn list_orders(
+async fn list_orders(
     db: &impl ConnectionTrait,
     user_id: Option<i32>,
     page: PageRequest,
-) -> Result<Page<OrderView>, ApiError> {
+) -> Result<Page<OrderView>, StoreError> {
     let mut select = order::Entity::find();
     if let Some(user_id) = user_id {
         select = select.filter(order::Column::UserId.eq(user_id));

@@ -1,13 +1,13 @@
-//! In-process metrics in the Prometheus text format: request counts and
-//! latency histograms by method, route pattern (never the raw path, which
-//! would explode the label set) and status, plus gauges the `/metrics`
-//! handler fills in at scrape time.
+//! HTTP request metrics: counts and latency histograms by method, route
+//! pattern (never the raw path, which would explode the label set) and
+//! status, and the requests in flight.
 
 use std::collections::BTreeMap;
-use std::fmt::Write;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
+
+use super::{Component, Exposition};
 
 /// Upper bounds (seconds) of the latency histogram buckets.
 pub const LATENCY_BUCKETS: [f64; 13] = [
@@ -139,59 +139,9 @@ fn labels<'a>(key: &'a SeriesKey, le: Option<&'a str>) -> Vec<(&'static str, Str
     labels
 }
 
-/// A Prometheus text-format document being written.
-#[derive(Default)]
-pub struct Exposition {
-    text: String,
-}
-
-impl Exposition {
-    /// `# HELP` and `# TYPE` lines of a metric family.
-    pub fn header(&mut self, name: &str, kind: &str, help: &str) {
-        let _ = writeln!(self.text, "# HELP {name} {help}");
-        let _ = writeln!(self.text, "# TYPE {name} {kind}");
-    }
-
-    /// One sample line.
-    pub fn sample(&mut self, name: &str, labels: &[(&str, String)], value: f64) {
-        self.text.push_str(name);
-        if !labels.is_empty() {
-            self.text.push('{');
-            for (i, (label, value)) in labels.iter().enumerate() {
-                if i > 0 {
-                    self.text.push(',');
-                }
-                let _ = write!(self.text, "{label}=\"{}\"", escape_label(value));
-            }
-            self.text.push('}');
-        }
-        let _ = writeln!(self.text, " {}", format_value(value));
-    }
-
-    /// A single-sample metric with its header.
-    pub fn single(&mut self, name: &str, kind: &str, help: &str, value: f64) {
-        self.header(name, kind, help);
-        self.sample(name, &[], value);
-    }
-
-    /// The finished document.
-    pub fn finish(self) -> String {
-        self.text
-    }
-}
-
-fn escape_label(value: &str) -> String {
-    value
-        .replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
-}
-
-fn format_value(value: f64) -> String {
-    if value.is_finite() && value.fract() == 0.0 && value.abs() < 1e15 {
-        format!("{}", value as i64)
-    } else {
-        format!("{value}")
+impl Component for HttpMetrics {
+    fn render(&self, out: &mut Exposition) {
+        HttpMetrics::render(self, out);
     }
 }
 

@@ -3,66 +3,13 @@
 //! any non-JSON error body into the envelope.
 
 use actix_web::body::{BoxBody, MessageBody};
-use actix_web::dev::{ResourceDef, ServiceResponse};
+use actix_web::dev::ServiceResponse;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::ErrorHandlerResponse;
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
-use utoipa::openapi::OpenApi;
 
 use crate::error::{ApiError, ErrorBody, ErrorEnvelope};
 use crate::state::AppState;
-
-/// Every routed path pattern with the methods it accepts, taken from the
-/// OpenAPI document (which is generated from the handlers themselves).
-#[derive(Default)]
-pub struct RouteTable {
-    routes: Vec<(ResourceDef, Vec<String>)>,
-}
-
-impl RouteTable {
-    /// Builds the table from the OpenAPI paths.
-    pub fn from_openapi(api: &OpenApi) -> Self {
-        let routes = api
-            .paths
-            .paths
-            .iter()
-            .map(|(path, item)| {
-                let methods = [
-                    ("GET", item.get.is_some()),
-                    ("POST", item.post.is_some()),
-                    ("PUT", item.put.is_some()),
-                    ("PATCH", item.patch.is_some()),
-                    ("DELETE", item.delete.is_some()),
-                ]
-                .into_iter()
-                .filter(|(_, present)| *present)
-                .map(|(m, _)| m.to_owned())
-                .collect();
-                (ResourceDef::new(path.as_str()), methods)
-            })
-            .collect();
-        RouteTable { routes }
-    }
-
-    /// Methods accepted at `path`, if any route matches it.
-    pub fn allowed_methods(&self, path: &str) -> Option<Vec<String>> {
-        let mut allowed: Vec<String> = self
-            .routes
-            .iter()
-            .filter(|(def, _)| def.is_match(path))
-            .flat_map(|(_, methods)| methods.iter().cloned())
-            .collect();
-        if allowed.is_empty() {
-            return None;
-        }
-        allowed.sort();
-        allowed.dedup();
-        if allowed.iter().any(|m| m == "GET") {
-            allowed.push("HEAD".to_owned());
-        }
-        Some(allowed)
-    }
-}
 
 /// The app's default service.
 pub async fn not_routed(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
