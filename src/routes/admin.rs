@@ -9,10 +9,10 @@ use utoipa::ToSchema;
 use crate::auth::AdminUser;
 use crate::error::{ApiError, ErrorEnvelope};
 use crate::routes::extract::{QueryParams, parse_id};
-use crate::services::Page;
-use crate::services::accounts::{RoleChangeRequest, UserProfile};
+use crate::routes::views::Page;
+use crate::routes::views::accounts::{RoleChangeRequest, UserProfile};
+use crate::routes::views::ratings::RatingDistribution;
 use crate::services::import_jobs::{ImportJobView, ImportRequest};
-use crate::services::ratings::RatingDistribution;
 use crate::state::AppState;
 
 /// Every account, oldest first.
@@ -35,7 +35,7 @@ pub async fn list_users(
     let mut params = QueryParams::from_request(&req);
     let page = params.page_request()?;
     params.finish()?;
-    Ok(web::Json(state.accounts.list_users(page).await?))
+    Ok(web::Json(state.accounts.list_users(page).await?.into()))
 }
 
 /// Change an account's role.
@@ -62,7 +62,7 @@ pub async fn change_role(
 ) -> Result<web::Json<UserProfile>, ApiError> {
     let id = parse_id(&path, "id")?;
     let profile = state.accounts.change_role(id, body.role).await?;
-    Ok(web::Json(profile))
+    Ok(web::Json(profile.into()))
 }
 
 /// Delete an account with its ratings and lists.
@@ -191,5 +191,5 @@ pub async fn rating_distribution(
     _admin: AdminUser,
     state: web::Data<AppState>,
 ) -> Result<web::Json<RatingDistribution>, ApiError> {
-    Ok(web::Json(state.ratings.distribution().await?))
+    Ok(web::Json(state.ratings.distribution().await?.into()))
 }

@@ -107,6 +107,7 @@ impl From<RecommendationError> for ApiError {
             RecommendationError::NotReady => ApiError::unavailable(err.to_string()),
             RecommendationError::MovieNotFound => ApiError::NotFound(err.to_string()),
             RecommendationError::Task(cause) => ApiError::internal(cause),
+            RecommendationError::Id(cause) => ApiError::internal(cause),
             RecommendationError::Db(db) => db.into(),
         }
     }

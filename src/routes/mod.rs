@@ -10,6 +10,7 @@ pub mod movies;
 pub mod recommendations;
 pub mod store;
 pub mod users;
+pub mod views;
 pub mod web;
 
 use utoipa_actix_web::scope;

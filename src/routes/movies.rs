@@ -9,11 +9,11 @@ use utoipa::ToSchema;
 use crate::auth::{AdminUser, AuthUser, MaybeAuthUser};
 use crate::error::{ApiError, ErrorEnvelope};
 use crate::routes::extract::{QueryParams, parse_id};
-use crate::services::Page;
-use crate::services::catalog::{
-    GenreCount, MovieDetails, MovieFilter, MoviePatch, MovieSort, MovieSummary, NewMovie,
-};
-use crate::services::ratings::{RatingRequest, RatingView, Upsert};
+use crate::routes::views::Page;
+use crate::routes::views::catalog::{GenreCount, MovieDetails, MoviePatch, MovieSummary, NewMovie};
+use crate::routes::views::ratings::{RatingRequest, RatingView};
+use crate::services::catalog::{MovieFilter, MovieSort};
+use crate::services::ratings::Upsert;
 use crate::state::AppState;
 
 /// Longest accepted search text.
@@ -111,7 +111,7 @@ pub async fn list_movies(
     let page = params.page_request()?;
     params.finish()?;
     let page = state.catalog.list_movies(&filter, page).await?;
-    Ok(HttpResponse::Ok().json(page.as_ref()))
+    Ok(HttpResponse::Ok().json(Page::<MovieSummary>::from(page.as_ref().clone())))
 }
 
 /// A movie's details, with the caller's own rating when signed in.
@@ -151,7 +151,7 @@ pub async fn get_movie(
         None => None,
     };
     Ok(HttpResponse::Ok().json(MovieResponse {
-        movie: &details,
+        movie: &MovieDetails::from(details.as_ref().clone()),
         my_rating,
     }))
 }
@@ -175,10 +175,10 @@ pub async fn create_movie(
     state: web::Data<AppState>,
     body: web::Json<NewMovie>,
 ) -> Result<HttpResponse, ApiError> {
-    let movie = state.catalog.create_movie(body.into_inner()).await?;
+    let movie = state.catalog.create_movie(body.into_inner().into()).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/movies/{}", movie.id)))
-        .json(movie))
+        .json(MovieDetails::from(movie)))
 }
 
 /// Change some of a movie's fields (admin); `null` clears a field.
@@ -204,8 +204,11 @@ pub async fn update_movie(
     body: web::Json<MoviePatch>,
 ) -> Result<web::Json<MovieDetails>, ApiError> {
     let id = parse_id(&path, "id")?;
-    let movie = state.catalog.update_movie(id, body.into_inner()).await?;
-    Ok(web::Json(movie))
+    let movie = state
+        .catalog
+        .update_movie(id, body.into_inner().into())
+        .await?;
+    Ok(web::Json(movie.into()))
 }
 
 /// Delete a movie with its ratings (admin).
@@ -253,7 +256,8 @@ pub async fn put_rating(
     body: web::Json<RatingRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let movie_id = parse_id(&path, "id")?;
-    let (view, outcome) = state.ratings.put(user.id, movie_id, body.rating).await?;
+    let (rating, outcome) = state.ratings.put(user.id, movie_id, body.rating).await?;
+    let view = RatingView::from(rating);
     Ok(match outcome {
         Upsert::Created => HttpResponse::Created().json(view),
         Upsert::Updated => HttpResponse::Ok().json(view),
@@ -294,5 +298,7 @@ pub struct GenreList {
 #[get("/genres")]
 pub async fn list_genres(state: web::Data<AppState>) -> Result<web::Json<GenreList>, ApiError> {
     let items = state.catalog.genre_counts().await?;
-    Ok(web::Json(GenreList { items }))
+    Ok(web::Json(GenreList {
+        items: items.into_iter().map(Into::into).collect(),
+    }))
 }

@@ -10,9 +10,10 @@ use crate::error::{ApiError, ErrorEnvelope};
 use crate::recommender::Strategy;
 use crate::routes::extract::{QueryParams, parse_id};
 use crate::routes::users::accessible_user;
-use crate::services::recommendations::{
-    ListRequest, ModelInfo, Prediction, RecommendationList, SimilarList, parse_strategy,
+use crate::routes::views::recommendations::{
+    ModelInfo, Prediction, RecommendationList, SimilarList,
 };
+use crate::services::recommendations::ListRequest;
 use crate::state::AppState;
 
 /// Most ids accepted in `exclude`.
@@ -35,13 +36,13 @@ fn list_request(req: &HttpRequest, state: &AppState) -> Result<ListRequest, ApiE
     let mut params = QueryParams::from_request(req);
     let limit = params.limit()?;
     let strategy = match params.text("strategy") {
-        None => Strategy::Hybrid,
-        Some(raw) => parse_strategy(raw).unwrap_or_else(|| {
+        None => Strategy::default(),
+        Some(raw) => raw.parse().unwrap_or_else(|_| {
             params.problem(
                 "strategy",
-                "must be one of hybrid, collaborative, genre, popular",
+                format!("must be one of {}", Strategy::names_joined()),
             );
-            Strategy::Hybrid
+            Strategy::default()
         }),
     };
     let genre = genre_param(&mut params, state);
@@ -72,7 +73,7 @@ async fn recommendations_for(
     user_id: i32,
 ) -> Result<RecommendationList, ApiError> {
     let request = list_request(req, state)?;
-    Ok(state.recommender.for_user(user_id, request).await?)
+    Ok(state.recommender.for_user(user_id, request).await?.into())
 }
 
 /// The caller's recommendations.
@@ -81,7 +82,7 @@ async fn recommendations_for(
     security(("bearer" = [])),
     params(
         ("limit" = Option<usize>, Query, minimum = 1, maximum = 100, description = "1–100 (default 10)"),
-        ("strategy" = Option<String>, Query, description = "hybrid (default), collaborative, genre, popular"),
+        ("strategy" = Option<Strategy>, Query, description = "Which source ranks the list (default hybrid)"),
         ("genre" = Option<String>, Query, description = "Only this genre"),
         ("exclude" = Option<String>, Query, description = "Comma-separated movie ids never to return"),
     ),
@@ -108,7 +109,7 @@ pub async fn my_recommendations(
     params(
         ("id" = i32, Path, minimum = 1),
         ("limit" = Option<usize>, Query, minimum = 1, maximum = 100, description = "1–100 (default 10)"),
-        ("strategy" = Option<String>, Query, description = "hybrid (default), collaborative, genre, popular"),
+        ("strategy" = Option<Strategy>, Query, description = "Which source ranks the list (default hybrid)"),
         ("genre" = Option<String>, Query, description = "Only this genre"),
         ("exclude" = Option<String>, Query, description = "Comma-separated movie ids never to return"),
     ),
@@ -153,7 +154,9 @@ pub async fn prediction(
 ) -> Result<web::Json<Prediction>, ApiError> {
     let id = accessible_user(&path.0, &user, &state).await?;
     let movie_id = parse_id(&path.1, "movie_id")?;
-    Ok(web::Json(state.recommender.predict(id, movie_id).await?))
+    Ok(web::Json(
+        state.recommender.predict(id, movie_id).await?.into(),
+    ))
 }
 
 /// The non-personalised chart (damped mean rating) for visitors.
@@ -179,7 +182,7 @@ pub async fn popular(
     let genre = genre_param(&mut params, &state);
     params.finish()?;
     let list = state.recommender.popular(limit, genre).await?;
-    Ok(web::Json(list))
+    Ok(web::Json(list.into()))
 }
 
 /// Movies similar to this one.
@@ -204,7 +207,7 @@ pub async fn similar(
     let limit = params.limit()?;
     params.finish()?;
     let list = state.recommender.similar(id, limit).await?;
-    Ok(web::Json(list))
+    Ok(web::Json(list.into()))
 }
 
 /// The serving model: version, age, sizes, training time, metrics.
@@ -223,7 +226,7 @@ pub async fn model_info(
     _admin: AdminUser,
     state: web::Data<AppState>,
 ) -> Result<web::Json<ModelInfo>, ApiError> {
-    Ok(web::Json(state.recommender.info()?))
+    Ok(web::Json(state.recommender.info()?.into()))
 }
 
 /// Answer to a retrain request.

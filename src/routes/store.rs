@@ -7,10 +7,10 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
 use crate::auth::{AdminUser, AuthUser, Role};
 use crate::error::{ApiError, ErrorEnvelope};
 use crate::routes::extract::{QueryParams, parse_id};
-use crate::services::store::{
-    self, AddToCart, CartView, OrderView, Placement, SetQuantity, Viewer,
-};
-use crate::services::{Page, PageRequest};
+use crate::routes::views::Page;
+use crate::routes::views::store::{AddToCart, CartView, OrderView, SetQuantity};
+use crate::services::PageRequest;
+use crate::services::store::{self, Placement, Viewer};
 use crate::state::AppState;
 
 /// The request header that makes `POST /orders` safe to retry.
@@ -44,7 +44,7 @@ pub async fn get_cart(
     user: AuthUser,
     state: web::Data<AppState>,
 ) -> Result<web::Json<CartView>, ApiError> {
-    Ok(web::Json(state.store.cart(user.id).await?))
+    Ok(web::Json(state.store.cart(user.id).await?.into()))
 }
 
 /// Add copies of a movie to the cart (a line holds 1–99).
@@ -66,7 +66,11 @@ pub async fn add_to_cart(
     body: web::Json<AddToCart>,
 ) -> Result<web::Json<CartView>, ApiError> {
     Ok(web::Json(
-        state.store.add_to_cart(user.id, body.into_inner()).await?,
+        state
+            .store
+            .add_to_cart(user.id, body.into_inner().into())
+            .await?
+            .into(),
     ))
 }
 
@@ -93,9 +97,9 @@ pub async fn set_cart_item(
     let movie_id = parse_id(&path, "movie_id")?;
     let cart = state
         .store
-        .set_quantity(user.id, movie_id, body.into_inner())
+        .set_quantity(user.id, movie_id, body.into_inner().into())
         .await?;
-    Ok(web::Json(cart))
+    Ok(web::Json(cart.into()))
 }
 
 /// Remove one line from the cart (no-op when absent).
@@ -165,8 +169,8 @@ pub async fn place_order(
     Ok(match placement {
         Placement::Placed(order) => HttpResponse::Created()
             .insert_header((header::LOCATION, format!("/api/v1/orders/{}", order.id)))
-            .json(order),
-        Placement::Replayed(order) => HttpResponse::Ok().json(order),
+            .json(OrderView::from(order)),
+        Placement::Replayed(order) => HttpResponse::Ok().json(OrderView::from(order)),
     })
 }
 
@@ -189,7 +193,7 @@ pub async fn my_orders(
 ) -> Result<web::Json<Page<OrderView>>, ApiError> {
     let page = page_request(&req)?;
     Ok(web::Json(
-        state.store.list_orders(Some(user.id), page).await?,
+        state.store.list_orders(Some(user.id), page).await?.into(),
     ))
 }
 
@@ -211,7 +215,9 @@ pub async fn get_order(
     state: web::Data<AppState>,
 ) -> Result<web::Json<OrderView>, ApiError> {
     let id = parse_id(&path, "id")?;
-    Ok(web::Json(state.store.find_order(viewer(&user), id).await?))
+    Ok(web::Json(
+        state.store.find_order(viewer(&user), id).await?.into(),
+    ))
 }
 
 /// Cancel a placed order; its copies go back into stock.
@@ -234,7 +240,7 @@ pub async fn cancel_order(
 ) -> Result<web::Json<OrderView>, ApiError> {
     let id = parse_id(&path, "id")?;
     Ok(web::Json(
-        state.store.cancel_order(viewer(&user), id).await?,
+        state.store.cancel_order(viewer(&user), id).await?.into(),
     ))
 }
 
@@ -257,5 +263,5 @@ pub async fn all_orders(
     state: web::Data<AppState>,
 ) -> Result<web::Json<Page<OrderView>>, ApiError> {
     let page = page_request(&req)?;
-    Ok(web::Json(state.store.list_orders(None, page).await?))
+    Ok(web::Json(state.store.list_orders(None, page).await?.into()))
 }

@@ -5,10 +5,11 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, patch, put, web};
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ErrorEnvelope};
 use crate::routes::extract::{QueryParams, parse_id};
-use crate::services::Page;
-use crate::services::accounts::{UpdateMeRequest, UserProfile};
-use crate::services::lists::{MovieList, WatchlistEntry};
-use crate::services::ratings::RatedMovie;
+use crate::routes::views::Page;
+use crate::routes::views::accounts::{UpdateMeRequest, UserProfile};
+use crate::routes::views::lists::WatchlistEntry;
+use crate::routes::views::ratings::RatedMovie;
+use crate::services::lists::MovieList;
 use crate::state::AppState;
 
 /// The caller's profile.
@@ -22,7 +23,7 @@ pub async fn me(
     user: AuthUser,
     state: web::Data<AppState>,
 ) -> Result<web::Json<UserProfile>, ApiError> {
-    Ok(web::Json(state.accounts.profile(user.id).await?))
+    Ok(web::Json(state.accounts.profile(user.id).await?.into()))
 }
 
 /// Change preferred genres, email, or password (with `current_password`).
@@ -43,8 +44,11 @@ pub async fn update_me(
     state: web::Data<AppState>,
     body: web::Json<UpdateMeRequest>,
 ) -> Result<web::Json<UserProfile>, ApiError> {
-    let profile = state.accounts.update_me(user.id, body.into_inner()).await?;
-    Ok(web::Json(profile))
+    let profile = state
+        .accounts
+        .update_me(user.id, body.into_inner().into())
+        .await?;
+    Ok(web::Json(profile.into()))
 }
 
 /// The user a `/users/{id}/…` route is about: the caller or, for an admin,
@@ -70,7 +74,7 @@ async fn ratings_page(
     let mut params = QueryParams::from_request(req);
     let page = params.page_request()?;
     params.finish()?;
-    Ok(state.ratings.list(user_id, page).await?)
+    Ok(state.ratings.list(user_id, page).await?.into())
 }
 
 async fn watchlist_page(
@@ -81,7 +85,7 @@ async fn watchlist_page(
     let mut params = QueryParams::from_request(req);
     let page = params.page_request()?;
     params.finish()?;
-    Ok(state.lists.watchlist(user_id, page).await?)
+    Ok(state.lists.watchlist(user_id, page).await?.into())
 }
 
 /// The caller's ratings, most recent first.

@@ -12,8 +12,6 @@ use sea_orm::{
     DatabaseConnection, DbErr, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect, SqlErr, TransactionTrait,
 };
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
 use super::catalog::{Catalog, GenreCatalog};
 use super::recommendations::Recommender;
@@ -67,30 +65,18 @@ pub const MAX_USERNAME_CHARS: usize = 32;
 pub const MAX_EMAIL_CHARS: usize = 254;
 
 /// `POST /auth/register` body.
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
     /// 3–32 characters: letters, digits, `_`, `.`, `-`; unique regardless of case.
-    #[schema(
-        min_length = 3,
-        max_length = 32,
-        pattern = r"^[A-Za-z0-9][A-Za-z0-9_.-]{2,31}$"
-    )]
     pub username: String,
     /// A valid address; stored lower-cased; unique.
-    #[schema(max_length = 254, pattern = r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")]
     pub email: String,
     /// 8–128 characters.
-    #[schema(min_length = 8, max_length = 128)]
     pub password: String,
     /// Genre names for cold-start recommendations.
-    #[serde(default)]
     pub preferred_genres: Vec<String>,
 }
 
 /// `POST /auth/login` body.
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct LoginRequest {
     /// Username or email, any case.
     pub login: String,
@@ -99,8 +85,6 @@ pub struct LoginRequest {
 }
 
 /// `PATCH /users/me` body: every field optional.
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct UpdateMeRequest {
     /// Replaces the preferred genres.
     pub preferred_genres: Option<Vec<String>>,
@@ -113,15 +97,13 @@ pub struct UpdateMeRequest {
 }
 
 /// `PATCH /admin/users/{id}` body.
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct RoleChangeRequest {
     /// The new role.
     pub role: Role,
 }
 
 /// An account as its owner (or an admin) sees it.
-#[derive(Clone, Debug, Serialize, ToSchema)]
+#[derive(Clone, Debug)]
 pub struct UserProfile {
     /// Account id.
     pub id: i32,
@@ -140,7 +122,7 @@ pub struct UserProfile {
 }
 
 /// Answer to register and login.
-#[derive(Clone, Debug, Serialize, ToSchema)]
+#[derive(Clone, Debug)]
 pub struct AuthResponse {
     /// The account.
     pub user: UserProfile,

@@ -14,8 +14,6 @@ use sea_orm::{
     EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select,
     SqlErr, TransactionTrait,
 };
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
 use super::validation::{FieldErrors, Invalid};
 use super::{Page, PageRequest};
@@ -102,7 +100,7 @@ impl GenreCatalog {
 }
 
 /// A movie as it appears in lists.
-#[derive(Clone, Debug, Serialize, ToSchema)]
+#[derive(Clone, Debug)]
 pub struct MovieSummary {
     /// Movie id.
     pub id: i32,
@@ -125,7 +123,7 @@ pub struct MovieSummary {
 }
 
 /// A movie's full record.
-#[derive(Clone, Debug, Serialize, ToSchema)]
+#[derive(Clone, Debug)]
 pub struct MovieDetails {
     /// Movie id.
     pub id: i32,
@@ -154,7 +152,7 @@ pub struct MovieDetails {
 }
 
 /// A genre with the number of movies in it.
-#[derive(Clone, Debug, Serialize, ToSchema)]
+#[derive(Clone, Debug)]
 pub struct GenreCount {
     /// Genre id.
     pub id: i32,
@@ -165,8 +163,7 @@ pub struct GenreCount {
 }
 
 /// How a movie list is ordered.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum MovieSort {
     /// Most rated first (default).
     #[default]
@@ -182,16 +179,29 @@ pub enum MovieSort {
 }
 
 impl MovieSort {
+    /// Every sort, the default first.
+    pub const ALL: [MovieSort; 5] = [
+        MovieSort::Popularity,
+        MovieSort::Rating,
+        MovieSort::Year,
+        MovieSort::Title,
+        MovieSort::Newest,
+    ];
+
+    /// The name `sort` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            MovieSort::Popularity => "popularity",
+            MovieSort::Rating => "rating",
+            MovieSort::Year => "year",
+            MovieSort::Title => "title",
+            MovieSort::Newest => "newest",
+        }
+    }
+
     /// Parses the `sort` query value.
     pub fn parse(raw: &str) -> Option<Self> {
-        Some(match raw {
-            "popularity" => MovieSort::Popularity,
-            "rating" => MovieSort::Rating,
-            "year" => MovieSort::Year,
-            "title" => MovieSort::Title,
-            "newest" => MovieSort::Newest,
-            _ => return None,
-        })
+        MovieSort::ALL.into_iter().find(|sort| sort.name() == raw)
     }
 
     /// The natural direction: alphabetical ascends, the rest descend.
@@ -672,15 +682,13 @@ pub const MAX_PRICE: i64 = 100_000_000;
 pub const MAX_STOCK: i32 = 1_000_000;
 
 /// `POST /movies` body (admin).
-#[derive(Clone, Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug)]
 pub struct NewMovie {
     /// Title without the year (1–300 characters).
     pub title: String,
     /// Release year (1870–2100).
     pub year: Option<i32>,
     /// Genre names from the vocabulary (`GET /genres`).
-    #[serde(default)]
     pub genres: Vec<String>,
     /// Plot summary (≤ 10,000 characters).
     pub overview: Option<String>,
@@ -698,51 +706,26 @@ pub struct NewMovie {
 }
 
 /// `PATCH /movies/{id}` body (admin): absent fields stay, `null` clears.
-#[derive(Clone, Debug, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, Default)]
 pub struct MoviePatch {
     /// New title.
     pub title: Option<String>,
     /// New year, or null to clear.
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<i32>)]
     pub year: Option<Option<i32>>,
     /// Replaces the genres.
     pub genres: Option<Vec<String>>,
     /// New overview, or null to clear.
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
     pub overview: Option<Option<String>>,
     /// New poster URL, or null to clear.
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
     pub poster_url: Option<Option<String>>,
     /// New IMDb id, or null to clear.
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
     pub imdb_id: Option<Option<String>>,
     /// New TMDB id, or null to clear.
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<i32>)]
     pub tmdb_id: Option<Option<i32>>,
     /// New price (0–100,000,000), or null to stop selling the movie.
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<i64>)]
     pub price: Option<Option<i64>>,
     /// New stock (0–1,000,000), or null for digital (unlimited).
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<i32>)]
     pub stock: Option<Option<i32>>,
-}
-
-/// Deserialises a field that is present (possibly `null`) as `Some(_)`, so
-/// an absent field (`None` via `default`) differs from an explicit null.
-fn present<'de, T, D>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
-where
-    T: Deserialize<'de>,
-    D: serde::Deserializer<'de>,
-{
-    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 fn trimmed(text: Option<String>) -> Option<String> {

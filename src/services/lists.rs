@@ -10,8 +10,6 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect,
 };
-use serde::Serialize;
-use utoipa::ToSchema;
 
 use std::sync::Arc;
 
@@ -33,7 +31,7 @@ pub enum ListError {
 }
 
 /// A watchlist entry.
-#[derive(Clone, Debug, Serialize, ToSchema)]
+#[derive(Clone, Debug)]
 pub struct WatchlistEntry {
     /// The movie.
     pub movie: MovieSummary,

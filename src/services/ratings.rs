@@ -9,8 +9,6 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
     EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
 use std::sync::Arc;
 
@@ -37,16 +35,13 @@ pub enum RatingError {
 }
 
 /// `PUT /movies/{id}/rating` body.
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct RatingRequest {
     /// 0.5–5.0 in steps of 0.5.
-    #[schema(minimum = 0.5, maximum = 5.0, multiple_of = 0.5)]
     pub rating: f64,
 }
 
 /// A stored rating.
-#[derive(Clone, Debug, Serialize, ToSchema)]
+#[derive(Clone, Debug)]
 pub struct RatingView {
     /// The movie.
     pub movie_id: i32,
@@ -57,7 +52,7 @@ pub struct RatingView {
 }
 
 /// One of a user's ratings with the movie.
-#[derive(Clone, Debug, Serialize, ToSchema)]
+#[derive(Clone, Debug)]
 pub struct RatedMovie {
     /// The movie.
     pub movie: MovieSummary,
@@ -319,7 +314,7 @@ mod tests {
 }
 
 /// How many ratings have one value.
-#[derive(Clone, Debug, Serialize, ToSchema)]
+#[derive(Clone, Debug)]
 pub struct RatingBucket {
     /// 0.5–5.0.
     pub rating: f64,
@@ -328,7 +323,7 @@ pub struct RatingBucket {
 }
 
 /// Every rating in the database counted per half star.
-#[derive(Clone, Debug, Serialize, ToSchema)]
+#[derive(Clone, Debug)]
 pub struct RatingDistribution {
     /// All ten values from 0.5 to 5.0 in order, zero counts included.
     pub items: Vec<RatingBucket>,

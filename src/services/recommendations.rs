@@ -18,12 +18,11 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait,
     QueryFilter, QuerySelect, StreamTrait,
 };
-use serde::Serialize;
 use tokio::sync::Notify;
-use utoipa::ToSchema;
 
 use super::accounts::preferred_genre_ids;
 use super::catalog::{Catalog, MovieSummary};
+use super::ids::{self, IdOutOfRange};
 use crate::cache::GuardedCache;
 use crate::metrics::{Component, Exposition};
 use crate::recommender::{
@@ -68,7 +67,7 @@ pub struct ModelSnapshot {
 }
 
 /// Offline metrics computed after training.
-#[derive(Clone, Debug, Serialize, ToSchema)]
+#[derive(Clone, Debug)]
 pub struct ModelMetrics {
     /// RMSE of predicted vs. actual ratings on a sample of the training data.
     pub train_rmse: Option<f64>,
@@ -125,8 +124,7 @@ pub struct ListRequest {
 }
 
 /// Why a movie was recommended.
-#[derive(Clone, Debug, Serialize, ToSchema)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[derive(Clone, Debug)]
 pub enum ReasonView {
     /// Similar to a movie the user rated highly.
     SimilarTo {
@@ -145,7 +143,7 @@ pub enum ReasonView {
 }
 
 /// One recommended movie.
-#[derive(Clone, Debug, Serialize, ToSchema)]
+#[derive(Clone, Debug)]
 pub struct RecommendationItem {
     /// The movie.
     pub movie: MovieSummary,
@@ -158,10 +156,9 @@ pub struct RecommendationItem {
 }
 
 /// A recommendation list.
-#[derive(Clone, Debug, Serialize, ToSchema)]
+#[derive(Clone, Debug)]
 pub struct RecommendationList {
     /// Whose list (absent for the non-personalised chart).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<i32>,
     /// `hybrid`, `collaborative`, `genre` or `popular`.
     pub strategy: &'static str,
@@ -172,7 +169,7 @@ pub struct RecommendationList {
 }
 
 /// A movie similar to another.
-#[derive(Clone, Debug, Serialize, ToSchema)]
+#[derive(Clone, Debug)]
 pub struct SimilarItem {
     /// The movie.
     pub movie: MovieSummary,
@@ -181,14 +178,14 @@ pub struct SimilarItem {
 }
 
 /// `GET /movies/{id}/similar`.
-#[derive(Clone, Debug, Serialize, ToSchema)]
+#[derive(Clone, Debug)]
 pub struct SimilarList {
     /// Most similar first.
     pub items: Vec<SimilarItem>,
 }
 
 /// `GET /users/{id}/predictions/{movie_id}`.
-#[derive(Clone, Debug, Serialize, ToSchema)]
+#[derive(Clone, Debug)]
 pub struct Prediction {
     /// The user.
     pub user_id: i32,
@@ -199,7 +196,7 @@ pub struct Prediction {
 }
 
 /// Training time of one source.
-#[derive(Clone, Debug, Serialize, ToSchema)]
+#[derive(Clone, Debug)]
 pub struct AlgorithmInfo {
     /// Source name.
     pub name: String,
@@ -208,7 +205,7 @@ pub struct AlgorithmInfo {
 }
 
 /// `GET /admin/model`.
-#[derive(Clone, Debug, Serialize, ToSchema)]
+#[derive(Clone, Debug)]
 pub struct ModelInfo {
     /// Model version.
     pub version: String,
@@ -244,6 +241,9 @@ pub enum RecommendationError {
     /// The ranking task panicked or was cancelled.
     #[error("ranking task: {0}")]
     Task(#[from] tokio::task::JoinError),
+    /// A model id did not fit the database's (a bug).
+    #[error(transparent)]
+    Id(#[from] IdOutOfRange),
     /// The database failed.
     #[error(transparent)]
     Db(#[from] DbErr),
@@ -261,27 +261,9 @@ pub enum TrainingError {
     /// The blocking task panicked or was cancelled.
     #[error("training task: {0}")]
     Task(String),
-}
-
-/// The wire name of a strategy.
-pub fn strategy_name(strategy: Strategy) -> &'static str {
-    match strategy {
-        Strategy::Hybrid => "hybrid",
-        Strategy::Collaborative => "collaborative",
-        Strategy::Genre => "genre",
-        Strategy::Popular => "popular",
-    }
-}
-
-/// Parses a `strategy` query value.
-pub fn parse_strategy(raw: &str) -> Option<Strategy> {
-    Some(match raw {
-        "hybrid" => Strategy::Hybrid,
-        "collaborative" => Strategy::Collaborative,
-        "genre" => Strategy::Genre,
-        "popular" => Strategy::Popular,
-        _ => return None,
-    })
+    /// A database id did not fit the model's (a bug).
+    #[error(transparent)]
+    Id(#[from] IdOutOfRange),
 }
 
 fn round(value: f32, places: i32) -> f32 {
@@ -557,7 +539,7 @@ impl Recommender {
         let items = self.hydrate(&ranked.items, request.limit).await?;
         Ok(RecommendationList {
             user_id: Some(user_id),
-            strategy: strategy_name(request.strategy),
+            strategy: request.strategy.name(),
             model_version: ranked.model_version.clone(),
             items,
         })
@@ -596,7 +578,7 @@ impl Recommender {
         };
         Ok(RecommendationList {
             user_id: None,
-            strategy: "popular",
+            strategy: Strategy::Popular.name(),
             model_version: ranked.model_version.clone(),
             items: self.hydrate(&ranked.items, limit).await?,
         })
@@ -620,25 +602,29 @@ impl Recommender {
         let genres = self.catalog.genres();
         let snapshot = self.current().ok_or(RecommendationError::NotReady)?;
         let model = &snapshot.model;
-        let mut scored: Vec<(i64, f32)> = model.similar(i64::from(movie_id), limit);
+        let model_id = ids::movie_to_model(movie_id);
+        let mut scored: Vec<(i64, f32)> = model.similar(model_id, limit);
         if scored.is_empty() {
             let genre = details.genres.first().and_then(|g| genres.resolve(g));
+            let genre = genre.map(ids::genre_to_model).transpose()?;
             scored = model
-                .popular(limit + 1, genre.map(|g| g as u32))
+                .popular(limit + 1, genre)
                 .into_iter()
-                .filter(|(id, _)| *id != i64::from(movie_id))
+                .filter(|(id, _)| *id != model_id)
                 .take(limit)
                 .collect();
         }
-        let ids: Vec<i32> = scored
-            .iter()
-            .filter_map(|(id, _)| i32::try_from(*id).ok())
-            .collect();
-        let found = self.catalog.movies(&ids).await?;
+        let scored = scored
+            .into_iter()
+            .map(|(id, score)| Ok((ids::movie_from_model(id)?, score)))
+            .collect::<Result<Vec<(i32, f32)>, IdOutOfRange>>()?;
+        let movie_ids: Vec<i32> = scored.iter().map(|(id, _)| *id).collect();
+        let found = self.catalog.movies(&movie_ids).await?;
         let items = scored
             .into_iter()
             .filter_map(|(id, score)| {
-                let details = found.get(&i32::try_from(id).ok()?)?;
+                // Movies deleted since training are skipped.
+                let details = found.get(&id)?;
                 Some(SimilarItem {
                     movie: MovieSummary::from(details.as_ref()),
                     score: round(score, 4),
@@ -661,7 +647,7 @@ impl Recommender {
             .ok_or(RecommendationError::MovieNotFound)?;
         let snapshot = self.current().ok_or(RecommendationError::NotReady)?;
         let ctx = user_context(db, user_id, &[]).await?;
-        let predicted = snapshot.model.predict(&ctx, i64::from(movie_id));
+        let predicted = snapshot.model.predict(&ctx, ids::movie_to_model(movie_id));
         Ok(Prediction {
             user_id,
             movie_id,
@@ -676,51 +662,56 @@ impl Recommender {
         limit: usize,
     ) -> Result<Vec<RecommendationItem>, RecommendationError> {
         let genres = self.catalog.genres();
-        let mut ids: Vec<i32> = Vec::new();
+        let mut movie_ids: Vec<i32> = Vec::new();
         for rec in ranked {
-            ids.extend(i32::try_from(rec.movie_id).ok());
+            movie_ids.push(ids::movie_from_model(rec.movie_id)?);
             for reason in &rec.reasons {
                 if let Reason::SimilarTo { movie_id } = reason {
-                    ids.extend(i32::try_from(*movie_id).ok());
+                    movie_ids.push(ids::movie_from_model(*movie_id)?);
                 }
             }
         }
-        ids.sort_unstable();
-        ids.dedup();
-        let found = self.catalog.movies(&ids).await?;
-        let lookup = |id: i64| i32::try_from(id).ok().and_then(|id| found.get(&id));
-        Ok(ranked
-            .iter()
-            .filter_map(|rec| {
-                let details = lookup(rec.movie_id)?;
-                let reasons = rec
-                    .reasons
-                    .iter()
-                    .filter_map(|reason| match reason {
-                        Reason::SimilarTo { movie_id } => {
-                            lookup(*movie_id).map(|m| ReasonView::SimilarTo {
+        movie_ids.sort_unstable();
+        movie_ids.dedup();
+        let found = self.catalog.movies(&movie_ids).await?;
+        let mut items = Vec::with_capacity(limit);
+        for rec in ranked {
+            if items.len() == limit {
+                break;
+            }
+            // A movie deleted since training is skipped (the model ranks a few extra).
+            let Some(details) = found.get(&ids::movie_from_model(rec.movie_id)?) else {
+                continue;
+            };
+            let mut reasons = Vec::with_capacity(rec.reasons.len());
+            for reason in &rec.reasons {
+                match reason {
+                    Reason::SimilarTo { movie_id } => {
+                        if let Some(m) = found.get(&ids::movie_from_model(*movie_id)?) {
+                            reasons.push(ReasonView::SimilarTo {
                                 movie_id: m.id,
                                 title: m.title.clone(),
-                            })
+                            });
                         }
-                        Reason::Genre { genre_id } => i32::try_from(*genre_id)
-                            .ok()
-                            .and_then(|g| genres.name(g))
-                            .map(|name| ReasonView::Genre {
+                    }
+                    Reason::Genre { genre_id } => {
+                        if let Some(name) = genres.name(ids::genre_from_model(*genre_id)?) {
+                            reasons.push(ReasonView::Genre {
                                 genre: name.to_owned(),
-                            }),
-                        Reason::Popular => Some(ReasonView::Popular),
-                    })
-                    .collect();
-                Some(RecommendationItem {
-                    movie: MovieSummary::from(details.as_ref()),
-                    score: round(rec.score, 4),
-                    predicted_rating: rec.predicted_rating.map(|p| round(p, 2)),
-                    reasons,
-                })
-            })
-            .take(limit)
-            .collect())
+                            });
+                        }
+                    }
+                    Reason::Popular => reasons.push(ReasonView::Popular),
+                }
+            }
+            items.push(RecommendationItem {
+                movie: MovieSummary::from(details.as_ref()),
+                score: round(rec.score, 4),
+                predicted_rating: rec.predicted_rating.map(|p| round(p, 2)),
+                reasons,
+            });
+        }
+        Ok(items)
     }
 }
 
@@ -784,7 +775,7 @@ async fn rank(
     let rec_request = RecRequest {
         strategy: request.strategy,
         limit: request.limit + 10,
-        genre: request.genre.map(|g| g as u32),
+        genre: request.genre.map(ids::genre_to_model).transpose()?,
     };
     // Ranking is CPU work (milliseconds on large catalogues): off the async threads.
     let model_version = snapshot.version.clone();
@@ -801,7 +792,7 @@ pub async fn user_context(
     db: &impl ConnectionTrait,
     user_id: i32,
     exclude: &[i32],
-) -> Result<UserContext, DbErr> {
+) -> Result<UserContext, RecommendationError> {
     let ratings = rating::Entity::find()
         .select_only()
         .column(rating::Column::MovieId)
@@ -811,7 +802,7 @@ pub async fn user_context(
         .all(db)
         .await?
         .into_iter()
-        .map(|(movie, half)| (i64::from(movie), f32::from(half) / 2.0))
+        .map(|(movie, half)| (ids::movie_to_model(movie), f32::from(half) / 2.0))
         .collect();
     let dismissed = dismissal::Entity::find()
         .select_only()
@@ -821,13 +812,13 @@ pub async fn user_context(
         .all(db)
         .await?
         .into_iter()
-        .map(i64::from)
+        .map(ids::movie_to_model)
         .collect();
     let preferred_genres = preferred_genre_ids(db, user_id)
         .await?
         .into_iter()
-        .filter_map(|g| u32::try_from(g).ok())
-        .collect();
+        .map(ids::genre_to_model)
+        .collect::<Result<_, _>>()?;
     Ok(UserContext {
         ratings,
         preferred_genres,
@@ -835,15 +826,15 @@ pub async fn user_context(
         purchased: super::store::purchased_movies(db, user_id)
             .await?
             .into_iter()
-            .map(i64::from)
+            .map(ids::movie_to_model)
             .collect(),
-        excluded: exclude.iter().map(|&id| i64::from(id)).collect(),
+        excluded: exclude.iter().copied().map(ids::movie_to_model).collect(),
     })
 }
 
 /// Every rating (streamed: millions of rows), every movie's genres, and
 /// every purchase of a placed order.
-pub async fn load_training_data<C>(db: &C) -> Result<TrainingData, DbErr>
+pub async fn load_training_data<C>(db: &C) -> Result<TrainingData, TrainingError>
 where
     C: ConnectionTrait + StreamTrait,
 {
@@ -858,7 +849,11 @@ where
             .stream(db)
             .await?;
         while let Some((user, movie, half)) = stream.try_next().await? {
-            ratings.push((i64::from(user), i64::from(movie), f32::from(half) / 2.0));
+            ratings.push((
+                ids::user_to_model(user),
+                ids::movie_to_model(movie),
+                f32::from(half) / 2.0,
+            ));
         }
     }
     let mut genres_by_movie: HashMap<i32, Vec<u32>> = HashMap::new();
@@ -873,7 +868,7 @@ where
         genres_by_movie
             .entry(movie_id)
             .or_default()
-            .extend(u32::try_from(genre_id).ok());
+            .push(ids::genre_to_model(genre_id)?);
     }
     let movies = movie::Entity::find()
         .select_only()
@@ -883,14 +878,14 @@ where
         .await?
         .into_iter()
         .map(|id| MovieMeta {
-            id: i64::from(id),
+            id: ids::movie_to_model(id),
             genres: genres_by_movie.remove(&id).unwrap_or_default(),
         })
         .collect();
     let purchases = super::store::all_purchases(db)
         .await?
         .into_iter()
-        .map(|(user, movie)| (i64::from(user), i64::from(movie)))
+        .map(|(user, movie)| (ids::user_to_model(user), ids::movie_to_model(movie)))
         .collect();
     Ok(TrainingData {
         ratings,

@@ -42,8 +42,6 @@ use sea_orm::{
     DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
     SqlErr,
 };
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
 use super::catalog::{Catalog, GenreCatalog, MovieSummary};
 use super::lists::movies_in_order;
@@ -114,28 +112,23 @@ pub const STATUS_PLACED: &str = "placed";
 pub const STATUS_CANCELLED: &str = "cancelled";
 
 /// `POST /cart/items` body.
-#[derive(Clone, Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug)]
 pub struct AddToCart {
     /// The movie to buy.
-    #[schema(minimum = 1)]
     pub movie_id: i32,
     /// Copies to add to the line (the line may hold 1–99).
-    #[schema(minimum = 1, maximum = 99)]
     pub quantity: i64,
 }
 
 /// `PUT /cart/items/{movie_id}` body.
-#[derive(Clone, Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug)]
 pub struct SetQuantity {
     /// Copies in the line, 0–99 (0 removes the line).
-    #[schema(minimum = 0, maximum = 99)]
     pub quantity: i64,
 }
 
 /// One line of the cart at current prices.
-#[derive(Clone, Debug, Serialize, ToSchema)]
+#[derive(Clone, Debug)]
 pub struct CartLine {
     /// The movie (with its current `price` and `stock`).
     pub movie: MovieSummary,
@@ -149,7 +142,7 @@ pub struct CartLine {
 }
 
 /// `GET /cart`.
-#[derive(Clone, Debug, Serialize, ToSchema)]
+#[derive(Clone, Debug)]
 pub struct CartView {
     /// Lines, oldest first.
     pub items: Vec<CartLine>,
@@ -160,7 +153,7 @@ pub struct CartView {
 }
 
 /// One line of an order, as it was when placed.
-#[derive(Clone, Debug, Serialize, ToSchema)]
+#[derive(Clone, Debug)]
 pub struct OrderLine {
     /// The movie; null once it was deleted from the catalogue.
     pub movie_id: Option<i32>,
@@ -175,7 +168,7 @@ pub struct OrderLine {
 }
 
 /// An order.
-#[derive(Clone, Debug, Serialize, ToSchema)]
+#[derive(Clone, Debug)]
 pub struct OrderView {
     /// Order id.
     pub id: i32,
