@@ -1,5 +1,10 @@
-//! HTTP handlers, grouped by domain. Each one extracts its input, calls a
-//! service and maps the result; no SQL or business rule lives here.
+//! HTTP handlers, grouped by domain. Each one extracts and validates its
+//! input (path, query, a body from [`views`]), calls a service held in the
+//! application state and maps the result to a view; a service's error
+//! becomes an `ApiError` through [`errors`]. No SQL, no business rule and no
+//! cache invalidation lives here: the services own their data and their
+//! caches (`.ci/run` checks the last part). Middleware is in
+//! `crate::middleware`.
 
 pub mod admin;
 pub mod auth;

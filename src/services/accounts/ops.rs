@@ -1,10 +1,9 @@
-//! Accounts: registration, login, profiles, preferences, and the admin
-//! operations on users. Passwords are hashed off the async threads.
+//! The account operations over the database: registration and login,
+//! profiles, preference changes, and the admin's role changes and deletions.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use entity::{rating, user, user_genre};
 use migration::{Expr, ExprTrait, Func};
 use sea_orm::{
@@ -13,252 +12,14 @@ use sea_orm::{
     QueryOrder, QuerySelect, SqlErr, TransactionTrait,
 };
 
-use super::catalog::{Catalog, GenreCatalog};
-use super::recommendations::Recommender;
-use super::validation::{FieldErrors, Invalid};
-use super::{Page, PageRequest};
+use super::rules::{check_new_account, email_problem, resolve_genres};
+use super::*;
 use crate::auth::Role;
 use crate::auth::jwt::JwtKeys;
 use crate::auth::password::{hash_password, password_problem, verify_password};
-
-/// Why an account operation failed.
-#[derive(Debug, thiserror::Error)]
-pub enum AccountError {
-    /// A field breaks its rules.
-    #[error(transparent)]
-    Invalid(#[from] Invalid),
-    /// No such account.
-    #[error("user not found")]
-    NotFound,
-    /// Another account has this email address.
-    #[error("that email address is already registered")]
-    EmailTaken,
-    /// Another account has this username (in any case).
-    #[error("that username is taken")]
-    UsernameTaken,
-    /// Unknown login or wrong password (one error for both).
-    #[error("invalid login or password")]
-    WrongCredentials,
-    /// The change would leave no administrator.
-    #[error("cannot {action} the last administrator")]
-    LastAdmin {
-        /// `demote` or `delete`.
-        action: &'static str,
-    },
-    /// Hashing, token signing or the blocking pool failed.
-    #[error("{0}")]
-    Internal(Box<dyn std::error::Error + Send + Sync>),
-    /// The database failed.
-    #[error(transparent)]
-    Db(#[from] DbErr),
-}
-
-impl AccountError {
-    fn internal(err: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
-        AccountError::Internal(err.into())
-    }
-}
-
-/// Longest username.
-pub const MAX_USERNAME_CHARS: usize = 32;
-/// Longest email address (RFC 5321 path limit).
-pub const MAX_EMAIL_CHARS: usize = 254;
-
-/// `POST /auth/register` body.
-pub struct RegisterRequest {
-    /// 3–32 characters: letters, digits, `_`, `.`, `-`; unique regardless of case.
-    pub username: String,
-    /// A valid address; stored lower-cased; unique.
-    pub email: String,
-    /// 8–128 characters.
-    pub password: String,
-    /// Genre names for cold-start recommendations.
-    pub preferred_genres: Vec<String>,
-}
-
-/// `POST /auth/login` body.
-pub struct LoginRequest {
-    /// Username or email, any case.
-    pub login: String,
-    /// The password.
-    pub password: String,
-}
-
-/// `PATCH /users/me` body: every field optional.
-pub struct UpdateMeRequest {
-    /// Replaces the preferred genres.
-    pub preferred_genres: Option<Vec<String>>,
-    /// New email address.
-    pub email: Option<String>,
-    /// New password (needs `current_password`).
-    pub password: Option<String>,
-    /// The current password, required to set a new one.
-    pub current_password: Option<String>,
-}
-
-/// `PATCH /admin/users/{id}` body.
-pub struct RoleChangeRequest {
-    /// The new role.
-    pub role: Role,
-}
-
-/// An account as its owner (or an admin) sees it.
-#[derive(Clone, Debug)]
-pub struct UserProfile {
-    /// Account id.
-    pub id: i32,
-    /// Username as chosen.
-    pub username: String,
-    /// Email (null for imported accounts).
-    pub email: Option<String>,
-    /// Role.
-    pub role: Role,
-    /// Preferred genre names.
-    pub preferred_genres: Vec<String>,
-    /// When the account was created.
-    pub created_at: DateTime<Utc>,
-    /// Number of ratings given.
-    pub rating_count: i64,
-}
-
-/// Answer to register and login.
-#[derive(Clone, Debug)]
-pub struct AuthResponse {
-    /// The account.
-    pub user: UserProfile,
-    /// JWT for `Authorization: Bearer`.
-    pub access_token: String,
-    /// Always `Bearer`.
-    pub token_type: &'static str,
-    /// Seconds until the token expires.
-    pub expires_in: u64,
-}
-
-/// The accounts service. Preferences feed recommendations and a deleted
-/// account's ratings leave its movies' aggregates, so those writes
-/// invalidate the recommender and the catalogue after they commit.
-pub struct Accounts {
-    db: DatabaseConnection,
-    keys: JwtKeys,
-    catalog: Arc<Catalog>,
-    recommender: Arc<Recommender>,
-}
-
-impl Accounts {
-    /// The service, signing tokens with `keys`.
-    pub fn new(keys: JwtKeys, catalog: Arc<Catalog>, recommender: Arc<Recommender>) -> Self {
-        Accounts {
-            db: catalog.db().clone(),
-            keys,
-            catalog,
-            recommender,
-        }
-    }
-
-    fn genres(&self) -> &GenreCatalog {
-        self.catalog.genres()
-    }
-
-    /// Creates an account and signs it in.
-    pub async fn register(&self, request: RegisterRequest) -> Result<AuthResponse, AccountError> {
-        register(&self.db, self.genres(), &self.keys, request).await
-    }
-
-    /// Signs in by username or email (one error for every failure).
-    pub async fn login(&self, request: LoginRequest) -> Result<AuthResponse, AccountError> {
-        login(&self.db, self.genres(), &self.keys, request).await
-    }
-
-    /// The profile of one account.
-    pub async fn profile(&self, user_id: i32) -> Result<UserProfile, AccountError> {
-        profile(&self.db, self.genres(), user_id).await
-    }
-
-    /// `Ok` when the account exists.
-    pub async fn ensure_exists(&self, user_id: i32) -> Result<(), AccountError> {
-        ensure_exists(&self.db, user_id).await
-    }
-
-    /// Changes the caller's preferred genres, email or password.
-    pub async fn update_me(
-        &self,
-        user_id: i32,
-        request: UpdateMeRequest,
-    ) -> Result<UserProfile, AccountError> {
-        let profile = update_me(&self.db, self.genres(), user_id, request).await?;
-        self.recommender.user_changed(user_id);
-        Ok(profile)
-    }
-
-    /// All accounts, oldest first (admin).
-    pub async fn list_users(&self, page: PageRequest) -> Result<Page<UserProfile>, AccountError> {
-        list_users(&self.db, self.genres(), page).await
-    }
-
-    /// Sets an account's role (admin); refuses to remove the last admin.
-    pub async fn change_role(&self, user_id: i32, role: Role) -> Result<UserProfile, AccountError> {
-        change_role(&self.db, self.genres(), user_id, role).await
-    }
-
-    /// Deletes an account with its ratings and lists (admin).
-    pub async fn delete_user(&self, user_id: i32) -> Result<(), AccountError> {
-        let rated = delete_user(&self.db, user_id).await?;
-        self.catalog.movies_changed(rated).await;
-        self.recommender.user_changed(user_id);
-        Ok(())
-    }
-}
-
-fn username_problem(username: &str) -> Option<String> {
-    let chars = username.chars().count();
-    if !(3..=MAX_USERNAME_CHARS).contains(&chars) {
-        return Some(format!("must be 3 to {MAX_USERNAME_CHARS} characters"));
-    }
-    if !username
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
-    {
-        return Some("may contain only letters, digits, `_`, `.` and `-`".to_owned());
-    }
-    if !username.starts_with(|c: char| c.is_ascii_alphanumeric()) {
-        return Some("must start with a letter or digit".to_owned());
-    }
-    None
-}
-
-fn email_problem(email: &str) -> Option<String> {
-    let valid = email.chars().count() <= MAX_EMAIL_CHARS
-        && !email.chars().any(char::is_whitespace)
-        && email.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty()
-                && !domain.contains('@')
-                && domain.contains('.')
-                && !domain.starts_with('.')
-                && !domain.ends_with('.')
-                && !domain.contains("..")
-        });
-    (!valid).then(|| "is not a valid email address".to_owned())
-}
-
-fn resolve_genres(genres: &GenreCatalog, names: &[String], problems: &mut FieldErrors) -> Vec<i32> {
-    let mut ids = Vec::new();
-    for name in names {
-        match genres.resolve(name) {
-            Some(id) => ids.push(id),
-            None => problems
-                .entry("preferred_genres".to_owned())
-                .or_default()
-                .push(format!(
-                    "unknown genre `{}`; known: {}",
-                    name.trim(),
-                    genres.names_joined()
-                )),
-        }
-    }
-    ids.sort_unstable();
-    ids.dedup();
-    ids
-}
+use crate::services::catalog::GenreCatalog;
+use crate::services::validation::{FieldErrors, Invalid};
+use crate::services::{Page, PageRequest};
 
 /// Hashes on the blocking pool: Argon2 takes tens of milliseconds of CPU.
 async fn hash_off_thread(password: String) -> Result<String, AccountError> {
@@ -272,24 +33,6 @@ async fn verify_off_thread(hash: Option<String>, password: String) -> Result<boo
     tokio::task::spawn_blocking(move || verify_password(hash.as_deref(), &password))
         .await
         .map_err(AccountError::internal)
-}
-
-/// Normalises and checks a new account's username, email and password;
-/// returns them with any problems found.
-fn check_new_account(username: &str, email: &str, password: &str) -> (String, String, FieldErrors) {
-    let username = username.trim().to_owned();
-    let email = email.trim().to_lowercase();
-    let mut problems = FieldErrors::new();
-    if let Some(p) = username_problem(&username) {
-        problems.insert("username".into(), vec![p]);
-    }
-    if let Some(p) = email_problem(&email) {
-        problems.insert("email".into(), vec![p]);
-    }
-    if let Some(p) = password_problem(password) {
-        problems.insert("password".into(), vec![p]);
-    }
-    (username, email, problems)
 }
 
 /// Inserts an account that can log in. The unique indexes decide races
@@ -420,7 +163,10 @@ async fn profiles(
 }
 
 /// `Ok` when the account exists, else 404.
-async fn ensure_exists(db: &impl ConnectionTrait, user_id: i32) -> Result<(), AccountError> {
+pub(super) async fn ensure_exists(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+) -> Result<(), AccountError> {
     user::Entity::find_by_id(user_id)
         .one(db)
         .await?
@@ -429,7 +175,7 @@ async fn ensure_exists(db: &impl ConnectionTrait, user_id: i32) -> Result<(), Ac
 }
 
 /// The profile of one account; 404 when it does not exist.
-async fn profile(
+pub(super) async fn profile(
     db: &impl ConnectionTrait,
     genres: &GenreCatalog,
     user_id: i32,
@@ -457,7 +203,7 @@ fn auth_response(keys: &JwtKeys, user: UserProfile) -> Result<AuthResponse, Acco
 }
 
 /// Creates an account and signs it in.
-async fn register(
+pub(super) async fn register(
     db: &DatabaseConnection,
     genres: &GenreCatalog,
     keys: &JwtKeys,
@@ -480,7 +226,7 @@ async fn register(
 
 /// Signs in by username or email. Every failure is the same 401, and an
 /// unknown login costs the same hash verification as a known one.
-async fn login(
+pub(super) async fn login(
     db: &DatabaseConnection,
     genres: &GenreCatalog,
     keys: &JwtKeys,
@@ -514,7 +260,7 @@ async fn login(
 }
 
 /// Changes the caller's preferred genres, email or password.
-async fn update_me(
+pub(super) async fn update_me(
     db: &DatabaseConnection,
     genres: &GenreCatalog,
     user_id: i32,
@@ -575,7 +321,7 @@ async fn update_me(
 }
 
 /// All accounts, oldest first (admin).
-async fn list_users(
+pub(super) async fn list_users(
     db: &impl ConnectionTrait,
     genres: &GenreCatalog,
     page: PageRequest,
@@ -591,13 +337,13 @@ async fn list_users(
 }
 
 /// Sets an account's role (admin). Refuses to remove the last admin.
-async fn change_role(
+pub(super) async fn change_role(
     db: &DatabaseConnection,
     genres: &GenreCatalog,
     user_id: i32,
     role: Role,
 ) -> Result<UserProfile, AccountError> {
-    let txn = super::begin_write(db).await?;
+    let txn = crate::services::begin_write(db).await?;
     let account = user::Entity::find_by_id(user_id)
         .lock_exclusive()
         .one(&txn)
@@ -623,8 +369,11 @@ async fn change_role(
 
 /// Deletes an account with its ratings and lists, keeping every movie's
 /// rating aggregates exact. Returns the ids of the movies it had rated.
-async fn delete_user(db: &DatabaseConnection, user_id: i32) -> Result<Vec<i32>, AccountError> {
-    let txn = super::begin_write(db).await?;
+pub(super) async fn delete_user(
+    db: &DatabaseConnection,
+    user_id: i32,
+) -> Result<Vec<i32>, AccountError> {
+    let txn = crate::services::begin_write(db).await?;
     let account = user::Entity::find_by_id(user_id)
         .one(&txn)
         .await?
@@ -643,8 +392,13 @@ async fn delete_user(db: &DatabaseConnection, user_id: i32) -> Result<Vec<i32>, 
         .all(&txn)
         .await?;
     for row in &rated {
-        super::ratings::apply_rating_delta(&txn, row.movie_id, -1, -i64::from(row.half_stars))
-            .await?;
+        crate::services::ratings::apply_rating_delta(
+            &txn,
+            row.movie_id,
+            -1,
+            -i64::from(row.half_stars),
+        )
+        .await?;
     }
     // Ratings, lists and preferences go with the account (ON DELETE CASCADE).
     user::Entity::delete_by_id(user_id).exec(&txn).await?;
@@ -692,38 +446,6 @@ pub async fn create_admin(
         None => {
             let created = insert_account(db, username, email, hash, Role::Admin).await?;
             Ok(AdminOutcome::Created(created.id))
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn usernames_are_short_plain_words() {
-        assert!(username_problem("ada_lovelace").is_none());
-        assert!(username_problem("x1").is_some());
-        assert!(username_problem("has space").is_some());
-        assert!(username_problem("_leading").is_some());
-        assert!(username_problem(&"a".repeat(33)).is_some());
-        assert!(username_problem("명수").is_some());
-    }
-
-    #[test]
-    fn emails_need_a_local_part_and_a_dotted_domain() {
-        assert!(email_problem("ada@example.org").is_none());
-        for bad in [
-            "ada",
-            "ada@",
-            "@example.org",
-            "ada@example",
-            "a b@example.org",
-            "a@b@c.org",
-            "ada@.org",
-            "ada@example..org",
-        ] {
-            assert!(email_problem(bad).is_some(), "{bad}");
         }
     }
 }
