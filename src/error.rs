@@ -8,6 +8,7 @@ use sea_orm::DbErr;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+pub use crate::logging::error_chain;
 pub use crate::services::validation::{FieldErrors, Invalid};
 
 /// Every way a request can fail.
@@ -302,18 +303,6 @@ impl ResponseError for ApiError {
         }
         response.json(self.envelope())
     }
-}
-
-/// `err: cause: cause…`, for logs.
-pub fn error_chain(err: &dyn std::error::Error) -> String {
-    let mut out = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        out.push_str(": ");
-        out.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    out
 }
 
 #[cfg(test)]

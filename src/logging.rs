@@ -58,3 +58,14 @@ impl<'kvs> VisitSource<'kvs> for Fields<'_> {
         Ok(())
     }
 }
+/// `err: cause: cause…`, for logs.
+pub fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut out = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        out.push_str(": ");
+        out.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    out
+}

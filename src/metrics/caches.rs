@@ -4,34 +4,31 @@
 use super::{Component, Exposition};
 use crate::cache::CacheCounts;
 
+/// A counter family: its name, help text and which count it reports.
+type Family = (&'static str, &'static str, fn(&CacheCounts) -> u64);
+
 /// Hit and miss counts by cache label.
 pub struct CacheMetrics(pub Vec<(&'static str, CacheCounts)>);
 
 impl Component for CacheMetrics {
     fn render(&self, out: &mut Exposition) {
-        out.header(
-            "cinerank_cache_hits_total",
-            "counter",
-            "Cache lookups answered from memory.",
-        );
-        for (cache, counts) in &self.0 {
-            out.sample(
+        let families: [Family; 2] = [
+            (
                 "cinerank_cache_hits_total",
-                &[("cache", (*cache).into())],
-                counts.hits as f64,
-            );
-        }
-        out.header(
-            "cinerank_cache_misses_total",
-            "counter",
-            "Cache lookups that went to the database or the model.",
-        );
-        for (cache, counts) in &self.0 {
-            out.sample(
+                "Cache lookups answered from memory.",
+                |counts| counts.hits,
+            ),
+            (
                 "cinerank_cache_misses_total",
-                &[("cache", (*cache).into())],
-                counts.misses as f64,
-            );
+                "Cache lookups that went to the database or the model.",
+                |counts| counts.misses,
+            ),
+        ];
+        for (name, help, count) in families {
+            out.header(name, "counter", help);
+            for (cache, counts) in &self.0 {
+                out.sample(name, &[("cache", (*cache).into())], count(counts) as f64);
+            }
         }
     }
 }

@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 use entity::{movie, rating};
 use migration::{Expr, ExprTrait, Query};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
 use std::sync::Arc;
@@ -172,6 +172,27 @@ pub enum Upsert {
     Updated,
 }
 
+/// Opens a write transaction, locks the movie's row and reads the user's
+/// current rating of it. Writers to one movie's aggregates queue on the
+/// lock, so each reads the rating it replaces after the previous writer
+/// committed.
+async fn lock_movie_and_rating(
+    db: &DatabaseConnection,
+    user_id: i32,
+    movie_id: i32,
+) -> Result<(DatabaseTransaction, Option<rating::Model>), RatingError> {
+    let txn = begin_write(db).await?;
+    movie::Entity::find_by_id(movie_id)
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or(RatingError::MovieNotFound)?;
+    let existing = rating::Entity::find_by_id((user_id, movie_id))
+        .one(&txn)
+        .await?;
+    Ok((txn, existing))
+}
+
 /// Sets the user's rating of a movie (without invalidating: see [`Ratings::put`]).
 async fn put_rating(
     db: &DatabaseConnection,
@@ -182,17 +203,7 @@ async fn put_rating(
     let half = half_stars(rating)
         .ok_or_else(|| Invalid::field("rating", "must be between 0.5 and 5.0 in steps of 0.5"))?;
     let now = Utc::now();
-    let txn = begin_write(db).await?;
-    // Lock the movie row: writers to one movie's aggregates queue here, so
-    // each reads the rating it replaces after the previous writer committed.
-    movie::Entity::find_by_id(movie_id)
-        .lock_exclusive()
-        .one(&txn)
-        .await?
-        .ok_or(RatingError::MovieNotFound)?;
-    let existing = rating::Entity::find_by_id((user_id, movie_id))
-        .one(&txn)
-        .await?;
+    let (txn, existing) = lock_movie_and_rating(db, user_id, movie_id).await?;
     let outcome = match existing {
         None => {
             rating::ActiveModel {
@@ -236,16 +247,8 @@ async fn delete_rating(
     user_id: i32,
     movie_id: i32,
 ) -> Result<(), RatingError> {
-    let txn = begin_write(db).await?;
-    movie::Entity::find_by_id(movie_id)
-        .lock_exclusive()
-        .one(&txn)
-        .await?
-        .ok_or(RatingError::MovieNotFound)?;
-    let existing = rating::Entity::find_by_id((user_id, movie_id))
-        .one(&txn)
-        .await?
-        .ok_or(RatingError::RatingNotFound)?;
+    let (txn, existing) = lock_movie_and_rating(db, user_id, movie_id).await?;
+    let existing = existing.ok_or(RatingError::RatingNotFound)?;
     rating::Entity::delete_by_id((user_id, movie_id))
         .exec(&txn)
         .await?;

@@ -213,7 +213,7 @@ pub fn redact_api_key_in_url(url: &str) -> String {
 pub(super) fn describe_http_error(err: reqwest::Error, api_key: &str) -> String {
     let url = err.url().map(|url| redact_api_key_in_url(url.as_str()));
     let err = err.without_url();
-    let mut text = crate::error::error_chain(&err);
+    let mut text = crate::logging::error_chain(&err);
     if let Some(url) = url {
         text.push_str(&format!(" ({url})"));
     }
