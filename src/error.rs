@@ -2,16 +2,14 @@
 //! `{"error": {"code", "message", "details"?}}` for every non-2xx response.
 //! Causes of 5xx errors are logged, never sent to the client.
 
-use std::collections::BTreeMap;
-
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, ResponseError};
 use sea_orm::DbErr;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-/// Field name → messages, the `details` of a validation error.
-pub type FieldErrors = BTreeMap<String, Vec<String>>;
+pub use crate::logging::error_chain;
+pub use crate::services::validation::{FieldErrors, Invalid};
 
 /// Every way a request can fail.
 #[derive(Debug, thiserror::Error)]
@@ -87,12 +85,16 @@ pub enum ApiError {
         /// Seconds until a retry can succeed.
         retry_after_secs: u64,
     },
-    /// 503: a dependency is not ready (e.g. the first model is training).
-    #[error("{0}")]
-    ServiceUnavailable(String),
-    /// 503: the database did not answer.
-    #[error("the database is unavailable")]
-    Unavailable(#[source] DbErr),
+    /// 503: a dependency is not ready (the first model is training) or
+    /// the database did not answer (`cause`, logged only).
+    #[error("{message}")]
+    Unavailable {
+        /// Human-readable explanation.
+        message: String,
+        /// The database error, when the database is what is unavailable.
+        #[source]
+        cause: Option<DbErr>,
+    },
     /// 500: a bug or an unexpected failure; the cause goes to the log only.
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -122,26 +124,28 @@ pub struct ErrorBody {
 impl ApiError {
     /// A 422 about one field.
     pub fn invalid_field(field: &str, message: impl Into<String>) -> Self {
-        let message = message.into();
-        let mut fields = FieldErrors::new();
-        fields.insert(field.to_owned(), vec![message.clone()]);
-        ApiError::Validation {
-            message: format!("{field}: {message}"),
-            fields,
-        }
+        Invalid::field(field, message).into()
     }
 
     /// A 422 from collected field errors, or `Ok(())` when there are none.
     pub fn check(fields: FieldErrors) -> Result<(), ApiError> {
-        if fields.is_empty() {
-            return Ok(());
+        Ok(Invalid::check(fields)?)
+    }
+
+    /// A 503 for a dependency that is not ready yet.
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        ApiError::Unavailable {
+            message: message.into(),
+            cause: None,
         }
-        let message = fields
-            .iter()
-            .flat_map(|(field, msgs)| msgs.iter().map(move |m| format!("{field}: {m}")))
-            .collect::<Vec<_>>()
-            .join("; ");
-        Err(ApiError::Validation { message, fields })
+    }
+
+    /// A 503 for a database that did not answer (the cause is logged only).
+    pub fn database_unavailable(cause: DbErr) -> Self {
+        ApiError::Unavailable {
+            message: "the database is unavailable".to_owned(),
+            cause: Some(cause),
+        }
     }
 
     /// A 404 for a missing resource of some kind.
@@ -164,7 +168,7 @@ impl ApiError {
             ApiError::PayloadTooLarge { .. } => "payload_too_large",
             ApiError::UnsupportedMediaType => "unsupported_media_type",
             ApiError::Validation { .. } => "validation_failed",
-            ApiError::Unavailable(_) | ApiError::ServiceUnavailable(_) => "service_unavailable",
+            ApiError::Unavailable { .. } => "service_unavailable",
             ApiError::Internal(_) => "internal_error",
         }
     }
@@ -235,8 +239,17 @@ impl From<DbErr> for ApiError {
         match err {
             // The pool could not hand out a connection in time, or the server
             // is unreachable: the request may succeed later.
-            DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => ApiError::Unavailable(err),
+            DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => ApiError::database_unavailable(err),
             other => ApiError::Internal(Box::new(other)),
+        }
+    }
+}
+
+impl From<Invalid> for ApiError {
+    fn from(invalid: Invalid) -> Self {
+        ApiError::Validation {
+            message: invalid.message,
+            fields: invalid.fields,
         }
     }
 }
@@ -256,9 +269,7 @@ impl ResponseError for ApiError {
             ApiError::Validation { .. } | ApiError::Unprocessable { .. } => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
-            ApiError::Unavailable(_) | ApiError::ServiceUnavailable(_) => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
+            ApiError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -266,7 +277,9 @@ impl ResponseError for ApiError {
     fn error_response(&self) -> HttpResponse {
         let cause: Option<&dyn std::error::Error> = match self {
             ApiError::Internal(cause) => Some(cause.as_ref()),
-            ApiError::Unavailable(db) => Some(db),
+            ApiError::Unavailable {
+                cause: Some(db), ..
+            } => Some(db),
             _ => None,
         };
         if let Some(cause) = cause {
@@ -277,7 +290,7 @@ impl ResponseError for ApiError {
             response.insert_header((header::ALLOW, allow.join(", ")));
         }
         match self {
-            ApiError::Unavailable(_) | ApiError::ServiceUnavailable(_) => {
+            ApiError::Unavailable { .. } => {
                 response.insert_header((header::RETRY_AFTER, "5"));
             }
             ApiError::Unauthorized(_) => {
@@ -290,23 +303,6 @@ impl ResponseError for ApiError {
         }
         response.json(self.envelope())
     }
-}
-
-/// `err: cause: cause…`, for logs.
-pub fn error_chain(err: &dyn std::error::Error) -> String {
-    let mut out = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        // Wrappers often repeat their cause's text (SeaORM → sqlx → driver):
-        // say each thing once.
-        let text = cause.to_string();
-        if !out.contains(&text) {
-            out.push_str(": ");
-            out.push_str(&text);
-        }
-        source = cause.source();
-    }
-    out
 }
 
 #[cfg(test)]

@@ -1,8 +1,10 @@
 //! cinerank: a movie catalogue with accounts, ratings and personalised
 //! recommendations, served over HTTP by actix-web on SQLite or PostgreSQL.
 //!
-//! Layers: `routes` (HTTP: extract, call a service, map the result) →
-//! `services` (business rules over SeaORM) → `entity` / `migration`.
+//! Layers: `middleware` (logging, metrics, security headers, fallbacks) →
+//! `routes` (HTTP: extract, call a service, map the result) → `services`
+//! (business rules over SeaORM, each service owning its caches) →
+//! `entity` / `migration`; `recommender` is pure Rust under `services`.
 
 pub mod auth;
 pub mod cache;
@@ -13,6 +15,7 @@ pub mod db;
 pub mod error;
 pub mod logging;
 pub mod metrics;
+pub mod middleware;
 pub mod openapi;
 pub mod recommender;
 pub mod routes;

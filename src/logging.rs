@@ -58,3 +58,19 @@ impl<'kvs> VisitSource<'kvs> for Fields<'_> {
         Ok(())
     }
 }
+/// `err: cause: cause…`, for logs.
+pub fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut out = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        // Wrappers often repeat their cause's text (SeaORM → sqlx → driver):
+        // say each thing once.
+        let text = cause.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = cause.source();
+    }
+    out
+}

@@ -7,6 +7,7 @@ use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::AppExt;
 
 use crate::error::ErrorEnvelope;
+use crate::recommender::Strategy;
 use crate::routes;
 use crate::services::catalog::MovieSort;
 
@@ -19,7 +20,7 @@ use crate::services::catalog::MovieSort;
                        Every non-2xx response carries the error envelope `{\"error\": {\"code\", \"message\", \"details\"?}}`.",
         license(name = "MIT")
     ),
-    components(schemas(ErrorEnvelope, MovieSort)),
+    components(schemas(ErrorEnvelope, MovieSort, Strategy)),
     modifiers(&BearerAuth),
     tags(
         (name = "operations", description = "Health, readiness, documentation"),

@@ -16,12 +16,17 @@ use crate::auth::rate_limit::RateLimiter;
 use crate::config::Settings;
 use crate::db;
 use crate::metrics::HttpMetrics;
+use crate::middleware::{fallback, observe, route_table, security};
 use crate::recommender::TrainConfig;
-use crate::routes::{self, extract, fallback, observe, security};
-use crate::services::catalog::{CatalogCache, GenreCatalog};
+use crate::routes::{self, extract};
+use crate::services::accounts::Accounts;
+use crate::services::catalog::{Catalog, GenreCatalog};
 use crate::services::import_jobs::ImportJobs;
+use crate::services::lists::Lists;
+use crate::services::ratings::Ratings;
 use crate::services::recommendations::{Recommender, RecommenderSettings};
 use crate::services::seed::{self, SeedError};
+use crate::services::store::Store;
 use crate::state::AppState;
 
 /// Why the service could not start.
@@ -112,32 +117,46 @@ impl Application {
                 crate::auth::random_secret().map_err(|e| StartupError::Random(e.to_string()))?
             }
         };
+        let jwt = JwtKeys::new(&secret, settings.jwt_ttl);
+        let genres = Arc::new(GenreCatalog::load(&db).await?);
+        let catalog = Arc::new(Catalog::new(
+            db.clone(),
+            Arc::clone(&genres),
+            settings.catalog_cache_capacity,
+            Some(settings.cache_ttl),
+        ));
+        let recommender = Arc::new(Recommender::new(
+            Arc::clone(&catalog),
+            TrainConfig::default(),
+            RecommenderSettings {
+                train_on_start: settings.model_train_on_start,
+                retrain_after_writes: settings.model_retrain_after_writes,
+                retrain_interval: settings.model_retrain_interval,
+                data_check_interval: settings.model_data_check_interval,
+                cache_capacity: settings.recommendation_cache_capacity,
+                cache_ttl: settings.cache_ttl,
+            },
+        ));
         let state = web::Data::new(AppState {
-            jwt: JwtKeys::new(&secret, settings.jwt_ttl),
+            ratings: Ratings::new(Arc::clone(&catalog), Arc::clone(&recommender)),
+            lists: Lists::new(db.clone(), genres, Arc::clone(&recommender)),
+            accounts: Accounts::new(jwt.clone(), Arc::clone(&catalog), Arc::clone(&recommender)),
+            store: Store::new(
+                settings.store_currency.clone(),
+                Arc::clone(&catalog),
+                Arc::clone(&recommender),
+            ),
+            jwt,
             auth_limiter: RateLimiter::new(settings.auth_rate_limit_per_min),
             metrics: HttpMetrics::default(),
             imports: Arc::new(ImportJobs::new(settings.import_dir.clone())),
-            genres: Arc::new(GenreCatalog::load(&db).await?),
-            catalog_cache: CatalogCache::new(
-                settings.catalog_cache_capacity,
-                Some(settings.cache_ttl),
-            ),
-            recommender: Arc::new(Recommender::new(
-                TrainConfig::default(),
-                RecommenderSettings {
-                    train_on_start: settings.model_train_on_start,
-                    retrain_after_writes: settings.model_retrain_after_writes,
-                    retrain_interval: settings.model_retrain_interval,
-                    data_check_interval: settings.model_data_check_interval,
-                    cache_capacity: settings.recommendation_cache_capacity,
-                    cache_ttl: settings.cache_ttl,
-                },
-            )),
-            routes: Arc::new(fallback::RouteTable::from_openapi(&api)),
+            catalog,
+            recommender,
+            routes: Arc::new(route_table::RouteTable::from_openapi(&api)),
             settings: Arc::new(settings),
             db,
         });
-        tokio::spawn(state.recommender.clone().run_trainer(state.db.clone()));
+        tokio::spawn(state.recommender.clone().run_trainer());
         let server = serve(listener, state.clone(), api)
             .map_err(|source| StartupError::Bind { address, source })?;
         Ok(Application {

@@ -1,4 +1,6 @@
-//! The one application state shared by every request handler.
+//! The one application state shared by every request handler: the
+//! services (each owning its database handle and caches) and the web
+//! layer's own pieces (tokens, rate limit, HTTP metrics, route table).
 
 use std::sync::Arc;
 
@@ -7,27 +9,40 @@ use sea_orm::DatabaseConnection;
 use crate::auth::jwt::JwtKeys;
 use crate::auth::rate_limit::RateLimiter;
 use crate::config::Settings;
-use crate::metrics::HttpMetrics;
-use crate::routes::fallback::RouteTable;
-use crate::services::catalog::{CatalogCache, GenreCatalog};
+use crate::metrics::caches::CacheMetrics;
+use crate::metrics::imports::ImportMetrics;
+use crate::metrics::pool::PoolMetrics;
+use crate::metrics::{self, HttpMetrics};
+use crate::middleware::route_table::RouteTable;
+use crate::services::accounts::Accounts;
+use crate::services::catalog::Catalog;
 use crate::services::import_jobs::ImportJobs;
+use crate::services::lists::Lists;
+use crate::services::ratings::Ratings;
 use crate::services::recommendations::Recommender;
+use crate::services::store::Store;
 
 /// Shared, cheaply clonable state (wrapped in `web::Data`).
 pub struct AppState {
-    /// The connection pool.
+    /// The connection pool (readiness and pool metrics; services hold their own handle).
     pub db: DatabaseConnection,
     /// Start-up configuration.
     pub settings: Arc<Settings>,
-    /// The genre vocabulary (static after migrations).
-    pub genres: Arc<GenreCatalog>,
-    /// Movie details and list pages, invalidated on every catalogue write.
-    pub catalog_cache: CatalogCache,
+    /// Movies, genres and their caches.
+    pub catalog: Arc<Catalog>,
+    /// Ratings (invalidate the catalogue and the recommender).
+    pub ratings: Ratings,
+    /// Watchlists and dismissals.
+    pub lists: Lists,
+    /// Accounts, sign-in and administration of users.
+    pub accounts: Accounts,
+    /// Carts and orders.
+    pub store: Store,
     /// The recommendation model, its trainer and its cache.
     pub recommender: Arc<Recommender>,
     /// Known route patterns, to tell 405 from 404.
     pub routes: Arc<RouteTable>,
-    /// Token signing and verification.
+    /// Token verification (the extractors).
     pub jwt: JwtKeys,
     /// Register/login attempts per client address.
     pub auth_limiter: RateLimiter,
@@ -35,4 +50,23 @@ pub struct AppState {
     pub metrics: HttpMetrics,
     /// Imports started over HTTP (one at a time).
     pub imports: Arc<ImportJobs>,
+}
+
+impl AppState {
+    /// The `/metrics` document: every component's families, in a fixed order.
+    pub fn render_metrics(&self) -> String {
+        let pool = PoolMetrics {
+            db: &self.db,
+            max_connections: self.settings.db_max_connections,
+        };
+        let mut caches = self.catalog.cache_counts().to_vec();
+        caches.push(("recommendations", self.recommender.cache_counts()));
+        metrics::exposition(&[
+            &self.metrics,
+            &pool,
+            &CacheMetrics(caches),
+            self.recommender.as_ref(),
+            &ImportMetrics(&self.imports),
+        ])
+    }
 }

@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 
 use crate::config::{AppEnv, Settings};
 use crate::error::ApiError;
-use crate::services::accounts::{AuthResponse, UserProfile};
+use crate::routes::views::accounts::{AuthResponse, UserProfile};
 
 /// The cookie holding the JWT (`HttpOnly`: scripts cannot read it).
 pub const SESSION_COOKIE: &str = "cinerank_session";

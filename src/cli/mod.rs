@@ -14,8 +14,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::config::Settings;
-use crate::error::ApiError;
-use crate::services::accounts::AdminOutcome;
+use crate::services::accounts::{AccountError, AdminOutcome};
 use crate::services::catalog::GenreCatalog;
 use crate::services::seed;
 use crate::startup::{self, Application};
@@ -159,7 +158,7 @@ async fn run(command: Command, mut settings: Settings) -> CliResult {
                 Ok(AdminOutcome::Promoted(id)) => {
                     println!("{username} (id {id}) is now an administrator; password updated")
                 }
-                Err(ApiError::Validation { message, .. }) => return Err(message.into()),
+                Err(AccountError::Invalid(invalid)) => return Err(invalid.message.into()),
                 Err(err) => return Err(err.into()),
             }
             Ok(())

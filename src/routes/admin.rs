@@ -1,20 +1,16 @@
 //! Administration of accounts and imports, and catalogue-wide rating
 //! statistics.
 
-use std::sync::Arc;
-
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
-use serde::Serialize;
-use utoipa::ToSchema;
 
 use crate::auth::AdminUser;
 use crate::error::{ApiError, ErrorEnvelope};
 use crate::routes::extract::{QueryParams, parse_id};
-use crate::services::Page;
-use crate::services::accounts::{self, RoleChangeRequest, UserProfile};
-use crate::services::import_jobs::{ImportJobView, ImportRequest};
-use crate::services::ratings::{self, RatingDistribution};
+use crate::routes::views::Page;
+use crate::routes::views::accounts::{RoleChangeRequest, UserProfile};
+use crate::routes::views::imports::{ImportJobList, ImportJobView, ImportRequest};
+use crate::routes::views::ratings::RatingDistribution;
 use crate::state::AppState;
 
 /// Every account, oldest first.
@@ -37,9 +33,7 @@ pub async fn list_users(
     let mut params = QueryParams::from_request(&req);
     let page = params.page_request()?;
     params.finish()?;
-    Ok(web::Json(
-        accounts::list_users(&state.db, &state.genres, page).await?,
-    ))
+    Ok(web::Json(state.accounts.list_users(page).await?.into()))
 }
 
 /// Change an account's role.
@@ -65,8 +59,8 @@ pub async fn change_role(
     body: web::Json<RoleChangeRequest>,
 ) -> Result<web::Json<UserProfile>, ApiError> {
     let id = parse_id(&path, "id")?;
-    let profile = accounts::change_role(&state.db, &state.genres, id, body.role).await?;
-    Ok(web::Json(profile))
+    let profile = state.accounts.change_role(id, body.role).await?;
+    Ok(web::Json(profile.into()))
 }
 
 /// Delete an account with its ratings and lists.
@@ -89,11 +83,7 @@ pub async fn delete_user(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&path, "id")?;
-    let rated = accounts::delete_user(&state.db, id).await?;
-    for movie_id in rated {
-        state.catalog_cache.movie_changed(movie_id).await;
-    }
-    state.recommender.user_changed(id);
+    state.accounts.delete_user(id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -118,16 +108,13 @@ pub async fn start_import(
     state: web::Data<AppState>,
     body: web::Json<ImportRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let after = state.clone();
     let job = state.imports.start(
         state.db.clone(),
-        Arc::clone(&state.genres),
-        body.into_inner(),
-        Box::new(move || {
-            after.catalog_cache.everything_changed();
-            after.recommender.request_training();
-        }),
+        state.catalog.genres().clone(),
+        body.into_inner().into(),
+        state.recommender.after_import(),
     )?;
+    let job = ImportJobView::from(job);
     Ok(HttpResponse::Accepted()
         .insert_header((
             header::LOCATION,
@@ -152,7 +139,7 @@ pub async fn list_imports(
     state: web::Data<AppState>,
 ) -> web::Json<ImportJobList> {
     web::Json(ImportJobList {
-        items: state.imports.list(),
+        items: state.imports.list().into_iter().map(Into::into).collect(),
     })
 }
 
@@ -177,14 +164,7 @@ pub async fn get_import(
 ) -> Result<web::Json<ImportJobView>, ApiError> {
     let id = parse_id(&path, "id")?;
     let id = u64::try_from(id).map_err(|_| ApiError::not_found("import"))?;
-    Ok(web::Json(state.imports.get(id)?))
-}
-
-/// `GET /admin/imports`.
-#[derive(Serialize, ToSchema)]
-pub struct ImportJobList {
-    /// Newest first.
-    pub items: Vec<ImportJobView>,
+    Ok(web::Json(state.imports.get(id)?.into()))
 }
 
 /// How many ratings there are of each value, 0.5 to 5.0 (for the admin
@@ -203,5 +183,5 @@ pub async fn rating_distribution(
     _admin: AdminUser,
     state: web::Data<AppState>,
 ) -> Result<web::Json<RatingDistribution>, ApiError> {
-    Ok(web::Json(ratings::distribution(&state.db).await?))
+    Ok(web::Json(state.ratings.distribution().await?.into()))
 }

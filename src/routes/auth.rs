@@ -6,7 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, delete, post, web};
 
 use crate::auth::session::{self, SessionResponse};
 use crate::error::{ApiError, ErrorEnvelope};
-use crate::services::accounts::{self, AuthResponse, LoginRequest, RegisterRequest};
+use crate::routes::views::accounts::{AuthResponse, LoginRequest, RegisterRequest};
 use crate::state::AppState;
 
 /// Registration behind the per-client rate limit (bearer and cookie routes alike).
@@ -18,7 +18,7 @@ async fn register_limited(
     state
         .auth_limiter
         .check(req, state.settings.trust_forwarded_for)?;
-    accounts::register(&state.db, &state.genres, &state.jwt, body).await
+    Ok(state.accounts.register(body.into()).await?.into())
 }
 
 /// Login behind the per-client rate limit (bearer and cookie routes alike).
@@ -30,7 +30,7 @@ async fn login_limited(
     state
         .auth_limiter
         .check(req, state.settings.trust_forwarded_for)?;
-    accounts::login(&state.db, &state.genres, &state.jwt, body).await
+    Ok(state.accounts.login(body.into()).await?.into())
 }
 
 /// Create an account; answers with a token so the client is signed in.

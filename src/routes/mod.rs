@@ -1,17 +1,21 @@
-//! HTTP handlers, grouped by domain. Each one extracts its input, calls a
-//! service and maps the result; no SQL or business rule lives here.
+//! HTTP handlers, grouped by domain. Each one extracts and validates its
+//! input (path, query, a body from [`views`]), calls a service held in the
+//! application state and maps the result to a view; a service's error
+//! becomes an `ApiError` through [`errors`]. No SQL, no business rule and no
+//! cache invalidation lives here: the services own their data and their
+//! caches (`.ci/run` checks the last part). Middleware is in
+//! `crate::middleware`.
 
 pub mod admin;
 pub mod auth;
+pub mod errors;
 pub mod extract;
-pub mod fallback;
 pub mod health;
 pub mod movies;
-pub mod observe;
 pub mod recommendations;
-pub mod security;
 pub mod store;
 pub mod users;
+pub mod views;
 pub mod web;
 
 use utoipa_actix_web::scope;

@@ -9,11 +9,11 @@ use utoipa::ToSchema;
 use crate::auth::{AdminUser, AuthUser, MaybeAuthUser};
 use crate::error::{ApiError, ErrorEnvelope};
 use crate::routes::extract::{QueryParams, parse_id};
-use crate::services::Page;
-use crate::services::catalog::{
-    self, GenreCount, MovieDetails, MovieFilter, MoviePatch, MovieSort, MovieSummary, NewMovie,
-};
-use crate::services::ratings::{self, RatingRequest, RatingView, Upsert};
+use crate::routes::views::Page;
+use crate::routes::views::catalog::{GenreCount, MovieDetails, MoviePatch, MovieSummary, NewMovie};
+use crate::routes::views::ratings::{RatingRequest, RatingView};
+use crate::services::catalog::{MovieFilter, MovieSort};
+use crate::services::ratings::Upsert;
 use crate::state::AppState;
 
 /// Longest accepted search text.
@@ -28,15 +28,13 @@ fn movie_filter(params: &mut QueryParams, state: &AppState) -> Result<MovieFilte
         params.problem("q", format!("must be at most {MAX_QUERY_CHARS} characters"));
     }
     let mut genre_ids = Vec::new();
+    let genres = state.catalog.genres();
     for name in params.list("genre") {
-        match state.genres.resolve(&name) {
+        match genres.resolve(&name) {
             Some(id) => genre_ids.push(id),
             None => params.problem(
                 "genre",
-                format!(
-                    "unknown genre `{name}`; known: {}",
-                    state.genres.names_joined()
-                ),
+                format!("unknown genre `{name}`; known: {}", genres.names_joined()),
             ),
         }
     }
@@ -112,15 +110,8 @@ pub async fn list_movies(
     let filter = movie_filter(&mut params, &state)?;
     let page = params.page_request()?;
     params.finish()?;
-    let page = catalog::list_movies_cached(
-        &state.db,
-        &state.genres,
-        &state.catalog_cache,
-        &filter,
-        page,
-    )
-    .await?;
-    Ok(HttpResponse::Ok().json(page.as_ref()))
+    let page = state.catalog.list_movies(&filter, page).await?;
+    Ok(HttpResponse::Ok().json(Page::<MovieSummary>::from(page.as_ref().clone())))
 }
 
 /// A movie's details, with the caller's own rating when signed in.
@@ -154,18 +145,13 @@ pub async fn get_movie(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&path, "id")?;
-    let details = state
-        .catalog_cache
-        .details
-        .get_or_load(&id, || catalog::find_movie(&state.db, &state.genres, id))
-        .await?
-        .ok_or_else(|| ApiError::not_found("movie"))?;
+    let details = state.catalog.movie(id).await?;
     let my_rating = match user.0 {
-        Some(user) => Some(ratings::rating_of(&state.db, user.id, id).await?),
+        Some(user) => Some(state.ratings.rating_of(user.id, id).await?),
         None => None,
     };
     Ok(HttpResponse::Ok().json(MovieResponse {
-        movie: &details,
+        movie: &MovieDetails::from(details.as_ref().clone()),
         my_rating,
     }))
 }
@@ -189,10 +175,10 @@ pub async fn create_movie(
     state: web::Data<AppState>,
     body: web::Json<NewMovie>,
 ) -> Result<HttpResponse, ApiError> {
-    let movie = catalog::create_movie(&state.db, &state.genres, body.into_inner()).await?;
+    let movie = state.catalog.create_movie(body.into_inner().into()).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/movies/{}", movie.id)))
-        .json(movie))
+        .json(MovieDetails::from(movie)))
 }
 
 /// Change some of a movie's fields (admin); `null` clears a field.
@@ -218,15 +204,11 @@ pub async fn update_movie(
     body: web::Json<MoviePatch>,
 ) -> Result<web::Json<MovieDetails>, ApiError> {
     let id = parse_id(&path, "id")?;
-    let movie = catalog::update_movie(
-        &state.db,
-        &state.genres,
-        &state.catalog_cache,
-        id,
-        body.into_inner(),
-    )
-    .await?;
-    Ok(web::Json(movie))
+    let movie = state
+        .catalog
+        .update_movie(id, body.into_inner().into())
+        .await?;
+    Ok(web::Json(movie.into()))
 }
 
 /// Delete a movie with its ratings (admin).
@@ -248,7 +230,7 @@ pub async fn delete_movie(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&path, "id")?;
-    catalog::delete_movie(&state.db, &state.catalog_cache, id).await?;
+    state.catalog.delete_movie(id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -274,9 +256,8 @@ pub async fn put_rating(
     body: web::Json<RatingRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let movie_id = parse_id(&path, "id")?;
-    let (view, outcome) = ratings::put_rating(&state.db, user.id, movie_id, body.rating).await?;
-    state.catalog_cache.movie_changed(movie_id).await;
-    state.recommender.user_changed(user.id);
+    let (rating, outcome) = state.ratings.put(user.id, movie_id, body.rating).await?;
+    let view = RatingView::from(rating);
     Ok(match outcome {
         Upsert::Created => HttpResponse::Created().json(view),
         Upsert::Updated => HttpResponse::Ok().json(view),
@@ -301,9 +282,7 @@ pub async fn delete_rating(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let movie_id = parse_id(&path, "id")?;
-    ratings::delete_rating(&state.db, user.id, movie_id).await?;
-    state.catalog_cache.movie_changed(movie_id).await;
-    state.recommender.user_changed(user.id);
+    state.ratings.delete(user.id, movie_id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -318,6 +297,8 @@ pub struct GenreList {
 #[utoipa::path(tag = "catalogue", responses((status = 200, body = GenreList)))]
 #[get("/genres")]
 pub async fn list_genres(state: web::Data<AppState>) -> Result<web::Json<GenreList>, ApiError> {
-    let items = catalog::list_genres(&state.db, &state.genres).await?;
-    Ok(web::Json(GenreList { items }))
+    let items = state.catalog.genre_counts().await?;
+    Ok(web::Json(GenreList {
+        items: items.into_iter().map(Into::into).collect(),
+    }))
 }

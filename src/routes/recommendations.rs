@@ -10,9 +10,10 @@ use crate::error::{ApiError, ErrorEnvelope};
 use crate::recommender::Strategy;
 use crate::routes::extract::{QueryParams, parse_id};
 use crate::routes::users::accessible_user;
-use crate::services::recommendations::{
-    ListRequest, ModelInfo, Prediction, RecommendationList, SimilarList, parse_strategy,
+use crate::routes::views::recommendations::{
+    ModelInfo, Prediction, RecommendationList, SimilarList,
 };
+use crate::services::recommendations::ListRequest;
 use crate::state::AppState;
 
 /// Most ids accepted in `exclude`.
@@ -20,14 +21,12 @@ const MAX_EXCLUDED: usize = 500;
 
 fn genre_param(params: &mut QueryParams, state: &AppState) -> Option<i32> {
     let name = params.text("genre")?.to_owned();
-    let id = state.genres.resolve(&name);
+    let genres = state.catalog.genres();
+    let id = genres.resolve(&name);
     if id.is_none() {
         params.problem(
             "genre",
-            format!(
-                "unknown genre `{name}`; known: {}",
-                state.genres.names_joined()
-            ),
+            format!("unknown genre `{name}`; known: {}", genres.names_joined()),
         );
     }
     id
@@ -37,13 +36,13 @@ fn list_request(req: &HttpRequest, state: &AppState) -> Result<ListRequest, ApiE
     let mut params = QueryParams::from_request(req);
     let limit = params.limit()?;
     let strategy = match params.text("strategy") {
-        None => Strategy::Hybrid,
-        Some(raw) => parse_strategy(raw).unwrap_or_else(|| {
+        None => Strategy::default(),
+        Some(raw) => raw.parse().unwrap_or_else(|_| {
             params.problem(
                 "strategy",
-                "must be one of hybrid, collaborative, genre, popular",
+                format!("must be one of {}", Strategy::names_joined()),
             );
-            Strategy::Hybrid
+            Strategy::default()
         }),
     };
     let genre = genre_param(&mut params, state);
@@ -74,16 +73,7 @@ async fn recommendations_for(
     user_id: i32,
 ) -> Result<RecommendationList, ApiError> {
     let request = list_request(req, state)?;
-    state
-        .recommender
-        .for_user(
-            &state.db,
-            &state.genres,
-            &state.catalog_cache,
-            user_id,
-            request,
-        )
-        .await
+    Ok(state.recommender.for_user(user_id, request).await?.into())
 }
 
 /// The caller's recommendations.
@@ -92,7 +82,7 @@ async fn recommendations_for(
     security(("bearer" = [])),
     params(
         ("limit" = Option<usize>, Query, minimum = 1, maximum = 100, description = "1–100 (default 10)"),
-        ("strategy" = Option<String>, Query, description = "hybrid (default), collaborative, genre, popular"),
+        ("strategy" = Option<Strategy>, Query, description = "Which source ranks the list (default hybrid)"),
         ("genre" = Option<String>, Query, description = "Only this genre"),
         ("exclude" = Option<String>, Query, description = "Comma-separated movie ids never to return"),
     ),
@@ -119,7 +109,7 @@ pub async fn my_recommendations(
     params(
         ("id" = i32, Path, minimum = 1),
         ("limit" = Option<usize>, Query, minimum = 1, maximum = 100, description = "1–100 (default 10)"),
-        ("strategy" = Option<String>, Query, description = "hybrid (default), collaborative, genre, popular"),
+        ("strategy" = Option<Strategy>, Query, description = "Which source ranks the list (default hybrid)"),
         ("genre" = Option<String>, Query, description = "Only this genre"),
         ("exclude" = Option<String>, Query, description = "Comma-separated movie ids never to return"),
     ),
@@ -165,7 +155,7 @@ pub async fn prediction(
     let id = accessible_user(&path.0, &user, &state).await?;
     let movie_id = parse_id(&path.1, "movie_id")?;
     Ok(web::Json(
-        state.recommender.predict(&state.db, id, movie_id).await?,
+        state.recommender.predict(id, movie_id).await?.into(),
     ))
 }
 
@@ -191,11 +181,8 @@ pub async fn popular(
     let limit = params.limit()?;
     let genre = genre_param(&mut params, &state);
     params.finish()?;
-    let list = state
-        .recommender
-        .popular(&state.db, &state.genres, &state.catalog_cache, limit, genre)
-        .await?;
-    Ok(web::Json(list))
+    let list = state.recommender.popular(limit, genre).await?;
+    Ok(web::Json(list.into()))
 }
 
 /// Movies similar to this one.
@@ -219,11 +206,8 @@ pub async fn similar(
     let mut params = QueryParams::from_request(&req);
     let limit = params.limit()?;
     params.finish()?;
-    let list = state
-        .recommender
-        .similar(&state.db, &state.genres, &state.catalog_cache, id, limit)
-        .await?;
-    Ok(web::Json(list))
+    let list = state.recommender.similar(id, limit).await?;
+    Ok(web::Json(list.into()))
 }
 
 /// The serving model: version, age, sizes, training time, metrics.
@@ -242,7 +226,7 @@ pub async fn model_info(
     _admin: AdminUser,
     state: web::Data<AppState>,
 ) -> Result<web::Json<ModelInfo>, ApiError> {
-    Ok(web::Json(state.recommender.info()?))
+    Ok(web::Json(state.recommender.info()?.into()))
 }
 
 /// Answer to a retrain request.

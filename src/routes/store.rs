@@ -7,10 +7,10 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
 use crate::auth::{AdminUser, AuthUser, Role};
 use crate::error::{ApiError, ErrorEnvelope};
 use crate::routes::extract::{QueryParams, parse_id};
-use crate::services::store::{
-    self, AddToCart, CartView, OrderView, Placement, SetQuantity, Viewer,
-};
-use crate::services::{Page, PageRequest};
+use crate::routes::views::Page;
+use crate::routes::views::store::{AddToCart, CartView, OrderView, SetQuantity};
+use crate::services::PageRequest;
+use crate::services::store::{self, Placement, Viewer};
 use crate::state::AppState;
 
 /// The request header that makes `POST /orders` safe to retry.
@@ -30,25 +30,6 @@ fn page_request(req: &HttpRequest) -> Result<PageRequest, ApiError> {
     Ok(page)
 }
 
-async fn cart_of(state: &AppState, user_id: i32) -> Result<CartView, ApiError> {
-    store::cart(
-        &state.db,
-        &state.genres,
-        user_id,
-        &state.settings.store_currency,
-    )
-    .await
-}
-
-/// Invalidates what an order changed: its movies' stock and the user's
-/// recommendations (a purchase is strong positive feedback).
-async fn order_changed(state: &AppState, order: &OrderView) {
-    for movie_id in order.items.iter().filter_map(|i| i.movie_id) {
-        state.catalog_cache.movie_changed(movie_id).await;
-    }
-    state.recommender.user_changed(order.user_id);
-}
-
 /// The caller's cart at current prices.
 #[utoipa::path(
     tag = "store",
@@ -63,7 +44,7 @@ pub async fn get_cart(
     user: AuthUser,
     state: web::Data<AppState>,
 ) -> Result<web::Json<CartView>, ApiError> {
-    Ok(web::Json(cart_of(&state, user.id).await?))
+    Ok(web::Json(state.store.cart(user.id).await?.into()))
 }
 
 /// Add copies of a movie to the cart (a line holds 1–99).
@@ -84,8 +65,13 @@ pub async fn add_to_cart(
     state: web::Data<AppState>,
     body: web::Json<AddToCart>,
 ) -> Result<web::Json<CartView>, ApiError> {
-    store::add_to_cart(&state.db, user.id, body.into_inner()).await?;
-    Ok(web::Json(cart_of(&state, user.id).await?))
+    Ok(web::Json(
+        state
+            .store
+            .add_to_cart(user.id, body.into_inner().into())
+            .await?
+            .into(),
+    ))
 }
 
 /// Set the copies in one cart line; 0 removes it.
@@ -109,8 +95,11 @@ pub async fn set_cart_item(
     body: web::Json<SetQuantity>,
 ) -> Result<web::Json<CartView>, ApiError> {
     let movie_id = parse_id(&path, "movie_id")?;
-    store::set_quantity(&state.db, user.id, movie_id, body.into_inner()).await?;
-    Ok(web::Json(cart_of(&state, user.id).await?))
+    let cart = state
+        .store
+        .set_quantity(user.id, movie_id, body.into_inner().into())
+        .await?;
+    Ok(web::Json(cart.into()))
 }
 
 /// Remove one line from the cart (no-op when absent).
@@ -127,7 +116,10 @@ pub async fn remove_cart_item(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let movie_id = parse_id(&path, "movie_id")?;
-    store::remove_from_cart(&state.db, user.id, Some(movie_id)).await?;
+    state
+        .store
+        .remove_from_cart(user.id, Some(movie_id))
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -142,7 +134,7 @@ pub async fn clear_cart(
     user: AuthUser,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    store::remove_from_cart(&state.db, user.id, None).await?;
+    state.store.remove_from_cart(user.id, None).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -173,21 +165,12 @@ pub async fn place_order(
         .get(IDEMPOTENCY_KEY)
         .map(|value| store::validate_idempotency_key(value.as_bytes()))
         .transpose()?;
-    let placement = store::place_order(
-        &state.db,
-        user.id,
-        key.as_deref(),
-        &state.settings.store_currency,
-    )
-    .await?;
+    let placement = state.store.place_order(user.id, key.as_deref()).await?;
     Ok(match placement {
-        Placement::Placed(order) => {
-            order_changed(&state, &order).await;
-            HttpResponse::Created()
-                .insert_header((header::LOCATION, format!("/api/v1/orders/{}", order.id)))
-                .json(order)
-        }
-        Placement::Replayed(order) => HttpResponse::Ok().json(order),
+        Placement::Placed(order) => HttpResponse::Created()
+            .insert_header((header::LOCATION, format!("/api/v1/orders/{}", order.id)))
+            .json(OrderView::from(order)),
+        Placement::Replayed(order) => HttpResponse::Ok().json(OrderView::from(order)),
     })
 }
 
@@ -210,7 +193,7 @@ pub async fn my_orders(
 ) -> Result<web::Json<Page<OrderView>>, ApiError> {
     let page = page_request(&req)?;
     Ok(web::Json(
-        store::list_orders(&state.db, Some(user.id), page).await?,
+        state.store.list_orders(Some(user.id), page).await?.into(),
     ))
 }
 
@@ -233,7 +216,7 @@ pub async fn get_order(
 ) -> Result<web::Json<OrderView>, ApiError> {
     let id = parse_id(&path, "id")?;
     Ok(web::Json(
-        store::find_order(&state.db, viewer(&user), id).await?,
+        state.store.find_order(viewer(&user), id).await?.into(),
     ))
 }
 
@@ -256,9 +239,9 @@ pub async fn cancel_order(
     state: web::Data<AppState>,
 ) -> Result<web::Json<OrderView>, ApiError> {
     let id = parse_id(&path, "id")?;
-    let order = store::cancel_order(&state.db, viewer(&user), id).await?;
-    order_changed(&state, &order).await;
-    Ok(web::Json(order))
+    Ok(web::Json(
+        state.store.cancel_order(viewer(&user), id).await?.into(),
+    ))
 }
 
 /// Every order, newest first (admin).
@@ -280,5 +263,5 @@ pub async fn all_orders(
     state: web::Data<AppState>,
 ) -> Result<web::Json<Page<OrderView>>, ApiError> {
     let page = page_request(&req)?;
-    Ok(web::Json(store::list_orders(&state.db, None, page).await?))
+    Ok(web::Json(state.store.list_orders(None, page).await?.into()))
 }

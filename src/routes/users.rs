@@ -5,10 +5,11 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, patch, put, web};
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ErrorEnvelope};
 use crate::routes::extract::{QueryParams, parse_id};
-use crate::services::Page;
-use crate::services::accounts::{self, UpdateMeRequest, UserProfile};
-use crate::services::lists::{self, MovieList, WatchlistEntry};
-use crate::services::ratings::{self, RatedMovie};
+use crate::routes::views::Page;
+use crate::routes::views::accounts::{UpdateMeRequest, UserProfile};
+use crate::routes::views::lists::WatchlistEntry;
+use crate::routes::views::ratings::RatedMovie;
+use crate::services::lists::MovieList;
 use crate::state::AppState;
 
 /// The caller's profile.
@@ -22,9 +23,7 @@ pub async fn me(
     user: AuthUser,
     state: web::Data<AppState>,
 ) -> Result<web::Json<UserProfile>, ApiError> {
-    Ok(web::Json(
-        accounts::profile(&state.db, &state.genres, user.id).await?,
-    ))
+    Ok(web::Json(state.accounts.profile(user.id).await?.into()))
 }
 
 /// Change preferred genres, email, or password (with `current_password`).
@@ -45,9 +44,11 @@ pub async fn update_me(
     state: web::Data<AppState>,
     body: web::Json<UpdateMeRequest>,
 ) -> Result<web::Json<UserProfile>, ApiError> {
-    let profile = accounts::update_me(&state.db, &state.genres, user.id, body.into_inner()).await?;
-    state.recommender.user_changed(user.id);
-    Ok(web::Json(profile))
+    let profile = state
+        .accounts
+        .update_me(user.id, body.into_inner().into())
+        .await?;
+    Ok(web::Json(profile.into()))
 }
 
 /// The user a `/users/{id}/…` route is about: the caller or, for an admin,
@@ -60,7 +61,7 @@ pub(crate) async fn accessible_user(
     let id = parse_id(raw_id, "id")?;
     caller.ensure_access(id)?;
     if id != caller.id {
-        accounts::ensure_exists(&state.db, id).await?;
+        state.accounts.ensure_exists(id).await?;
     }
     Ok(id)
 }
@@ -73,7 +74,7 @@ async fn ratings_page(
     let mut params = QueryParams::from_request(req);
     let page = params.page_request()?;
     params.finish()?;
-    ratings::list_ratings(&state.db, &state.genres, user_id, page).await
+    Ok(state.ratings.list(user_id, page).await?.into())
 }
 
 async fn watchlist_page(
@@ -84,7 +85,7 @@ async fn watchlist_page(
     let mut params = QueryParams::from_request(req);
     let page = params.page_request()?;
     params.finish()?;
-    lists::watchlist(&state.db, &state.genres, user_id, page).await
+    Ok(state.lists.watchlist(user_id, page).await?.into())
 }
 
 /// The caller's ratings, most recent first.
@@ -171,14 +172,7 @@ async fn change_list(
     add: bool,
 ) -> Result<HttpResponse, ApiError> {
     let movie_id = parse_id(path, "movie_id")?;
-    if add {
-        lists::add(&state.db, list, user.id, movie_id).await?;
-    } else {
-        lists::remove(&state.db, list, user.id, movie_id).await?;
-    }
-    if list == MovieList::NotInterested {
-        state.recommender.user_changed(user.id);
-    }
+    state.lists.set(list, user.id, movie_id, add).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -12,36 +12,48 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
 use super::catalog::GenreCatalog;
 use super::import::{
     ImportOptions, ImportOutcome, ImportProgress, MAX_REPORTED_PROBLEMS, Phase, import_movielens,
 };
-use crate::error::ApiError;
+use super::validation::Invalid;
 
 /// Finished jobs kept for `GET /admin/imports`.
 const KEPT_JOBS: usize = 20;
 /// Skipped lines listed in a job's view (the count covers all).
 const LISTED_PROBLEMS: usize = 20;
 
-/// `POST /api/v1/admin/imports`.
-#[derive(Clone, Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
+/// Why a job could not be started or found.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportJobError {
+    /// An unknown source, or a path that is not a folder under `IMPORT_DIR`.
+    #[error(transparent)]
+    Invalid(#[from] Invalid),
+    /// Another import of this instance is still running.
+    #[error("import {id} is still running")]
+    Running {
+        /// The running job.
+        id: u64,
+    },
+    /// No such job (on this instance).
+    #[error("import not found")]
+    NotFound,
+}
+
+/// What an administrator asks to import.
+#[derive(Clone, Debug)]
 pub struct ImportRequest {
     /// The data's format; only `movielens` so far.
     pub source: String,
     /// A release folder, relative to the server's `IMPORT_DIR`.
     pub path: String,
     /// Skip malformed lines and report them instead of aborting.
-    #[serde(default)]
     pub skip_invalid: bool,
 }
 
-/// `running`, `succeeded` or `failed`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
+/// Where a job is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum JobStatus {
     /// Still importing.
     Running,
@@ -52,7 +64,7 @@ pub enum JobStatus {
 }
 
 /// What a finished import changed.
-#[derive(Clone, Debug, Serialize, ToSchema)]
+#[derive(Clone, Debug)]
 pub struct ImportChanges {
     /// Movies added.
     pub movies_added: u64,
@@ -65,29 +77,29 @@ pub struct ImportChanges {
 }
 
 /// One class of data-quality anomaly an import repaired.
-#[derive(Clone, Debug, Serialize, ToSchema)]
-pub struct ImportQuirkView {
-    /// The class, e.g. `duplicate_tmdb_id`, `title_without_year`, `repeated_rating`.
-    pub kind: String,
+#[derive(Clone, Debug)]
+pub struct ImportQuirk {
+    /// The class, e.g. `duplicate_tmdb_id`.
+    pub kind: &'static str,
     /// How many times it was seen.
     pub count: u64,
     /// The first few, as `file:line movieId N: detail`.
     pub examples: Vec<String>,
 }
 
-/// An import job as the API shows it.
-#[derive(Clone, Debug, Serialize, ToSchema)]
-pub struct ImportJobView {
+/// An import job as it stands.
+#[derive(Clone, Debug)]
+pub struct JobSnapshot {
     /// Job id (per instance).
     pub id: u64,
     /// `movielens`.
-    pub source: String,
+    pub source: &'static str,
     /// The folder, relative to `IMPORT_DIR`.
     pub path: String,
     /// Running, succeeded or failed.
     pub status: JobStatus,
-    /// `pending`, `movies`, `ratings`, `merging`, `aggregates`, `indexes`, `done` or `failed`.
-    pub phase: String,
+    /// The importer's phase.
+    pub phase: Phase,
     /// When it started.
     pub started_at: DateTime<Utc>,
     /// When it ended.
@@ -104,8 +116,8 @@ pub struct ImportJobView {
     pub skipped_count: u64,
     /// The first skipped lines, as `file:line: reason`.
     pub skipped: Vec<String>,
-    /// Data-quality anomalies met and repaired (when succeeded), by class.
-    pub quirks: Vec<ImportQuirkView>,
+    /// Anomalies met and repaired (when succeeded), by class.
+    pub quirks: Vec<ImportQuirk>,
     /// Why it failed (when failed); nothing was stored.
     pub error: Option<String>,
 }
@@ -124,14 +136,14 @@ struct ImportJob {
 }
 
 impl ImportJob {
-    fn view(&self) -> ImportJobView {
+    fn view(&self) -> JobSnapshot {
         let result = self.result.lock().unwrap_or_else(|p| p.into_inner());
         let quirks = match &*result {
             Some((_, JobResult::Succeeded(outcome))) => outcome
                 .quirks
                 .iter()
-                .map(|(quirk, tally)| ImportQuirkView {
-                    kind: quirk.name().to_owned(),
+                .map(|(quirk, tally)| ImportQuirk {
+                    kind: quirk.name(),
                     count: tally.count,
                     examples: tally.examples.iter().map(ToString::to_string).collect(),
                 })
@@ -167,12 +179,12 @@ impl ImportJob {
                 Some(message.clone()),
             ),
         };
-        ImportJobView {
+        JobSnapshot {
             id: self.id,
-            source: "movielens".to_owned(),
+            source: "movielens",
             path: self.path.clone(),
             status,
-            phase: self.progress.phase().name().to_owned(),
+            phase: self.progress.phase(),
             started_at: self.started_at,
             finished_at,
             ratings_bytes_total: self.progress.ratings_bytes_total(),
@@ -245,7 +257,7 @@ impl ImportJobs {
 
     /// Resolves `relative` inside the import root; 422 for anything that
     /// could point elsewhere or does not exist.
-    fn resolve(&self, relative: &str) -> Result<PathBuf, ApiError> {
+    fn resolve(&self, relative: &str) -> Result<PathBuf, Invalid> {
         let trimmed = relative.trim();
         let candidate = Path::new(trimmed);
         if trimmed.is_empty()
@@ -253,13 +265,13 @@ impl ImportJobs {
                 .components()
                 .any(|c| !matches!(c, Component::Normal(_) | Component::CurDir))
         {
-            return Err(ApiError::invalid_field(
+            return Err(Invalid::field(
                 "path",
                 "must be a folder relative to IMPORT_DIR, without `..`",
             ));
         }
         let missing = || {
-            ApiError::invalid_field(
+            Invalid::field(
                 "path",
                 format!("no folder `{trimmed}` under the server's IMPORT_DIR"),
             )
@@ -281,22 +293,15 @@ impl ImportJobs {
         genres: Arc<GenreCatalog>,
         request: ImportRequest,
         on_success: Box<dyn FnOnce() + Send>,
-    ) -> Result<ImportJobView, ApiError> {
+    ) -> Result<JobSnapshot, ImportJobError> {
         if request.source != "movielens" {
-            return Err(ApiError::invalid_field(
-                "source",
-                "unknown source; expected `movielens`",
-            ));
+            return Err(Invalid::field("source", "unknown source; expected `movielens`").into());
         }
         let dir = self.resolve(&request.path)?;
         let job = {
             let mut jobs = self.jobs.lock().unwrap_or_else(|p| p.into_inner());
             if let Some(running) = jobs.iter().find(|j| j.is_running()) {
-                return Err(ApiError::conflict_with(
-                    "import_running",
-                    format!("import {} is still running", running.id),
-                    serde_json::json!({ "id": running.id }),
-                ));
+                return Err(ImportJobError::Running { id: running.id });
             }
             let job = Arc::new(ImportJob {
                 id: self.next_id.fetch_add(1, Ordering::Relaxed),
@@ -346,18 +351,18 @@ impl ImportJobs {
     }
 
     /// One job.
-    pub fn get(&self, id: u64) -> Result<ImportJobView, ApiError> {
+    pub fn get(&self, id: u64) -> Result<JobSnapshot, ImportJobError> {
         self.jobs
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .iter()
             .find(|j| j.id == id)
             .map(|j| j.view())
-            .ok_or_else(|| ApiError::not_found("import"))
+            .ok_or(ImportJobError::NotFound)
     }
 
     /// Recent jobs, newest first.
-    pub fn list(&self) -> Vec<ImportJobView> {
+    pub fn list(&self) -> Vec<JobSnapshot> {
         self.jobs
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -410,7 +415,7 @@ mod tests {
         assert!(jobs.resolve("./ml-small").is_ok());
         for bad in ["", "  ", "../etc", "ml-small/../..", "/etc", "missing"] {
             let err = jobs.resolve(bad).expect_err(bad);
-            assert!(matches!(err, ApiError::Validation { .. }), "{bad}: {err}");
+            assert!(err.fields.contains_key("path"), "{bad}: {err}");
         }
         #[cfg(unix)]
         {

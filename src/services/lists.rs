@@ -10,20 +10,86 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect,
 };
-use serde::Serialize;
-use utoipa::ToSchema;
+
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
 
 use super::catalog::{GenreCatalog, MovieSummary, summarise};
+use super::recommendations::Recommender;
 use super::{Page, PageRequest};
-use crate::error::ApiError;
+
+/// Why a list operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ListError {
+    /// No such movie.
+    #[error("movie not found")]
+    MovieNotFound,
+    /// The database failed.
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
 
 /// A watchlist entry.
-#[derive(Clone, Debug, Serialize, ToSchema)]
+#[derive(Clone, Debug)]
 pub struct WatchlistEntry {
     /// The movie.
     pub movie: MovieSummary,
     /// When it was added.
     pub added_at: DateTime<Utc>,
+}
+
+/// The watchlist and "not interested" service. Dismissals change what is
+/// recommended, so writes to that list invalidate the user's
+/// recommendations after they commit.
+pub struct Lists {
+    db: DatabaseConnection,
+    genres: Arc<GenreCatalog>,
+    recommender: Arc<Recommender>,
+}
+
+impl Lists {
+    /// The service.
+    pub fn new(
+        db: DatabaseConnection,
+        genres: Arc<GenreCatalog>,
+        recommender: Arc<Recommender>,
+    ) -> Self {
+        Lists {
+            db,
+            genres,
+            recommender,
+        }
+    }
+
+    /// Adds a movie to a list (no-op when present), or removes it (no-op
+    /// when absent); adding an unknown movie is `MovieNotFound`.
+    pub async fn set(
+        &self,
+        list: MovieList,
+        user_id: i32,
+        movie_id: i32,
+        member: bool,
+    ) -> Result<(), ListError> {
+        if member {
+            add(&self.db, list, user_id, movie_id).await?;
+        } else {
+            remove(&self.db, list, user_id, movie_id).await?;
+        }
+        if list == MovieList::NotInterested {
+            self.recommender.user_changed(user_id);
+        }
+        Ok(())
+    }
+
+    /// A user's watchlist, most recently added first.
+    pub async fn watchlist(
+        &self,
+        user_id: i32,
+        page: PageRequest,
+    ) -> Result<Page<WatchlistEntry>, ListError> {
+        watchlist(&self.db, &self.genres, user_id, page).await
+    }
 }
 
 /// Summaries of movies in the given order (`None` where a movie is gone).
@@ -45,12 +111,12 @@ pub async fn movies_in_order(
     Ok(ids.into_iter().map(|id| by_id.remove(&id)).collect())
 }
 
-async fn ensure_movie(db: &impl ConnectionTrait, movie_id: i32) -> Result<(), ApiError> {
+async fn ensure_movie(db: &impl ConnectionTrait, movie_id: i32) -> Result<(), ListError> {
     movie::Entity::find_by_id(movie_id)
         .one(db)
         .await?
         .map(|_| ())
-        .ok_or_else(|| ApiError::not_found("movie"))
+        .ok_or(ListError::MovieNotFound)
 }
 
 /// Which list.
@@ -63,12 +129,12 @@ pub enum MovieList {
 }
 
 /// Adds a movie to a list (no-op when present); 404 for an unknown movie.
-pub async fn add(
+async fn add(
     db: &impl ConnectionTrait,
     list: MovieList,
     user_id: i32,
     movie_id: i32,
-) -> Result<(), ApiError> {
+) -> Result<(), ListError> {
     ensure_movie(db, movie_id).await?;
     let now = Utc::now();
     // ON CONFLICT DO NOTHING keeps concurrent duplicate adds harmless.
@@ -109,12 +175,12 @@ pub async fn add(
 }
 
 /// Removes a movie from a list (no-op when absent).
-pub async fn remove(
+async fn remove(
     db: &impl ConnectionTrait,
     list: MovieList,
     user_id: i32,
     movie_id: i32,
-) -> Result<(), ApiError> {
+) -> Result<(), ListError> {
     match list {
         MovieList::Watchlist => {
             watchlist_item::Entity::delete_by_id((user_id, movie_id))
@@ -131,12 +197,12 @@ pub async fn remove(
 }
 
 /// A user's watchlist, most recently added first.
-pub async fn watchlist(
+async fn watchlist(
     db: &impl ConnectionTrait,
     genres: &GenreCatalog,
     user_id: i32,
     page: PageRequest,
-) -> Result<Page<WatchlistEntry>, ApiError> {
+) -> Result<Page<WatchlistEntry>, ListError> {
     let select = watchlist_item::Entity::find().filter(watchlist_item::Column::UserId.eq(user_id));
     let total = select.clone().count(db).await?;
     let rows = select

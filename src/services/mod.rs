@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod catalog;
 pub mod enrich;
+pub mod ids;
 pub mod import;
 pub mod import_jobs;
 pub mod lists;
@@ -11,13 +12,12 @@ pub mod ratings;
 pub mod recommendations;
 pub mod seed;
 pub mod store;
+pub mod validation;
 
 use sea_orm::{
     DatabaseConnection, DatabaseTransaction, DbErr, SqliteTransactionMode, TransactionOptions,
     TransactionTrait,
 };
-use serde::Serialize;
-use utoipa::ToSchema;
 
 /// Begins a transaction that will write. On SQLite it takes the write lock
 /// up front (`BEGIN IMMEDIATE`): a deferred transaction that reads and then
@@ -62,7 +62,7 @@ impl Default for PageRequest {
 }
 
 /// One page of a list: the pagination shape of every list endpoint.
-#[derive(Clone, Debug, Serialize, ToSchema)]
+#[derive(Clone, Debug)]
 pub struct Page<T> {
     /// The items on this page (empty past the end).
     pub items: Vec<T>,

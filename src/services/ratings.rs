@@ -6,27 +6,42 @@ use chrono::{DateTime, Utc};
 use entity::{movie, rating};
 use migration::{Expr, ExprTrait, Query};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
-use super::catalog::{GenreCatalog, MovieSummary};
+use std::sync::Arc;
+
+use super::catalog::{Catalog, GenreCatalog, MovieSummary};
+use super::recommendations::Recommender;
+use super::validation::Invalid;
 use super::{Page, PageRequest, begin_write};
-use crate::error::ApiError;
+
+/// Why a rating operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RatingError {
+    /// The value is not 0.5–5.0 in half steps.
+    #[error(transparent)]
+    Invalid(#[from] Invalid),
+    /// No such movie.
+    #[error("movie not found")]
+    MovieNotFound,
+    /// The user has not rated this movie.
+    #[error("rating not found")]
+    RatingNotFound,
+    /// The database failed.
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
 
 /// `PUT /movies/{id}/rating` body.
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct RatingRequest {
     /// 0.5–5.0 in steps of 0.5.
-    #[schema(minimum = 0.5, maximum = 5.0, multiple_of = 0.5)]
     pub rating: f64,
 }
 
 /// A stored rating.
-#[derive(Clone, Debug, Serialize, ToSchema)]
+#[derive(Clone, Debug)]
 pub struct RatingView {
     /// The movie.
     pub movie_id: i32,
@@ -37,7 +52,7 @@ pub struct RatingView {
 }
 
 /// One of a user's ratings with the movie.
-#[derive(Clone, Debug, Serialize, ToSchema)]
+#[derive(Clone, Debug)]
 pub struct RatedMovie {
     /// The movie.
     pub movie: MovieSummary,
@@ -45,6 +60,69 @@ pub struct RatedMovie {
     pub rating: f64,
     /// When it was given or last changed.
     pub rated_at: DateTime<Utc>,
+}
+
+/// The ratings service. A rating changes its movie's aggregates (so the
+/// catalogue's cached copies) and its user's recommendations: every write
+/// invalidates both after it commits.
+pub struct Ratings {
+    db: DatabaseConnection,
+    catalog: Arc<Catalog>,
+    recommender: Arc<Recommender>,
+}
+
+impl Ratings {
+    /// The service over the catalogue's database.
+    pub fn new(catalog: Arc<Catalog>, recommender: Arc<Recommender>) -> Self {
+        Ratings {
+            db: catalog.db().clone(),
+            catalog,
+            recommender,
+        }
+    }
+
+    /// Sets the user's rating of a movie.
+    pub async fn put(
+        &self,
+        user_id: i32,
+        movie_id: i32,
+        rating: f64,
+    ) -> Result<(RatingView, Upsert), RatingError> {
+        let stored = put_rating(&self.db, user_id, movie_id, rating).await?;
+        self.changed(user_id, movie_id).await;
+        Ok(stored)
+    }
+
+    /// Removes the user's rating of a movie; `RatingNotFound` when there was none.
+    pub async fn delete(&self, user_id: i32, movie_id: i32) -> Result<(), RatingError> {
+        delete_rating(&self.db, user_id, movie_id).await?;
+        self.changed(user_id, movie_id).await;
+        Ok(())
+    }
+
+    async fn changed(&self, user_id: i32, movie_id: i32) {
+        self.catalog.movies_changed([movie_id]).await;
+        self.recommender.user_changed(user_id);
+    }
+
+    /// The user's rating of one movie, if any.
+    pub async fn rating_of(&self, user_id: i32, movie_id: i32) -> Result<Option<f64>, DbErr> {
+        rating_of(&self.db, user_id, movie_id).await
+    }
+
+    /// A user's ratings, most recently changed first.
+    pub async fn list(
+        &self,
+        user_id: i32,
+        page: PageRequest,
+    ) -> Result<Page<RatedMovie>, RatingError> {
+        list_ratings(&self.db, self.catalog.genres(), user_id, page).await
+    }
+
+    /// Every rating counted per half star.
+    pub async fn distribution(&self) -> Result<RatingDistribution, DbErr> {
+        distribution(&self.db).await
+    }
 }
 
 /// Half stars from a rating, if it is 0.5–5.0 in steps of 0.5.
@@ -94,28 +172,38 @@ pub enum Upsert {
     Updated,
 }
 
-/// Sets the user's rating of a movie.
-pub async fn put_rating(
+/// Opens a write transaction, locks the movie's row and reads the user's
+/// current rating of it. Writers to one movie's aggregates queue on the
+/// lock, so each reads the rating it replaces after the previous writer
+/// committed.
+async fn lock_movie_and_rating(
     db: &DatabaseConnection,
     user_id: i32,
     movie_id: i32,
-    rating: f64,
-) -> Result<(RatingView, Upsert), ApiError> {
-    let half = half_stars(rating).ok_or_else(|| {
-        ApiError::invalid_field("rating", "must be between 0.5 and 5.0 in steps of 0.5")
-    })?;
-    let now = Utc::now();
+) -> Result<(DatabaseTransaction, Option<rating::Model>), RatingError> {
     let txn = begin_write(db).await?;
-    // Lock the movie row: writers to one movie's aggregates queue here, so
-    // each reads the rating it replaces after the previous writer committed.
     movie::Entity::find_by_id(movie_id)
         .lock_exclusive()
         .one(&txn)
         .await?
-        .ok_or_else(|| ApiError::not_found("movie"))?;
+        .ok_or(RatingError::MovieNotFound)?;
     let existing = rating::Entity::find_by_id((user_id, movie_id))
         .one(&txn)
         .await?;
+    Ok((txn, existing))
+}
+
+/// Sets the user's rating of a movie (without invalidating: see [`Ratings::put`]).
+async fn put_rating(
+    db: &DatabaseConnection,
+    user_id: i32,
+    movie_id: i32,
+    rating: f64,
+) -> Result<(RatingView, Upsert), RatingError> {
+    let half = half_stars(rating)
+        .ok_or_else(|| Invalid::field("rating", "must be between 0.5 and 5.0 in steps of 0.5"))?;
+    let now = Utc::now();
+    let (txn, existing) = lock_movie_and_rating(db, user_id, movie_id).await?;
     let outcome = match existing {
         None => {
             rating::ActiveModel {
@@ -153,22 +241,14 @@ pub async fn put_rating(
     ))
 }
 
-/// Removes the user's rating of a movie; 404 when there was none.
-pub async fn delete_rating(
+/// Removes the user's rating of a movie (without invalidating: see [`Ratings::delete`]).
+async fn delete_rating(
     db: &DatabaseConnection,
     user_id: i32,
     movie_id: i32,
-) -> Result<(), ApiError> {
-    let txn = begin_write(db).await?;
-    movie::Entity::find_by_id(movie_id)
-        .lock_exclusive()
-        .one(&txn)
-        .await?
-        .ok_or_else(|| ApiError::not_found("movie"))?;
-    let existing = rating::Entity::find_by_id((user_id, movie_id))
-        .one(&txn)
-        .await?
-        .ok_or_else(|| ApiError::not_found("rating"))?;
+) -> Result<(), RatingError> {
+    let (txn, existing) = lock_movie_and_rating(db, user_id, movie_id).await?;
+    let existing = existing.ok_or(RatingError::RatingNotFound)?;
     rating::Entity::delete_by_id((user_id, movie_id))
         .exec(&txn)
         .await?;
@@ -195,7 +275,7 @@ pub async fn list_ratings(
     genres: &GenreCatalog,
     user_id: i32,
     page: PageRequest,
-) -> Result<Page<RatedMovie>, ApiError> {
+) -> Result<Page<RatedMovie>, RatingError> {
     let select = rating::Entity::find().filter(rating::Column::UserId.eq(user_id));
     let total = select.clone().count(db).await?;
     let rows = select
@@ -237,7 +317,7 @@ mod tests {
 }
 
 /// How many ratings have one value.
-#[derive(Clone, Debug, Serialize, ToSchema)]
+#[derive(Clone, Debug)]
 pub struct RatingBucket {
     /// 0.5–5.0.
     pub rating: f64,
@@ -246,7 +326,7 @@ pub struct RatingBucket {
 }
 
 /// Every rating in the database counted per half star.
-#[derive(Clone, Debug, Serialize, ToSchema)]
+#[derive(Clone, Debug)]
 pub struct RatingDistribution {
     /// All ten values from 0.5 to 5.0 in order, zero counts included.
     pub items: Vec<RatingBucket>,

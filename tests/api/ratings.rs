@@ -201,7 +201,7 @@ async fn aggregates_stay_exact_under_hundreds_of_concurrent_upserts_and_deletes(
     for i in 0..120 {
         users.push(app.create_user(&format!("crowd{i}"), "user").await);
     }
-    // Each user rates, re-rates, and every third one deletes: 360 writes,
+    // Each user rates, re-rates, and every third one deletes: 280 writes,
     // all in flight together against the same movie.
     let mut tasks = Vec::new();
     for (i, user) in users.iter().enumerate() {

@@ -1,0 +1,158 @@
+//! Accounts on the wire: the JSON bodies the handlers read and write,
+//! with their OpenAPI schemas, and the conversions from and to the
+//! service's domain types.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::auth::Role;
+use crate::services::accounts as svc;
+
+/// `POST /auth/register` body.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterRequest {
+    /// 3–32 characters: letters, digits, `_`, `.`, `-`; unique regardless of case.
+    #[schema(
+        min_length = 3,
+        max_length = 32,
+        pattern = r"^[A-Za-z0-9][A-Za-z0-9_.-]{2,31}$"
+    )]
+    pub username: String,
+    /// A valid address; stored lower-cased; unique.
+    #[schema(max_length = 254, pattern = r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")]
+    pub email: String,
+    /// 8–128 characters.
+    #[schema(min_length = 8, max_length = 128)]
+    pub password: String,
+    /// Genre names for cold-start recommendations.
+    #[serde(default)]
+    pub preferred_genres: Vec<String>,
+}
+
+impl From<RegisterRequest> for svc::RegisterRequest {
+    fn from(v: RegisterRequest) -> Self {
+        svc::RegisterRequest {
+            username: v.username,
+            email: v.email,
+            password: v.password,
+            preferred_genres: v.preferred_genres,
+        }
+    }
+}
+
+/// `POST /auth/login` body.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    /// Username or email, any case.
+    pub login: String,
+    /// The password.
+    pub password: String,
+}
+
+impl From<LoginRequest> for svc::LoginRequest {
+    fn from(v: LoginRequest) -> Self {
+        svc::LoginRequest {
+            login: v.login,
+            password: v.password,
+        }
+    }
+}
+
+/// `PATCH /users/me` body: every field optional.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateMeRequest {
+    /// Replaces the preferred genres.
+    pub preferred_genres: Option<Vec<String>>,
+    /// New email address.
+    pub email: Option<String>,
+    /// New password (needs `current_password`).
+    pub password: Option<String>,
+    /// The current password, required to set a new one.
+    pub current_password: Option<String>,
+}
+
+impl From<UpdateMeRequest> for svc::UpdateMeRequest {
+    fn from(v: UpdateMeRequest) -> Self {
+        svc::UpdateMeRequest {
+            preferred_genres: v.preferred_genres,
+            email: v.email,
+            password: v.password,
+            current_password: v.current_password,
+        }
+    }
+}
+
+/// `PATCH /admin/users/{id}` body.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RoleChangeRequest {
+    /// The new role.
+    pub role: Role,
+}
+
+impl From<RoleChangeRequest> for svc::RoleChangeRequest {
+    fn from(v: RoleChangeRequest) -> Self {
+        svc::RoleChangeRequest { role: v.role }
+    }
+}
+
+/// An account as its owner (or an admin) sees it.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct UserProfile {
+    /// Account id.
+    pub id: i32,
+    /// Username as chosen.
+    pub username: String,
+    /// Email (null for imported accounts).
+    pub email: Option<String>,
+    /// Role.
+    pub role: Role,
+    /// Preferred genre names.
+    pub preferred_genres: Vec<String>,
+    /// When the account was created.
+    pub created_at: DateTime<Utc>,
+    /// Number of ratings given.
+    pub rating_count: i64,
+}
+
+impl From<svc::UserProfile> for UserProfile {
+    fn from(v: svc::UserProfile) -> Self {
+        UserProfile {
+            id: v.id,
+            username: v.username,
+            email: v.email,
+            role: v.role,
+            preferred_genres: v.preferred_genres,
+            created_at: v.created_at,
+            rating_count: v.rating_count,
+        }
+    }
+}
+
+/// Answer to register and login.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct AuthResponse {
+    /// The account.
+    pub user: UserProfile,
+    /// JWT for `Authorization: Bearer`.
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: &'static str,
+    /// Seconds until the token expires.
+    pub expires_in: u64,
+}
+
+impl From<svc::AuthResponse> for AuthResponse {
+    fn from(v: svc::AuthResponse) -> Self {
+        AuthResponse {
+            user: v.user.into(),
+            access_token: v.access_token,
+            token_type: v.token_type,
+            expires_in: v.expires_in,
+        }
+    }
+}

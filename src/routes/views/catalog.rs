@@ -1,0 +1,222 @@
+//! The catalogue on the wire: the JSON bodies the handlers read and write,
+//! with their OpenAPI schemas, and the conversions from and to the
+//! service's domain types.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::services::catalog as svc;
+
+/// A movie as it appears in lists.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct MovieSummary {
+    /// Movie id.
+    pub id: i32,
+    /// Title without the year.
+    pub title: String,
+    /// Release year.
+    pub year: Option<i32>,
+    /// Genre names, alphabetical.
+    pub genres: Vec<String>,
+    /// Poster image URL.
+    pub poster_url: Option<String>,
+    /// Mean rating (0.5–5.0, two decimals); null when unrated.
+    pub avg_rating: Option<f64>,
+    /// Number of ratings.
+    pub rating_count: i32,
+    /// Price in the minor unit of the store currency; null = not for sale.
+    pub price: Option<i64>,
+    /// Copies on hand; null = digital (unlimited).
+    pub stock: Option<i32>,
+}
+
+impl From<svc::MovieSummary> for MovieSummary {
+    fn from(v: svc::MovieSummary) -> Self {
+        MovieSummary {
+            id: v.id,
+            title: v.title,
+            year: v.year,
+            genres: v.genres,
+            poster_url: v.poster_url,
+            avg_rating: v.avg_rating,
+            rating_count: v.rating_count,
+            price: v.price,
+            stock: v.stock,
+        }
+    }
+}
+
+/// A movie's full record.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct MovieDetails {
+    /// Movie id.
+    pub id: i32,
+    /// Title without the year.
+    pub title: String,
+    /// Release year.
+    pub year: Option<i32>,
+    /// Genre names, alphabetical.
+    pub genres: Vec<String>,
+    /// Plot summary.
+    pub overview: Option<String>,
+    /// Poster image URL.
+    pub poster_url: Option<String>,
+    /// Mean rating (0.5–5.0, two decimals); null when unrated.
+    pub avg_rating: Option<f64>,
+    /// Number of ratings.
+    pub rating_count: i32,
+    /// IMDb id, when known.
+    pub imdb_id: Option<String>,
+    /// TMDB id, when known.
+    pub tmdb_id: Option<i32>,
+    /// Price in the minor unit of the store currency; null = not for sale.
+    pub price: Option<i64>,
+    /// Copies on hand; null = digital (unlimited).
+    pub stock: Option<i32>,
+}
+
+impl From<svc::MovieDetails> for MovieDetails {
+    fn from(v: svc::MovieDetails) -> Self {
+        MovieDetails {
+            id: v.id,
+            title: v.title,
+            year: v.year,
+            genres: v.genres,
+            overview: v.overview,
+            poster_url: v.poster_url,
+            avg_rating: v.avg_rating,
+            rating_count: v.rating_count,
+            imdb_id: v.imdb_id,
+            tmdb_id: v.tmdb_id,
+            price: v.price,
+            stock: v.stock,
+        }
+    }
+}
+
+/// A genre with the number of movies in it.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct GenreCount {
+    /// Genre id.
+    pub id: i32,
+    /// Genre name.
+    pub name: String,
+    /// Movies having this genre.
+    pub movie_count: i64,
+}
+
+impl From<svc::GenreCount> for GenreCount {
+    fn from(v: svc::GenreCount) -> Self {
+        GenreCount {
+            id: v.id,
+            name: v.name,
+            movie_count: v.movie_count,
+        }
+    }
+}
+
+/// `POST /movies` body (admin).
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewMovie {
+    /// Title without the year (1–300 characters).
+    pub title: String,
+    /// Release year (1870–2100).
+    pub year: Option<i32>,
+    /// Genre names from the vocabulary (`GET /genres`).
+    #[serde(default)]
+    pub genres: Vec<String>,
+    /// Plot summary (≤ 10,000 characters).
+    pub overview: Option<String>,
+    /// http(s) URL of a poster image.
+    pub poster_url: Option<String>,
+    /// IMDb id such as `tt0111161`.
+    pub imdb_id: Option<String>,
+    /// TMDB id.
+    pub tmdb_id: Option<i32>,
+    /// Price in the minor unit of the store currency (0–100,000,000);
+    /// absent or null = not for sale.
+    pub price: Option<i64>,
+    /// Copies on hand (0–1,000,000); absent or null = digital (unlimited).
+    pub stock: Option<i32>,
+}
+
+impl From<NewMovie> for svc::NewMovie {
+    fn from(v: NewMovie) -> Self {
+        svc::NewMovie {
+            title: v.title,
+            year: v.year,
+            genres: v.genres,
+            overview: v.overview,
+            poster_url: v.poster_url,
+            imdb_id: v.imdb_id,
+            tmdb_id: v.tmdb_id,
+            price: v.price,
+            stock: v.stock,
+        }
+    }
+}
+
+/// `PATCH /movies/{id}` body (admin): absent fields stay, `null` clears.
+#[derive(Clone, Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MoviePatch {
+    /// New title.
+    pub title: Option<String>,
+    /// New year, or null to clear.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i32>)]
+    pub year: Option<Option<i32>>,
+    /// Replaces the genres.
+    pub genres: Option<Vec<String>>,
+    /// New overview, or null to clear.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub overview: Option<Option<String>>,
+    /// New poster URL, or null to clear.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub poster_url: Option<Option<String>>,
+    /// New IMDb id, or null to clear.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub imdb_id: Option<Option<String>>,
+    /// New TMDB id, or null to clear.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i32>)]
+    pub tmdb_id: Option<Option<i32>>,
+    /// New price (0–100,000,000), or null to stop selling the movie.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i64>)]
+    pub price: Option<Option<i64>>,
+    /// New stock (0–1,000,000), or null for digital (unlimited).
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i32>)]
+    pub stock: Option<Option<i32>>,
+}
+
+impl From<MoviePatch> for svc::MoviePatch {
+    fn from(v: MoviePatch) -> Self {
+        svc::MoviePatch {
+            title: v.title,
+            year: v.year,
+            genres: v.genres,
+            overview: v.overview,
+            poster_url: v.poster_url,
+            imdb_id: v.imdb_id,
+            tmdb_id: v.tmdb_id,
+            price: v.price,
+            stock: v.stock,
+        }
+    }
+}
+
+/// Deserialises a field that is present (possibly `null`) as `Some(_)`, so
+/// an absent field (`None` via `default`) differs from an explicit null.
+fn present<'de, T, D>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    T: Deserialize<'de>,
+    D: serde::Deserializer<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}

@@ -1,0 +1,79 @@
+//! The API's JSON bodies, next to the handlers that read and write them:
+//! each type derives its OpenAPI schema and converts from (responses) or
+//! into (requests) the domain type of its service, so `services/` never
+//! sees a wire format.
+
+pub mod accounts;
+pub mod catalog;
+pub mod imports;
+pub mod lists;
+pub mod ratings;
+pub mod recommendations;
+pub mod store;
+
+use serde::Serialize;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use utoipa::{PartialSchema, ToSchema};
+
+use crate::recommender::Strategy;
+use crate::services;
+use crate::services::catalog::MovieSort;
+
+/// One page of a list: the pagination shape of every list endpoint.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Page<T> {
+    /// The items on this page (empty past the end).
+    pub items: Vec<T>,
+    /// This page's number, from 1.
+    pub page: u64,
+    /// Requested page size.
+    pub per_page: u64,
+    /// Items across all pages.
+    pub total_items: u64,
+    /// Number of pages (0 when there are no items).
+    pub total_pages: u64,
+}
+
+impl<D, V: From<D>> From<services::Page<D>> for Page<V> {
+    fn from(page: services::Page<D>) -> Self {
+        Page {
+            items: page.items.into_iter().map(Into::into).collect(),
+            page: page.page,
+            per_page: page.per_page,
+            total_items: page.total_items,
+            total_pages: page.total_pages,
+        }
+    }
+}
+
+/// The schema of an enum sent as one of a few strings.
+fn string_enum(description: &str, values: impl IntoIterator<Item = &'static str>) -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .description(Some(description))
+        .enum_values(Some(values))
+        .into()
+}
+
+impl PartialSchema for MovieSort {
+    fn schema() -> RefOr<Schema> {
+        string_enum(
+            "How a movie list is ordered.",
+            MovieSort::ALL.map(MovieSort::name),
+        )
+    }
+}
+
+impl ToSchema for MovieSort {}
+
+impl PartialSchema for Strategy {
+    fn schema() -> RefOr<Schema> {
+        string_enum(
+            "Which source ranks a recommendation list.",
+            Strategy::ALL.map(Strategy::name),
+        )
+    }
+}
+
+impl ToSchema for Strategy {}

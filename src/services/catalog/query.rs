@@ -1,0 +1,382 @@
+//! Reading the catalogue: the movie shapes, the validated list request
+//! (filters and sorts) and the queries behind lists, details and genre
+//! counts. Nothing here caches; [`super::Catalog`] does.
+
+use std::collections::HashMap;
+
+use entity::{movie, movie_genre};
+use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, NullOrdering, Order, Query};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Select,
+};
+
+use super::GenreCatalog;
+use crate::services::{Page, PageRequest};
+
+/// A movie as it appears in lists.
+#[derive(Clone, Debug)]
+pub struct MovieSummary {
+    /// Movie id.
+    pub id: i32,
+    /// Title without the year.
+    pub title: String,
+    /// Release year.
+    pub year: Option<i32>,
+    /// Genre names, alphabetical.
+    pub genres: Vec<String>,
+    /// Poster image URL.
+    pub poster_url: Option<String>,
+    /// Mean rating (0.5–5.0, two decimals); null when unrated.
+    pub avg_rating: Option<f64>,
+    /// Number of ratings.
+    pub rating_count: i32,
+    /// Price in the minor unit of the store currency; null = not for sale.
+    pub price: Option<i64>,
+    /// Copies on hand; null = digital (unlimited).
+    pub stock: Option<i32>,
+}
+
+/// A movie's full record.
+#[derive(Clone, Debug)]
+pub struct MovieDetails {
+    /// Movie id.
+    pub id: i32,
+    /// Title without the year.
+    pub title: String,
+    /// Release year.
+    pub year: Option<i32>,
+    /// Genre names, alphabetical.
+    pub genres: Vec<String>,
+    /// Plot summary.
+    pub overview: Option<String>,
+    /// Poster image URL.
+    pub poster_url: Option<String>,
+    /// Mean rating (0.5–5.0, two decimals); null when unrated.
+    pub avg_rating: Option<f64>,
+    /// Number of ratings.
+    pub rating_count: i32,
+    /// IMDb id, when known.
+    pub imdb_id: Option<String>,
+    /// TMDB id, when known.
+    pub tmdb_id: Option<i32>,
+    /// Price in the minor unit of the store currency; null = not for sale.
+    pub price: Option<i64>,
+    /// Copies on hand; null = digital (unlimited).
+    pub stock: Option<i32>,
+}
+
+/// A genre with the number of movies in it.
+#[derive(Clone, Debug)]
+pub struct GenreCount {
+    /// Genre id.
+    pub id: i32,
+    /// Genre name.
+    pub name: String,
+    /// Movies having this genre.
+    pub movie_count: i64,
+}
+
+/// How a movie list is ordered.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum MovieSort {
+    /// Most rated first (default).
+    #[default]
+    Popularity,
+    /// Highest mean rating first.
+    Rating,
+    /// Most recent release first.
+    Year,
+    /// Alphabetical.
+    Title,
+    /// Most recently added first.
+    Newest,
+}
+
+impl MovieSort {
+    /// Every sort, the default first.
+    pub const ALL: [MovieSort; 5] = [
+        MovieSort::Popularity,
+        MovieSort::Rating,
+        MovieSort::Year,
+        MovieSort::Title,
+        MovieSort::Newest,
+    ];
+
+    /// The name `sort` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            MovieSort::Popularity => "popularity",
+            MovieSort::Rating => "rating",
+            MovieSort::Year => "year",
+            MovieSort::Title => "title",
+            MovieSort::Newest => "newest",
+        }
+    }
+
+    /// Parses the `sort` query value.
+    pub fn parse(raw: &str) -> Option<Self> {
+        MovieSort::ALL.into_iter().find(|sort| sort.name() == raw)
+    }
+
+    /// The natural direction: alphabetical ascends, the rest descend.
+    pub fn default_descending(self) -> bool {
+        self != MovieSort::Title
+    }
+}
+
+/// A validated movie-list request.
+#[derive(Clone, Debug, Default)]
+pub struct MovieFilter {
+    /// Case-insensitive title substring.
+    pub q: Option<String>,
+    /// Genre ids the movie must all have.
+    pub genre_ids: Vec<i32>,
+    /// Earliest release year.
+    pub year_from: Option<i32>,
+    /// Latest release year.
+    pub year_to: Option<i32>,
+    /// Minimum mean rating.
+    pub min_rating: Option<f64>,
+    /// Minimum number of ratings.
+    pub min_votes: Option<i32>,
+    /// Sort key.
+    pub sort: MovieSort,
+    /// Descending order?
+    pub descending: bool,
+}
+
+/// Escapes `%`, `_` and `\` so user text matches literally in `LIKE … ESCAPE '\'`.
+pub fn like_contains_pattern(text: &str) -> String {
+    let mut pattern = String::with_capacity(text.len() + 2);
+    pattern.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+/// The normalised form of a title used for search and sorting.
+pub fn title_search_key(title: &str) -> String {
+    title.trim().to_lowercase()
+}
+
+/// Rounds a mean rating for display; `None` when unrated.
+pub fn display_average(row: &movie::Model) -> Option<f64> {
+    (row.rating_count > 0).then(|| (row.avg_rating * 100.0).round() / 100.0)
+}
+
+fn filtered(filter: &MovieFilter) -> Select<movie::Entity> {
+    let mut select = movie::Entity::find();
+    if let Some(q) = &filter.q {
+        select = select.filter(
+            Expr::col((movie::Entity, movie::Column::TitleSearch))
+                .like(LikeExpr::new(like_contains_pattern(&title_search_key(q))).escape('\\')),
+        );
+    }
+    // EXISTS (not IN): the planner can then walk the sort index and probe
+    // movie_genres per movie, stopping after a page instead of sorting the genre.
+    for &genre_id in &filter.genre_ids {
+        select = select.filter(Expr::exists(
+            Query::select()
+                .expr(Expr::val(1))
+                .from(movie_genre::Entity)
+                .and_where(
+                    Expr::col((movie_genre::Entity, movie_genre::Column::MovieId))
+                        .equals((movie::Entity, movie::Column::Id)),
+                )
+                .and_where(
+                    Expr::col((movie_genre::Entity, movie_genre::Column::GenreId)).eq(genre_id),
+                )
+                .to_owned(),
+        ));
+    }
+    if let Some(year) = filter.year_from {
+        select = select.filter(movie::Column::Year.gte(year));
+    }
+    if let Some(year) = filter.year_to {
+        select = select.filter(movie::Column::Year.lte(year));
+    }
+    if let Some(min) = filter.min_rating {
+        select = select
+            .filter(movie::Column::AvgRating.gte(min))
+            .filter(movie::Column::RatingCount.gt(0));
+    }
+    if let Some(min) = filter.min_votes {
+        select = select.filter(movie::Column::RatingCount.gte(min));
+    }
+    select
+}
+
+fn ordered(
+    select: Select<movie::Entity>,
+    sort: MovieSort,
+    descending: bool,
+) -> Select<movie::Entity> {
+    let direction = || if descending { Order::Desc } else { Order::Asc };
+    let select = match sort {
+        MovieSort::Popularity => select
+            .order_by(movie::Column::RatingCount, direction())
+            .order_by(movie::Column::AvgRating, direction()),
+        MovieSort::Rating => select
+            .order_by(movie::Column::AvgRating, direction())
+            .order_by(movie::Column::RatingCount, direction()),
+        MovieSort::Year => select
+            .order_by_with_nulls(movie::Column::Year, direction(), NullOrdering::Last)
+            .order_by(movie::Column::TitleSearch, Order::Asc),
+        MovieSort::Title => select.order_by(movie::Column::TitleSearch, direction()),
+        MovieSort::Newest => select.order_by(movie::Column::CreatedAt, direction()),
+    };
+    // The id makes every order total, so pages never overlap or skip.
+    select.order_by(movie::Column::Id, direction())
+}
+
+/// Genre names of each movie, alphabetical.
+pub async fn genres_of(
+    db: &impl ConnectionTrait,
+    genres: &GenreCatalog,
+    movie_ids: &[i32],
+) -> Result<HashMap<i32, Vec<String>>, DbErr> {
+    let mut out: HashMap<i32, Vec<String>> = HashMap::new();
+    if movie_ids.is_empty() {
+        return Ok(out);
+    }
+    let links = movie_genre::Entity::find()
+        .filter(movie_genre::Column::MovieId.is_in(movie_ids.iter().copied()))
+        .all(db)
+        .await?;
+    for link in links {
+        if let Some(name) = genres.name(link.genre_id) {
+            out.entry(link.movie_id).or_default().push(name.to_owned());
+        }
+    }
+    for names in out.values_mut() {
+        names.sort();
+    }
+    Ok(out)
+}
+
+/// Summaries of the given movie rows, in the same order.
+pub async fn summarise(
+    db: &impl ConnectionTrait,
+    genres: &GenreCatalog,
+    rows: Vec<movie::Model>,
+) -> Result<Vec<MovieSummary>, DbErr> {
+    let ids: Vec<i32> = rows.iter().map(|m| m.id).collect();
+    let mut genre_map = genres_of(db, genres, &ids).await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| MovieSummary {
+            avg_rating: display_average(&row),
+            genres: genre_map.remove(&row.id).unwrap_or_default(),
+            id: row.id,
+            title: row.title,
+            year: row.year,
+            poster_url: row.poster_url,
+            rating_count: row.rating_count,
+            price: row.price,
+            stock: row.stock,
+        })
+        .collect())
+}
+
+/// One page of movies matching `filter`.
+pub async fn list_movies(
+    db: &impl ConnectionTrait,
+    genres: &GenreCatalog,
+    filter: &MovieFilter,
+    page: PageRequest,
+) -> Result<Page<MovieSummary>, DbErr> {
+    let select = filtered(filter);
+    let total = select.clone().count(db).await?;
+    let rows = if page.offset() >= total {
+        Vec::new()
+    } else {
+        ordered(select, filter.sort, filter.descending)
+            .limit(page.per_page)
+            .offset(page.offset())
+            .all(db)
+            .await?
+    };
+    Ok(Page::new(summarise(db, genres, rows).await?, page, total))
+}
+
+/// A movie's details, straight from the database.
+pub async fn find_movie(
+    db: &impl ConnectionTrait,
+    genres: &GenreCatalog,
+    id: i32,
+) -> Result<Option<MovieDetails>, DbErr> {
+    Ok(find_movies(db, genres, &[id]).await?.pop())
+}
+
+/// Details of the movies with these ids (missing ones are skipped).
+pub async fn find_movies(
+    db: &impl ConnectionTrait,
+    genres: &GenreCatalog,
+    ids: &[i32],
+) -> Result<Vec<MovieDetails>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = movie::Entity::find()
+        .filter(movie::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?;
+    let found: Vec<i32> = rows.iter().map(|m| m.id).collect();
+    let mut genre_map = genres_of(db, genres, &found).await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| MovieDetails {
+            avg_rating: display_average(&row),
+            genres: genre_map.remove(&row.id).unwrap_or_default(),
+            id: row.id,
+            title: row.title,
+            year: row.year,
+            overview: row.overview,
+            poster_url: row.poster_url,
+            rating_count: row.rating_count,
+            imdb_id: row.imdb_id,
+            tmdb_id: row.tmdb_id,
+            price: row.price,
+            stock: row.stock,
+        })
+        .collect())
+}
+
+#[derive(FromQueryResult)]
+struct GenreCountRow {
+    genre_id: i32,
+    movie_count: i64,
+}
+
+/// Every genre with its movie count, in vocabulary order.
+pub async fn list_genres(
+    db: &impl ConnectionTrait,
+    genres: &GenreCatalog,
+) -> Result<Vec<GenreCount>, DbErr> {
+    let counts: HashMap<i32, i64> = movie_genre::Entity::find()
+        .select_only()
+        .column(movie_genre::Column::GenreId)
+        .column_as(movie_genre::Column::MovieId.count(), "movie_count")
+        .group_by(movie_genre::Column::GenreId)
+        .into_model::<GenreCountRow>()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|row| (row.genre_id, row.movie_count))
+        .collect();
+    Ok(genres
+        .all()
+        .iter()
+        .map(|(id, name)| GenreCount {
+            id: *id,
+            name: name.clone(),
+            movie_count: counts.get(id).copied().unwrap_or(0),
+        })
+        .collect())
+}

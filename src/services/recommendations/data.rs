@@ -1,0 +1,120 @@
+//! Reading what the model needs from the database: one user's current
+//! state, and everything for training.
+
+use std::collections::HashMap;
+
+use entity::{dismissal, movie, movie_genre, rating};
+use futures_util::TryStreamExt;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, StreamTrait};
+
+use super::{RecommendationError, TrainingError};
+use crate::recommender::{MovieMeta, TrainingData, UserContext};
+use crate::services::accounts::preferred_genre_ids;
+use crate::services::ids::{self};
+
+/// The user's current state, as the model needs it.
+pub async fn user_context(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    exclude: &[i32],
+) -> Result<UserContext, RecommendationError> {
+    let ratings = rating::Entity::find()
+        .select_only()
+        .column(rating::Column::MovieId)
+        .column(rating::Column::HalfStars)
+        .filter(rating::Column::UserId.eq(user_id))
+        .into_tuple::<(i32, i16)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|(movie, half)| (ids::movie_to_model(movie), f32::from(half) / 2.0))
+        .collect();
+    let dismissed = dismissal::Entity::find()
+        .select_only()
+        .column(dismissal::Column::MovieId)
+        .filter(dismissal::Column::UserId.eq(user_id))
+        .into_tuple::<i32>()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(ids::movie_to_model)
+        .collect();
+    let preferred_genres = preferred_genre_ids(db, user_id)
+        .await?
+        .into_iter()
+        .map(ids::genre_to_model)
+        .collect::<Result<_, _>>()?;
+    Ok(UserContext {
+        ratings,
+        preferred_genres,
+        dismissed,
+        purchased: crate::services::store::purchased_movies(db, user_id)
+            .await?
+            .into_iter()
+            .map(ids::movie_to_model)
+            .collect(),
+        excluded: exclude.iter().copied().map(ids::movie_to_model).collect(),
+    })
+}
+
+/// Every rating (streamed: millions of rows), every movie's genres, and
+/// every purchase of a placed order.
+pub async fn load_training_data<C>(db: &C) -> Result<TrainingData, TrainingError>
+where
+    C: ConnectionTrait + StreamTrait,
+{
+    let mut ratings = Vec::new();
+    {
+        let mut stream = rating::Entity::find()
+            .select_only()
+            .column(rating::Column::UserId)
+            .column(rating::Column::MovieId)
+            .column(rating::Column::HalfStars)
+            .into_tuple::<(i32, i32, i16)>()
+            .stream(db)
+            .await?;
+        while let Some((user, movie, half)) = stream.try_next().await? {
+            ratings.push((
+                ids::user_to_model(user),
+                ids::movie_to_model(movie),
+                f32::from(half) / 2.0,
+            ));
+        }
+    }
+    let mut genres_by_movie: HashMap<i32, Vec<u32>> = HashMap::new();
+    for (movie_id, genre_id) in movie_genre::Entity::find()
+        .select_only()
+        .column(movie_genre::Column::MovieId)
+        .column(movie_genre::Column::GenreId)
+        .into_tuple::<(i32, i32)>()
+        .all(db)
+        .await?
+    {
+        genres_by_movie
+            .entry(movie_id)
+            .or_default()
+            .push(ids::genre_to_model(genre_id)?);
+    }
+    let movies = movie::Entity::find()
+        .select_only()
+        .column(movie::Column::Id)
+        .into_tuple::<i32>()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|id| MovieMeta {
+            id: ids::movie_to_model(id),
+            genres: genres_by_movie.remove(&id).unwrap_or_default(),
+        })
+        .collect();
+    let purchases = crate::services::store::all_purchases(db)
+        .await?
+        .into_iter()
+        .map(|(user, movie)| (ids::user_to_model(user), ids::movie_to_model(movie)))
+        .collect();
+    Ok(TrainingData {
+        ratings,
+        movies,
+        purchases,
+    })
+}

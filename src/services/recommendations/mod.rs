@@ -1,0 +1,242 @@
+//! Serving recommendations. The trained model is an immutable snapshot
+//! swapped atomically (the old one serves until the new one is ready);
+//! training ([`trainer`]) runs on the blocking pool, at start-up, on demand
+//! and after enough writes. Each request ([`serve`]) folds the user's
+//! *current* ratings, preferences and dismissals in ([`data`]), so a write
+//! shows in that user's very next list. Ranked lists are cached per user and
+//! invalidated on every write by that user and on every model swap. The
+//! results are plain data ([`results`]); the model reports its own metrics
+//! ([`metrics`]).
+
+pub mod data;
+pub mod metrics;
+pub mod results;
+pub mod serve;
+pub mod trainer;
+
+pub use data::{load_training_data, user_context};
+pub use results::{
+    AlgorithmInfo, ModelInfo, Prediction, ReasonView, RecommendationItem, RecommendationList,
+    SimilarItem, SimilarList,
+};
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sea_orm::{DatabaseConnection, DbErr};
+use tokio::sync::Notify;
+
+use crate::cache::GuardedCache;
+use crate::recommender::{Model, Recommendation, Strategy, TrainConfig};
+use crate::services::catalog::Catalog;
+use crate::services::ids::IdOutOfRange;
+
+/// When and how the model retrains, and the result cache's size.
+#[derive(Clone, Debug)]
+pub struct RecommenderSettings {
+    /// Train as soon as the service starts.
+    pub train_on_start: bool,
+    /// Retrain after this many rating/feedback writes (0 = never for this reason).
+    pub retrain_after_writes: u64,
+    /// Retrain when the model is this old (`None` = never for this reason).
+    pub retrain_interval: Option<Duration>,
+    /// How often to look for ratings written outside this instance.
+    pub data_check_interval: Duration,
+    /// Cached ranked lists (0 disables the cache).
+    pub cache_capacity: u64,
+    /// How long a cached list may live at most. Writes through this instance
+    /// invalidate at once; the TTL bounds staleness from other instances.
+    pub cache_ttl: Duration,
+}
+
+/// A trained model and what `/admin/model` reports about it.
+pub struct ModelSnapshot {
+    /// The model.
+    pub model: Model,
+    /// `RFC3339#sequence`, unique per process.
+    pub version: String,
+    /// When training finished.
+    pub trained_at: DateTime<Utc>,
+    /// Wall-clock training time, data loading included.
+    pub training_ms: u64,
+    /// Ratings trained on.
+    pub ratings: usize,
+    /// Movies in the catalogue when the data was read.
+    pub catalogue_movies: usize,
+    /// In-sample accuracy of the rating model.
+    pub metrics: ModelMetrics,
+}
+
+/// Offline metrics computed after training.
+#[derive(Clone, Debug)]
+pub struct ModelMetrics {
+    /// RMSE of predicted vs. actual ratings on a sample of the training data.
+    pub train_rmse: Option<f64>,
+    /// MAE on the same sample.
+    pub train_mae: Option<f64>,
+    /// Ratings in the sample.
+    pub sample_size: usize,
+}
+
+/// What a cached list holds: the ranking, not the movie data (hydrated per
+/// request from the movie cache, so counts and titles are always current).
+struct RankedList {
+    model_version: String,
+    items: Vec<Recommendation>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct ListKey {
+    user_id: Option<i32>,
+    strategy: Strategy,
+    limit: usize,
+    genre: Option<i32>,
+    exclude: Vec<i32>,
+}
+
+/// The recommendation service shared by all workers. It owns the serving
+/// model, its trainer and the cache of ranked lists; movie data comes from
+/// the [`Catalog`] (and its cache) at request time.
+pub struct Recommender {
+    db: DatabaseConnection,
+    catalog: Arc<Catalog>,
+    snapshot: RwLock<Option<Arc<ModelSnapshot>>>,
+    lists: GuardedCache<ListKey, RankedList>,
+    training: AtomicBool,
+    force_training: AtomicBool,
+    writes_since_training: AtomicU64,
+    sequence: AtomicU64,
+    wake: Notify,
+    config: TrainConfig,
+    settings: RecommenderSettings,
+}
+
+/// A validated recommendation request.
+#[derive(Clone, Debug)]
+pub struct ListRequest {
+    /// Source.
+    pub strategy: Strategy,
+    /// 1–100.
+    pub limit: usize,
+    /// Only this genre.
+    pub genre: Option<i32>,
+    /// Never these movies.
+    pub exclude: Vec<i32>,
+}
+
+/// Why a recommendation request failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RecommendationError {
+    /// No model is loaded yet (the first training is still running).
+    #[error("the recommendation model is still being trained")]
+    NotReady,
+    /// No such movie.
+    #[error("movie not found")]
+    MovieNotFound,
+    /// The ranking task panicked or was cancelled.
+    #[error("ranking task: {0}")]
+    Task(#[from] tokio::task::JoinError),
+    /// A model id did not fit the database's (a bug).
+    #[error(transparent)]
+    Id(#[from] IdOutOfRange),
+    /// The database failed.
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+/// Why training failed.
+#[derive(Debug, thiserror::Error)]
+pub enum TrainingError {
+    /// Reading the data failed.
+    #[error("loading training data: {0}")]
+    Db(#[from] DbErr),
+    /// The algorithms failed.
+    #[error("training: {0}")]
+    Model(#[from] crate::recommender::TrainError),
+    /// The blocking task panicked or was cancelled.
+    #[error("training task: {0}")]
+    Task(String),
+    /// A database id did not fit the model's (a bug).
+    #[error(transparent)]
+    Id(#[from] IdOutOfRange),
+}
+
+fn round(value: f32, places: i32) -> f32 {
+    let factor = 10f32.powi(places);
+    (value * factor).round() / factor
+}
+
+impl Recommender {
+    /// A service with no model yet.
+    pub fn new(catalog: Arc<Catalog>, config: TrainConfig, settings: RecommenderSettings) -> Self {
+        Recommender {
+            db: catalog.db().clone(),
+            catalog,
+            snapshot: RwLock::new(None),
+            lists: GuardedCache::new(settings.cache_capacity, Some(settings.cache_ttl)),
+            training: AtomicBool::new(false),
+            force_training: AtomicBool::new(false),
+            writes_since_training: AtomicU64::new(0),
+            sequence: AtomicU64::new(0),
+            wake: Notify::new(),
+            config,
+            settings,
+        }
+    }
+
+    /// The serving model, if one is loaded.
+    pub fn current(&self) -> Option<Arc<ModelSnapshot>> {
+        // A poisoned lock still holds a valid Arc: use it.
+        self.snapshot
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Whether a model is loaded (readiness).
+    pub fn is_ready(&self) -> bool {
+        self.current().is_some()
+    }
+
+    /// Rating and feedback writes since the serving model read its data.
+    pub fn writes_since_training(&self) -> u64 {
+        self.writes_since_training.load(Ordering::Relaxed)
+    }
+
+    /// Cache hits and misses.
+    pub fn cache_counts(&self) -> crate::cache::CacheCounts {
+        self.lists.counts()
+    }
+
+    /// Call after the user rated, dismissed, bought or changed preferences:
+    /// drops their cached lists and counts towards the next retrain.
+    pub fn user_changed(&self, user_id: i32) {
+        self.lists
+            .invalidate_where(move |key| key.user_id == Some(user_id));
+        let writes = self.writes_since_training.fetch_add(1, Ordering::Relaxed) + 1;
+        let threshold = self.settings.retrain_after_writes;
+        if threshold > 0 && writes >= threshold {
+            self.wake.notify_one();
+        }
+    }
+
+    /// What an import must run after it commits: every cached movie and
+    /// page is stale and the model should learn the new data.
+    pub fn after_import(self: &Arc<Self>) -> Box<dyn FnOnce() + Send> {
+        let recommender = Arc::clone(self);
+        Box::new(move || {
+            recommender.catalog.everything_changed();
+            recommender.request_training();
+        })
+    }
+
+    /// Asks the background trainer to retrain now. False when a training is
+    /// already running (it will be followed by another).
+    pub fn request_training(&self) -> bool {
+        self.force_training.store(true, Ordering::Release);
+        self.wake.notify_one();
+        !self.training.load(Ordering::Acquire)
+    }
+}
