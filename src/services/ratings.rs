@@ -34,7 +34,7 @@ pub enum RatingError {
     Db(#[from] DbErr),
 }
 
-/// `PUT /movies/{id}/rating` body.
+/// A rating as given, before it is checked.
 pub struct RatingRequest {
     /// 0.5–5.0 in steps of 0.5.
     pub rating: f64,

@@ -6,7 +6,7 @@ use reqwest::{Method, StatusCode};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::json;
 
-use crate::helpers::{assert_error, spawn_app};
+use crate::helpers::{assert_error, spawn_app, titles};
 
 #[tokio::test]
 async fn admins_create_update_and_delete_movies() {
@@ -368,4 +368,25 @@ async fn admins_see_the_rating_distribution_per_half_star() {
         .await;
     assert_eq!(body["items"][2]["count"].as_u64().unwrap(), before + 1);
     assert_eq!(body["total"].as_u64().unwrap(), stored + 1);
+}
+
+#[tokio::test]
+async fn a_new_movie_shows_in_a_list_page_that_was_cached_before_it_existed() {
+    let app = spawn_app().await;
+    let admin = app.create_user("lister", "admin").await;
+    let page = "/api/v1/movies?q=unseen%20premiere";
+    let (status, before) = app.get_json(page).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(before["total_items"], 0);
+    let (status, _) = app
+        .call(
+            Method::POST,
+            "/api/v1/movies",
+            Some(admin.token.as_str()),
+            Some(json!({"title": "Unseen Premiere", "year": 2025})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (_, after) = app.get_json(page).await;
+    assert_eq!(titles(&after), vec!["Unseen Premiere".to_owned()]);
 }

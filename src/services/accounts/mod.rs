@@ -70,7 +70,7 @@ pub const MAX_USERNAME_CHARS: usize = 32;
 /// Longest email address (RFC 5321 path limit).
 pub const MAX_EMAIL_CHARS: usize = 254;
 
-/// `POST /auth/register` body.
+/// A new account as its owner enters it.
 pub struct RegisterRequest {
     /// 3–32 characters: letters, digits, `_`, `.`, `-`; unique regardless of case.
     pub username: String,
@@ -82,7 +82,7 @@ pub struct RegisterRequest {
     pub preferred_genres: Vec<String>,
 }
 
-/// `POST /auth/login` body.
+/// Sign-in credentials.
 pub struct LoginRequest {
     /// Username or email, any case.
     pub login: String,
@@ -90,7 +90,7 @@ pub struct LoginRequest {
     pub password: String,
 }
 
-/// `PATCH /users/me` body: every field optional.
+/// Changes to one's own account: every field optional.
 pub struct UpdateMeRequest {
     /// Replaces the preferred genres.
     pub preferred_genres: Option<Vec<String>>,
@@ -102,7 +102,7 @@ pub struct UpdateMeRequest {
     pub current_password: Option<String>,
 }
 
-/// `PATCH /admin/users/{id}` body.
+/// A role change by an administrator.
 pub struct RoleChangeRequest {
     /// The new role.
     pub role: Role,

@@ -23,7 +23,7 @@ pub const MAX_PRICE: i64 = 100_000_000;
 /// Most copies a movie can have in stock.
 pub const MAX_STOCK: i32 = 1_000_000;
 
-/// `POST /movies` body (admin).
+/// A new movie as an administrator enters it.
 #[derive(Clone, Debug)]
 pub struct NewMovie {
     /// Title without the year (1–300 characters).
@@ -47,7 +47,7 @@ pub struct NewMovie {
     pub stock: Option<i32>,
 }
 
-/// `PATCH /movies/{id}` body (admin): absent fields stay, `null` clears.
+/// Changes to a movie: `None` keeps a field, `Some(None)` clears it.
 #[derive(Clone, Debug, Default)]
 pub struct MoviePatch {
     /// New title.

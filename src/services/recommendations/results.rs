@@ -61,14 +61,14 @@ pub struct SimilarItem {
     pub score: f32,
 }
 
-/// `GET /movies/{id}/similar`.
+/// Movies similar to one movie.
 #[derive(Clone, Debug)]
 pub struct SimilarList {
     /// Most similar first.
     pub items: Vec<SimilarItem>,
 }
 
-/// `GET /users/{id}/predictions/{movie_id}`.
+/// A user's predicted rating of a movie.
 #[derive(Clone, Debug)]
 pub struct Prediction {
     /// The user.
@@ -88,7 +88,7 @@ pub struct AlgorithmInfo {
     pub training_ms: f64,
 }
 
-/// `GET /admin/model`.
+/// What is known about the serving model.
 #[derive(Clone, Debug)]
 pub struct ModelInfo {
     /// Model version.

@@ -115,7 +115,7 @@ pub const STATUS_PLACED: &str = "placed";
 /// `orders.status` of a cancelled order.
 pub const STATUS_CANCELLED: &str = "cancelled";
 
-/// `POST /cart/items` body.
+/// Copies of a movie to add to a cart line.
 #[derive(Clone, Debug)]
 pub struct AddToCart {
     /// The movie to buy.
@@ -124,7 +124,7 @@ pub struct AddToCart {
     pub quantity: i64,
 }
 
-/// `PUT /cart/items/{movie_id}` body.
+/// The copies a cart line should hold.
 #[derive(Clone, Debug)]
 pub struct SetQuantity {
     /// Copies in the line, 0–99 (0 removes the line).
@@ -145,7 +145,7 @@ pub struct CartLine {
     pub line_total: Option<i64>,
 }
 
-/// `GET /cart`.
+/// A cart at current prices.
 #[derive(Clone, Debug)]
 pub struct CartView {
     /// Lines, oldest first.
