@@ -1,4 +1,6 @@
-//! Portable math for the generator: exact, platform-independent ln, exp, cos and the inverse normal CDF, so the same seed gives the same bytes everywhere.
+//! Portable math for the generator: ln, exp, cos and the inverse normal
+//! CDF built from IEEE-exact operations, so the same seed gives the same
+//! bytes on every platform.
 
 //
 // `f64::ln`, `exp`, `cos` and `powf` call the platform's libm, whose last-bit

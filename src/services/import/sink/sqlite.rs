@@ -51,9 +51,9 @@ impl SqliteSink {
         if expected_rows < BULK_MINIMUM || expected_rows <= existing.max(0) as u64 {
             return Ok(());
         }
-        // The index rebuild sorts in memory with 512 MiB of cache and a
+        // The index rebuild sorts in memory with 448 MiB of cache and a
         // helper thread.
-        txn.execute_unprepared("PRAGMA cache_size = -524288; PRAGMA threads = 2")
+        txn.execute_unprepared("PRAGMA cache_size = -458752; PRAGMA threads = 2")
             .await?;
         // Ratings arrive user by user, so indexes led by `user_id` (the
         // primary key's, `idx_ratings_user_updated`) grow at their end; an
