@@ -542,7 +542,7 @@ async fn import_movielens_loads_a_release_and_reports_what_changed() {
 
 #[tokio::test]
 async fn a_database_error_during_an_import_is_one_line_naming_what_was_written() {
-    use sea_orm::{ConnectionTrait, Database, DbBackend};
+    use sea_orm::Database;
     let database = TestDatabase::create().await;
     let migrate = cinerank()
         .arg("migrate")
@@ -552,21 +552,7 @@ async fn a_database_error_during_an_import_is_one_line_naming_what_was_written()
     assert!(migrate.status.success());
     let db = Database::connect(&database.url).await.unwrap();
     // A trigger stands in for any refusal by the database.
-    let statements: &[&str] = match db.get_database_backend() {
-        DbBackend::Postgres => &[
-            "CREATE FUNCTION refuse_movie() RETURNS trigger AS $$ BEGIN \
-               RAISE EXCEPTION 'refused by the test'; END $$ LANGUAGE plpgsql",
-            "CREATE TRIGGER refuse BEFORE INSERT ON movies FOR EACH ROW \
-             WHEN (NEW.title = 'Jumanji') EXECUTE FUNCTION refuse_movie()",
-        ],
-        _ => &[
-            "CREATE TRIGGER refuse BEFORE INSERT ON movies WHEN NEW.title = 'Jumanji' \
-                BEGIN SELECT RAISE(ABORT, 'refused by the test'); END",
-        ],
-    };
-    for sql in statements {
-        db.execute_unprepared(sql).await.unwrap();
-    }
+    crate::helpers::refuse_movie_titled(&db, "Jumanji").await;
     db.close().await.unwrap();
     let dir =
         std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/movielens/csv");

@@ -428,3 +428,26 @@ pub fn write_large_release(dir: &std::path::Path, users: u32, per_user: u32) {
     }
     out.flush().unwrap();
 }
+
+/// Makes the database refuse to insert a movie with this title.
+pub async fn refuse_movie_titled(db: &sea_orm::DatabaseConnection, title: &str) {
+    use sea_orm::{ConnectionTrait, DbBackend};
+    let statements = match db.get_database_backend() {
+        DbBackend::Postgres => vec![
+            "CREATE FUNCTION refuse_movie() RETURNS trigger AS $$ BEGIN \
+               RAISE EXCEPTION 'refused by the test'; END $$ LANGUAGE plpgsql"
+                .to_owned(),
+            format!(
+                "CREATE TRIGGER refuse BEFORE INSERT ON movies FOR EACH ROW \
+                 WHEN (NEW.title = '{title}') EXECUTE FUNCTION refuse_movie()"
+            ),
+        ],
+        _ => vec![format!(
+            "CREATE TRIGGER refuse BEFORE INSERT ON movies WHEN NEW.title = '{title}' \
+             BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
+        )],
+    };
+    for sql in statements {
+        db.execute_unprepared(&sql).await.unwrap();
+    }
+}

@@ -231,28 +231,6 @@ async fn a_newer_release_adds_and_updates_by_movielens_id() {
     );
 }
 
-/// Makes the database refuse to insert a movie with this title.
-async fn refuse_movie_titled(db: &DatabaseConnection, title: &str) {
-    let statements = match db.get_database_backend() {
-        DbBackend::Postgres => vec![
-            "CREATE FUNCTION refuse_movie() RETURNS trigger AS $$ BEGIN \
-               RAISE EXCEPTION 'refused by the test'; END $$ LANGUAGE plpgsql"
-                .to_owned(),
-            format!(
-                "CREATE TRIGGER refuse BEFORE INSERT ON movies FOR EACH ROW \
-                 WHEN (NEW.title = '{title}') EXECUTE FUNCTION refuse_movie()"
-            ),
-        ],
-        _ => vec![format!(
-            "CREATE TRIGGER refuse BEFORE INSERT ON movies WHEN NEW.title = '{title}' \
-             BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
-        )],
-    };
-    for sql in statements {
-        db.execute_unprepared(&sql).await.unwrap();
-    }
-}
-
 fn write(dir: &Path, files: &[(&str, &str)]) {
     std::fs::create_dir_all(dir).unwrap();
     for (name, text) in files {
@@ -460,7 +438,7 @@ async fn a_failure_while_writing_rolls_the_whole_import_back() {
     let ratings_before = rating::Entity::find().count(&db).await.unwrap();
     // Movie 6 is fine; the database refuses movie 7 half-way through the
     // import (a trigger stands in for any database failure).
-    refuse_movie_titled(&db, "Impostor").await;
+    crate::helpers::refuse_movie_titled(&db, "Impostor").await;
     let dir = std::env::temp_dir().join(format!("cinerank-import-rollback-{}", std::process::id()));
     write(
         &dir,
