@@ -2,13 +2,12 @@
 //! `--ratings FILE --folds K [--seed S]` (seeded per-user folds, each fold
 //! printed, then mean ± half-range per strategy) or `--train T --test T`.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::CliResult;
 use crate::dataset::{genre_index, read_movies_file, read_ratings_file};
 use crate::recommender::eval::{
-    RankingReport, evaluate_ranking, evaluate_rating, fold, split_folds,
+    RankingReport, RatingReport, evaluate_ranking, evaluate_rating, fold, split_folds,
 };
 use crate::recommender::{Model, MovieMeta, Strategy, TrainConfig, TrainingData};
 
@@ -64,11 +63,19 @@ fn load_movies(path: &Path) -> Result<Vec<MovieMeta>, crate::dataset::DatasetErr
         .collect())
 }
 
-/// One strategy's scores on one fold.
-struct Scores {
-    ranking: Option<RankingReport>,
-    rmse: f64,
-    mae: f64,
+/// What one strategy scored on one fold.
+enum Scores {
+    /// Top-10 lists (`popular`, `genre`, `collaborative`, `hybrid`).
+    Ranking(RankingReport),
+    /// Rating prediction (`rating`).
+    Rating(RatingReport),
+}
+
+/// One strategy's line for one fold.
+struct Row {
+    name: &'static str,
+    scores: Scores,
+    /// Training seconds of the sources the strategy uses.
     fit_s: f64,
 }
 
@@ -77,7 +84,7 @@ fn evaluate_split(
     train: &Ratings,
     test: &Ratings,
     movies: &[MovieMeta],
-) -> Result<Vec<(&'static str, Scores)>, Box<dyn std::error::Error>> {
+) -> Result<Vec<Row>, Box<dyn std::error::Error>> {
     let data = TrainingData {
         ratings: train.clone(),
         movies: movies.to_vec(),
@@ -104,54 +111,45 @@ fn evaluate_split(
         base + stats.seconds("item_knn") + stats.seconds("ease"),
     ));
     strategies.push(("hybrid", Strategy::Hybrid, stats.total_seconds));
-    let mut out = Vec::new();
-    for (name, strategy, fit_s) in strategies {
-        let ranking = evaluate_ranking(&model, train, test, strategy, 10);
-        out.push((
+    let mut rows: Vec<Row> = strategies
+        .into_iter()
+        .map(|(name, strategy, fit_s)| Row {
             name,
-            Scores {
-                ranking: Some(ranking),
-                rmse: 0.0,
-                mae: 0.0,
-                fit_s,
-            },
-        ));
-    }
-    let rating = evaluate_rating(&model, train, test);
-    out.push((
-        "rating",
-        Scores {
-            ranking: None,
-            rmse: rating.rmse,
-            mae: rating.mae,
-            fit_s: stats.seconds("index") + stats.seconds("rating_mf") + stats.seconds("item_knn"),
-        },
-    ));
-    Ok(out)
+            scores: Scores::Ranking(evaluate_ranking(&model, train, test, strategy, 10)),
+            fit_s,
+        })
+        .collect();
+    rows.push(Row {
+        name: "rating",
+        scores: Scores::Rating(evaluate_rating(&model, train, test)),
+        fit_s: stats.seconds("index") + stats.seconds("rating_mf") + stats.seconds("item_knn"),
+    });
+    Ok(rows)
 }
 
-fn print_scores(fold: Option<usize>, name: &str, s: &Scores, json: bool) {
+fn print_row(fold: Option<usize>, row: &Row, json: bool) {
     let label = fold.map_or(String::new(), |f| format!("fold {f}  "));
-    match (&s.ranking, json) {
-        (Some(r), true) => println!(
+    let (name, fit_s) = (row.name, row.fit_s);
+    match (&row.scores, json) {
+        (Scores::Ranking(r), true) => println!(
             "{}",
             serde_json::json!({
                 "fold": fold, "strategy": name, "users": r.users, "precision10": r.precision,
                 "recall10": r.recall, "ndcg10": r.ndcg, "hit10": r.hit,
-                "coverage10": r.coverage, "fit_s": s.fit_s,
+                "coverage10": r.coverage, "fit_s": fit_s,
             })
         ),
-        (Some(r), false) => println!(
-            "{label}{name:<14} users {:>6}  P@10 {:.4}  R@10 {:.4}  NDCG@10 {:.4}  HR@10 {:.4}  cov@10 {:.4}  fit {:.3} s",
-            r.users, r.precision, r.recall, r.ndcg, r.hit, r.coverage, s.fit_s
+        (Scores::Ranking(r), false) => println!(
+            "{label}{name:<14} users {:>6}  P@10 {:.4}  R@10 {:.4}  NDCG@10 {:.4}  HR@10 {:.4}  cov@10 {:.4}  fit {fit_s:.3} s",
+            r.users, r.precision, r.recall, r.ndcg, r.hit, r.coverage
         ),
-        (None, true) => println!(
+        (Scores::Rating(r), true) => println!(
             "{}",
-            serde_json::json!({"fold": fold, "strategy": name, "rmse": s.rmse, "mae": s.mae, "fit_s": s.fit_s})
+            serde_json::json!({"fold": fold, "strategy": name, "rmse": r.rmse, "mae": r.mae, "fit_s": fit_s})
         ),
-        (None, false) => println!(
-            "{label}{name:<14} RMSE {:.4}  MAE {:.4}  fit {:.3} s",
-            s.rmse, s.mae, s.fit_s
+        (Scores::Rating(r), false) => println!(
+            "{label}{name:<14} RMSE {:.4}  MAE {:.4}  fit {fit_s:.3} s",
+            r.rmse, r.mae
         ),
     }
 }
@@ -165,49 +163,67 @@ fn mean_spread(values: &[f64]) -> (f64, f64) {
     (mean, (max - min).max(0.0) / 2.0)
 }
 
-fn print_summary(per_strategy: &BTreeMap<usize, (&'static str, Vec<Scores>)>, json: bool) {
-    for (name, folds) in per_strategy.values() {
-        let metric =
-            |f: &dyn Fn(&Scores) -> f64| mean_spread(&folds.iter().map(f).collect::<Vec<_>>());
-        let fit = metric(&|s| s.fit_s);
-        if folds.iter().all(|s| s.ranking.is_some()) {
-            let get = |pick: fn(&RankingReport) -> f64| {
-                metric(&move |s: &Scores| s.ranking.as_ref().map_or(0.0, pick))
-            };
-            let (ndcg, p, r, hr, cov) = (
-                get(|r| r.ndcg),
-                get(|r| r.precision),
-                get(|r| r.recall),
-                get(|r| r.hit),
-                get(|r| r.coverage),
-            );
-            if json {
+/// Mean ± half-range per strategy; `folds[i]` holds strategy `i`'s rows, one per fold.
+fn print_summary(folds: &[Vec<Row>], json: bool) {
+    for rows in folds {
+        let Some(first) = rows.first() else { continue };
+        let name = first.name;
+        let metric = |f: &dyn Fn(&Row) -> Option<f64>| {
+            mean_spread(&rows.iter().filter_map(f).collect::<Vec<_>>())
+        };
+        let fit = metric(&|row| Some(row.fit_s));
+        let ranking = |pick: fn(&RankingReport) -> f64| {
+            metric(&move |row: &Row| match &row.scores {
+                Scores::Ranking(r) => Some(pick(r)),
+                Scores::Rating(_) => None,
+            })
+        };
+        let rating = |pick: fn(&RatingReport) -> f64| {
+            metric(&move |row: &Row| match &row.scores {
+                Scores::Rating(r) => Some(pick(r)),
+                Scores::Ranking(_) => None,
+            })
+        };
+        match (&first.scores, json) {
+            (Scores::Ranking(_), true) => {
+                let (ndcg, cov) = (ranking(|r| r.ndcg), ranking(|r| r.coverage));
                 println!(
                     "{}",
                     serde_json::json!({
-                        "fold": "mean", "strategy": name, "folds": folds.len(),
-                        "ndcg10": ndcg.0, "ndcg10_spread": ndcg.1, "precision10": p.0,
-                        "recall10": r.0, "hit10": hr.0, "coverage10": cov.0,
-                        "coverage10_spread": cov.1, "fit_s": fit.0,
+                        "fold": "mean", "strategy": name, "folds": rows.len(),
+                        "ndcg10": ndcg.0, "ndcg10_spread": ndcg.1,
+                        "precision10": ranking(|r| r.precision).0,
+                        "recall10": ranking(|r| r.recall).0, "hit10": ranking(|r| r.hit).0,
+                        "coverage10": cov.0, "coverage10_spread": cov.1, "fit_s": fit.0,
                     })
                 );
-            } else {
+            }
+            (Scores::Ranking(_), false) => {
+                let (ndcg, cov) = (ranking(|r| r.ndcg), ranking(|r| r.coverage));
                 println!(
                     "mean    {name:<14} NDCG@10 {:.4} ± {:.4}  P@10 {:.4}  R@10 {:.4}  HR@10 {:.4}  cov@10 {:.4} ± {:.4}  fit {:.3} s",
-                    ndcg.0, ndcg.1, p.0, r.0, hr.0, cov.0, cov.1, fit.0
+                    ndcg.0,
+                    ndcg.1,
+                    ranking(|r| r.precision).0,
+                    ranking(|r| r.recall).0,
+                    ranking(|r| r.hit).0,
+                    cov.0,
+                    cov.1,
+                    fit.0
                 );
             }
-        } else {
-            let (rmse, mae) = (metric(&|s| s.rmse), metric(&|s| s.mae));
-            if json {
+            (Scores::Rating(_), true) => {
+                let (rmse, mae) = (rating(|r| r.rmse), rating(|r| r.mae));
                 println!(
                     "{}",
                     serde_json::json!({
-                        "fold": "mean", "strategy": name, "folds": folds.len(), "rmse": rmse.0,
+                        "fold": "mean", "strategy": name, "folds": rows.len(), "rmse": rmse.0,
                         "rmse_spread": rmse.1, "mae": mae.0, "mae_spread": mae.1, "fit_s": fit.0,
                     })
                 );
-            } else {
+            }
+            (Scores::Rating(_), false) => {
+                let (rmse, mae) = (rating(|r| r.rmse), rating(|r| r.mae));
                 println!(
                     "mean    {name:<14} RMSE {:.4} ± {:.4}  MAE {:.4} ± {:.4}  fit {:.3} s",
                     rmse.0, rmse.1, mae.0, mae.1, fit.0
@@ -226,8 +242,8 @@ pub(super) fn evaluate(args: &EvalArgs) -> CliResult {
         .unwrap_or_default();
     if let (Some(train), Some(test)) = (&args.train, &args.test) {
         let (train, test) = (load_ratings(train)?, load_ratings(test)?);
-        for (name, scores) in evaluate_split(&train, &test, &movies)? {
-            print_scores(None, name, &scores, args.json);
+        for row in evaluate_split(&train, &test, &movies)? {
+            print_row(None, &row, args.json);
         }
         return Ok(());
     }
@@ -237,21 +253,21 @@ pub(super) fn evaluate(args: &EvalArgs) -> CliResult {
     let ratings = load_ratings(path)?;
     let folds = args.folds as usize;
     let fold_of = split_folds(&ratings, folds, args.seed);
-    let mut per_strategy: BTreeMap<usize, (&'static str, Vec<Scores>)> = BTreeMap::new();
+    // by_strategy[i]: strategy i's row of each fold (every fold yields the same strategies).
+    let mut by_strategy: Vec<Vec<Row>> = Vec::new();
     for f in 0..folds {
         let (train, test) = fold(&ratings, &fold_of, f);
-        for (order, (name, scores)) in evaluate_split(&train, &test, &movies)?
+        for (i, row) in evaluate_split(&train, &test, &movies)?
             .into_iter()
             .enumerate()
         {
-            print_scores(Some(f + 1), name, &scores, args.json);
-            per_strategy
-                .entry(order)
-                .or_insert((name, Vec::new()))
-                .1
-                .push(scores);
+            print_row(Some(f + 1), &row, args.json);
+            if by_strategy.len() <= i {
+                by_strategy.push(Vec::new());
+            }
+            by_strategy[i].push(row);
         }
     }
-    print_summary(&per_strategy, args.json);
+    print_summary(&by_strategy, args.json);
     Ok(())
 }

@@ -3,7 +3,7 @@
 //! with `links.csv`, ml-100k's `u.item` and ml-1m's `movies.dat`.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::error::{DatasetError, LineErrors, Problem};
 use super::genres::{GenreMatch, ML100K_GENRES, match_genre};
@@ -475,8 +475,7 @@ fn read_links(
             line_of.insert(id, line);
         }
     }
-    let file = PathBuf::from(path);
-    release_duplicate_links(movies, &file, &line_of, quirks);
+    release_duplicate_links(movies, path, &line_of, quirks);
     Ok(())
 }
 
@@ -588,6 +587,8 @@ fn release_duplicate_links(
 
 #[cfg(test)]
 mod tests {
+    use std::path::PathBuf;
+
     use super::*;
 
     fn write(dir: &Path, name: &str, text: &[u8]) {

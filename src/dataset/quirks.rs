@@ -49,29 +49,6 @@ pub enum Quirk {
 }
 
 impl Quirk {
-    /// Every class, in report order.
-    pub const ALL: [Quirk; 19] = [
-        Quirk::DuplicateTmdbId,
-        Quirk::DuplicateImdbId,
-        Quirk::BlankLinkId,
-        Quirk::UnpaddedImdbId,
-        Quirk::TitleWithoutYear,
-        Quirk::YearRange,
-        Quirk::YearNotLast,
-        Quirk::TitleTrimmed,
-        Quirk::ArticleMoved,
-        Quirk::QuotedTitle,
-        Quirk::NoGenresListed,
-        Quirk::UnknownGenre,
-        Quirk::DuplicateMovie,
-        Quirk::RatingForUnlistedMovie,
-        Quirk::RepeatedRating,
-        Quirk::ByteOrderMark,
-        Quirk::CrlfLineEndings,
-        Quirk::EmptyLine,
-        Quirk::Latin1Text,
-    ];
-
     /// Stable snake_case name for reports, JSON and logs.
     pub fn name(self) -> &'static str {
         match self {
@@ -187,11 +164,6 @@ impl Quirks {
     /// The classes seen, in report order, with their tallies.
     pub fn iter(&self) -> impl Iterator<Item = (Quirk, &QuirkTally)> {
         self.tallies.iter().map(|(q, t)| (*q, t))
-    }
-
-    /// Whether nothing was seen.
-    pub fn is_empty(&self) -> bool {
-        self.tallies.is_empty()
     }
 
     /// Adds another tally (e.g. the ratings reader thread's).

@@ -248,6 +248,64 @@ async fn create_admin_reads_the_password_from_stdin_and_can_promote() {
 }
 
 #[test]
+fn eval_makes_seeded_folds_and_summarises_each_strategy() {
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/eval");
+    let run = || {
+        let output = cinerank()
+            .args(["eval", "--folds", "2", "--seed", "7", "--json", "--ratings"])
+            .arg(dir.join("train.tsv"))
+            .arg("--movies")
+            .arg(dir.join("movies.csv"))
+            .output()
+            .expect("run cinerank eval");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let text = run();
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    let strategies = ["popular", "genre", "collaborative", "hybrid", "rating"];
+    // Each fold's lines, then one summary line per strategy.
+    assert_eq!(lines.len(), 3 * strategies.len(), "{text}");
+    for (i, line) in lines.iter().enumerate() {
+        let fold = match i / strategies.len() {
+            0 => serde_json::json!(1),
+            1 => serde_json::json!(2),
+            _ => serde_json::json!("mean"),
+        };
+        assert_eq!(line["fold"], fold, "{line}");
+        assert_eq!(line["strategy"], strategies[i % strategies.len()], "{line}");
+    }
+    let mean = |key: &str, at: usize| {
+        let folds = (lines[at][key].as_f64().unwrap() + lines[at + 5][key].as_f64().unwrap()) / 2.0;
+        assert!(
+            (lines[at + 10][key].as_f64().unwrap() - folds).abs() < 1e-9,
+            "{key}: {text}"
+        );
+        assert_eq!(lines[at + 10]["folds"], 2);
+    };
+    mean("ndcg10", 3);
+    mean("rmse", 4);
+    // The same seed makes the same folds: every score but the timings repeats.
+    let scores = |text: &str| -> Vec<serde_json::Value> {
+        text.lines()
+            .map(|l| {
+                let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
+                v.as_object_mut().unwrap().remove("fit_s");
+                v
+            })
+            .collect()
+    };
+    assert_eq!(scores(&run()), scores(&text));
+}
+
+#[test]
 fn eval_reports_every_strategy_and_the_rating_error_as_json() {
     let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/eval");
     let output = cinerank()

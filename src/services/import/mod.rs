@@ -67,7 +67,7 @@ impl ImportError {
 
 /// The innermost message of a database error: SeaORM wraps sqlx's error,
 /// which wraps the driver's, and each level repeats the one below.
-pub(crate) fn innermost_message(err: &DbErr) -> String {
+fn innermost_message(err: &DbErr) -> String {
     let mut current: &dyn std::error::Error = err;
     while let Some(next) = current.source() {
         current = next;
