@@ -22,6 +22,13 @@ impl HalfStars {
     /// Half stars of 5.0 stars.
     pub const MAX: i16 = 10;
 
+    /// From a count of half stars, if it is in 1..=10.
+    pub fn new(half_stars: i16) -> Option<HalfStars> {
+        (Self::MIN..=Self::MAX)
+            .contains(&half_stars)
+            .then_some(HalfStars(half_stars))
+    }
+
     /// From stars (`3.5`), if they are 0.5–5.0 in steps of 0.5.
     pub fn from_stars(stars: f64) -> Option<HalfStars> {
         let doubled = stars * 2.0;
@@ -320,6 +327,7 @@ mod tests {
         for bad in ["0", "5.5", "3.2", "NaN", "inf", "x", ""] {
             assert_eq!(HalfStars::parse(bad), None, "{bad}");
         }
+        assert_eq!(HalfStars::new(11), None);
     }
 
     #[test]
