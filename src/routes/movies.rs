@@ -111,7 +111,7 @@ pub async fn list_movies(
     let page = params.page_request()?;
     params.finish()?;
     let page = state.catalog.list_movies(&filter, page).await?;
-    Ok(HttpResponse::Ok().json(Page::<MovieSummary>::from(page.as_ref().clone())))
+    Ok(HttpResponse::Ok().json(Page::<MovieSummary>::from(page.as_ref())))
 }
 
 /// A movie's details, with the caller's own rating when signed in.
@@ -151,7 +151,7 @@ pub async fn get_movie(
         None => None,
     };
     Ok(HttpResponse::Ok().json(MovieResponse {
-        movie: &MovieDetails::from(details.as_ref().clone()),
+        movie: &MovieDetails::from(details.as_ref()),
         my_rating,
     }))
 }
@@ -177,7 +177,7 @@ pub async fn create_movie(
 ) -> Result<HttpResponse, ApiError> {
     let movie = state.catalog.create_movie(body.into_inner().into()).await?;
     Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/v1/movies/{}", movie.id)))
+        .insert_header((header::LOCATION, format!("/api/v1/movies/{}", movie.id())))
         .json(MovieDetails::from(movie)))
 }
 

@@ -2,6 +2,8 @@
 //! with their OpenAPI schemas, and the conversions from and to the
 //! service's domain types.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -30,67 +32,63 @@ pub struct MovieSummary {
     pub stock: Option<i32>,
 }
 
-impl From<svc::MovieSummary> for MovieSummary {
-    fn from(v: svc::MovieSummary) -> Self {
+impl From<&svc::Movie> for MovieSummary {
+    fn from(v: &svc::Movie) -> Self {
+        let row = &v.row;
         MovieSummary {
-            id: v.id,
-            title: v.title,
-            year: v.year,
-            genres: v.genres,
-            poster_url: v.poster_url,
-            avg_rating: v.avg_rating,
-            rating_count: v.rating_count,
-            price: v.price,
-            stock: v.stock,
+            id: row.id,
+            title: row.title.clone(),
+            year: row.year,
+            genres: v.genres.clone(),
+            poster_url: row.poster_url.clone(),
+            avg_rating: v.avg_rating(),
+            rating_count: row.rating_count,
+            price: row.price,
+            stock: row.stock,
         }
     }
 }
 
-/// A movie's full record.
+impl From<svc::Movie> for MovieSummary {
+    fn from(v: svc::Movie) -> Self {
+        MovieSummary::from(&v)
+    }
+}
+
+impl From<Arc<svc::Movie>> for MovieSummary {
+    fn from(v: Arc<svc::Movie>) -> Self {
+        MovieSummary::from(v.as_ref())
+    }
+}
+
+/// A movie's full record: its list fields and the rest.
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct MovieDetails {
-    /// Movie id.
-    pub id: i32,
-    /// Title without the year.
-    pub title: String,
-    /// Release year.
-    pub year: Option<i32>,
-    /// Genre names, alphabetical.
-    pub genres: Vec<String>,
+    /// What lists show.
+    #[serde(flatten)]
+    pub summary: MovieSummary,
     /// Plot summary.
     pub overview: Option<String>,
-    /// Poster image URL.
-    pub poster_url: Option<String>,
-    /// Mean rating (0.5–5.0, two decimals); null when unrated.
-    pub avg_rating: Option<f64>,
-    /// Number of ratings.
-    pub rating_count: i32,
     /// IMDb id, when known.
     pub imdb_id: Option<String>,
     /// TMDB id, when known.
     pub tmdb_id: Option<i32>,
-    /// Price in the minor unit of the store currency; null = not for sale.
-    pub price: Option<i64>,
-    /// Copies on hand; null = digital (unlimited).
-    pub stock: Option<i32>,
 }
 
-impl From<svc::MovieDetails> for MovieDetails {
-    fn from(v: svc::MovieDetails) -> Self {
+impl From<&svc::Movie> for MovieDetails {
+    fn from(v: &svc::Movie) -> Self {
         MovieDetails {
-            id: v.id,
-            title: v.title,
-            year: v.year,
-            genres: v.genres,
-            overview: v.overview,
-            poster_url: v.poster_url,
-            avg_rating: v.avg_rating,
-            rating_count: v.rating_count,
-            imdb_id: v.imdb_id,
-            tmdb_id: v.tmdb_id,
-            price: v.price,
-            stock: v.stock,
+            summary: MovieSummary::from(v),
+            overview: v.row.overview.clone(),
+            imdb_id: v.row.imdb_id.clone(),
+            tmdb_id: v.row.tmdb_id,
         }
+    }
+}
+
+impl From<svc::Movie> for MovieDetails {
+    fn from(v: svc::Movie) -> Self {
+        MovieDetails::from(&v)
     }
 }
 

@@ -14,56 +14,27 @@ use sea_orm::{
 use super::GenreCatalog;
 use crate::services::{Page, PageRequest};
 
-/// A movie as it appears in lists.
+/// A catalogue movie: its row (with the rating aggregates) and its genre
+/// names. Lists and the details page show different cuts of it; those
+/// views belong to the web layer (`routes::views::catalog`).
 #[derive(Clone, Debug)]
-pub struct MovieSummary {
-    /// Movie id.
-    pub id: i32,
-    /// Title without the year.
-    pub title: String,
-    /// Release year.
-    pub year: Option<i32>,
+pub struct Movie {
+    /// The `movies` row.
+    pub row: movie::Model,
     /// Genre names, alphabetical.
     pub genres: Vec<String>,
-    /// Poster image URL.
-    pub poster_url: Option<String>,
-    /// Mean rating (0.5–5.0, two decimals); null when unrated.
-    pub avg_rating: Option<f64>,
-    /// Number of ratings.
-    pub rating_count: i32,
-    /// Price in the minor unit of the store currency; null = not for sale.
-    pub price: Option<i64>,
-    /// Copies on hand; null = digital (unlimited).
-    pub stock: Option<i32>,
 }
 
-/// A movie's full record.
-#[derive(Clone, Debug)]
-pub struct MovieDetails {
+impl Movie {
     /// Movie id.
-    pub id: i32,
-    /// Title without the year.
-    pub title: String,
-    /// Release year.
-    pub year: Option<i32>,
-    /// Genre names, alphabetical.
-    pub genres: Vec<String>,
-    /// Plot summary.
-    pub overview: Option<String>,
-    /// Poster image URL.
-    pub poster_url: Option<String>,
-    /// Mean rating (0.5–5.0, two decimals); null when unrated.
-    pub avg_rating: Option<f64>,
-    /// Number of ratings.
-    pub rating_count: i32,
-    /// IMDb id, when known.
-    pub imdb_id: Option<String>,
-    /// TMDB id, when known.
-    pub tmdb_id: Option<i32>,
-    /// Price in the minor unit of the store currency; null = not for sale.
-    pub price: Option<i64>,
-    /// Copies on hand; null = digital (unlimited).
-    pub stock: Option<i32>,
+    pub fn id(&self) -> i32 {
+        self.row.id
+    }
+
+    /// Mean rating rounded for display; `None` when unrated.
+    pub fn avg_rating(&self) -> Option<f64> {
+        display_average(&self.row)
+    }
 }
 
 /// A genre with the number of movies in it.
@@ -260,26 +231,19 @@ pub async fn genres_of(
     Ok(out)
 }
 
-/// Summaries of the given movie rows, in the same order.
-pub async fn summarise(
+/// The given movie rows with their genres, in the same order.
+pub async fn with_genres(
     db: &impl ConnectionTrait,
     genres: &GenreCatalog,
     rows: Vec<movie::Model>,
-) -> Result<Vec<MovieSummary>, DbErr> {
+) -> Result<Vec<Movie>, DbErr> {
     let ids: Vec<i32> = rows.iter().map(|m| m.id).collect();
     let mut genre_map = genres_of(db, genres, &ids).await?;
     Ok(rows
         .into_iter()
-        .map(|row| MovieSummary {
-            avg_rating: display_average(&row),
+        .map(|row| Movie {
             genres: genre_map.remove(&row.id).unwrap_or_default(),
-            id: row.id,
-            title: row.title,
-            year: row.year,
-            poster_url: row.poster_url,
-            rating_count: row.rating_count,
-            price: row.price,
-            stock: row.stock,
+            row,
         })
         .collect())
 }
@@ -290,7 +254,7 @@ pub async fn list_movies(
     genres: &GenreCatalog,
     filter: &MovieFilter,
     page: PageRequest,
-) -> Result<Page<MovieSummary>, DbErr> {
+) -> Result<Page<Movie>, DbErr> {
     let select = filtered(filter);
     let total = select.clone().count(db).await?;
     let rows = if page.offset() >= total {
@@ -302,7 +266,7 @@ pub async fn list_movies(
             .all(db)
             .await?
     };
-    Ok(Page::new(summarise(db, genres, rows).await?, page, total))
+    Ok(Page::new(with_genres(db, genres, rows).await?, page, total))
 }
 
 /// A movie's details, straight from the database.
@@ -310,7 +274,7 @@ pub async fn find_movie(
     db: &impl ConnectionTrait,
     genres: &GenreCatalog,
     id: i32,
-) -> Result<Option<MovieDetails>, DbErr> {
+) -> Result<Option<Movie>, DbErr> {
     Ok(find_movies(db, genres, &[id]).await?.pop())
 }
 
@@ -319,7 +283,7 @@ pub async fn find_movies(
     db: &impl ConnectionTrait,
     genres: &GenreCatalog,
     ids: &[i32],
-) -> Result<Vec<MovieDetails>, DbErr> {
+) -> Result<Vec<Movie>, DbErr> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -327,25 +291,7 @@ pub async fn find_movies(
         .filter(movie::Column::Id.is_in(ids.iter().copied()))
         .all(db)
         .await?;
-    let found: Vec<i32> = rows.iter().map(|m| m.id).collect();
-    let mut genre_map = genres_of(db, genres, &found).await?;
-    Ok(rows
-        .into_iter()
-        .map(|row| MovieDetails {
-            avg_rating: display_average(&row),
-            genres: genre_map.remove(&row.id).unwrap_or_default(),
-            id: row.id,
-            title: row.title,
-            year: row.year,
-            overview: row.overview,
-            poster_url: row.poster_url,
-            rating_count: row.rating_count,
-            imdb_id: row.imdb_id,
-            tmdb_id: row.tmdb_id,
-            price: row.price,
-            stock: row.stock,
-        })
-        .collect())
+    with_genres(db, genres, rows).await
 }
 
 #[derive(FromQueryResult)]

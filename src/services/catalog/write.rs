@@ -2,14 +2,14 @@
 //! and the create, update and delete transactions. [`super::Catalog`]
 //! invalidates its caches after each of them commits.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use entity::{movie, movie_genre};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
     EntityTrait, QueryFilter, QuerySelect, SqlErr, TransactionTrait,
 };
 
-use super::{CatalogError, GenreCatalog, MovieDetails, find_movie, title_search_key};
+use super::{CatalogError, GenreCatalog, Movie, find_movie, title_search_key};
 use crate::services::validation::{FieldErrors, Invalid};
 
 /// Longest title.
@@ -206,6 +206,21 @@ fn conflict_on_external_id(err: DbErr) -> CatalogError {
     }
 }
 
+/// The columns every new movie starts with: no ratings yet, created and
+/// updated `now`, not from MovieLens. Admin writes and imports fill in the
+/// rest with struct-update syntax (`..unrated_movie(now)`).
+pub fn unrated_movie(now: DateTime<Utc>) -> movie::ActiveModel {
+    movie::ActiveModel {
+        movielens_id: Set(None),
+        rating_count: Set(0),
+        rating_sum: Set(0),
+        avg_rating: Set(0.0),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+}
+
 /// Replaces a movie's genres.
 pub async fn set_movie_genres(
     db: &impl ConnectionTrait,
@@ -236,7 +251,7 @@ pub(super) async fn create_movie(
     db: &DatabaseConnection,
     genres: &GenreCatalog,
     input: NewMovie,
-) -> Result<MovieDetails, CatalogError> {
+) -> Result<Movie, CatalogError> {
     let mut fields = MovieFields::new();
     let title = fields.title(&input.title);
     let year = fields.year(input.year);
@@ -258,15 +273,9 @@ pub(super) async fn create_movie(
         poster_url: Set(poster_url),
         imdb_id: Set(imdb_id),
         tmdb_id: Set(tmdb_id),
-        movielens_id: Set(None),
         price: Set(price),
         stock: Set(stock),
-        rating_count: Set(0),
-        rating_sum: Set(0),
-        avg_rating: Set(0.0),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
+        ..unrated_movie(now)
     }
     .insert(&txn)
     .await
@@ -286,7 +295,7 @@ pub(super) async fn update_movie(
     genres: &GenreCatalog,
     id: i32,
     patch: MoviePatch,
-) -> Result<MovieDetails, CatalogError> {
+) -> Result<Movie, CatalogError> {
     let mut fields = MovieFields::new();
     let title = patch.title.as_deref().map(|t| fields.title(t));
     let year = patch.year.map(|y| fields.year(y));

@@ -14,7 +14,7 @@ use sea_orm::{
 
 use super::{ImportError, ImportReport, Source, WriteContext};
 use crate::dataset::{LinkClaims, MovieRecord, Quirks};
-use crate::services::catalog::{GenreCatalog, set_movie_genres, title_search_key};
+use crate::services::catalog::{GenreCatalog, set_movie_genres, title_search_key, unrated_movie};
 
 /// Who holds a TMDB or IMDb id once the import is done.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -207,12 +207,7 @@ pub(super) async fn write_movies(
         movielens_id: Set((source == Source::MovieLens).then_some(m.source_id)),
         price: Set(m.price),
         stock: Set(m.stock),
-        rating_count: Set(0),
-        rating_sum: Set(0),
-        avg_rating: Set(0.0),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
+        ..unrated_movie(now)
     };
     // New movies in batches: one insert, one id lookup and one genre insert
     // per batch instead of three statements per movie.
