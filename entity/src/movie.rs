@@ -14,6 +14,9 @@ pub struct Model {
     pub title: String,
     /// `title` lower-cased, for case-insensitive search and sorting.
     pub title_search: String,
+    /// `title` in lower case, letters and digits only (`spiderman`): what
+    /// search matches, through each database's trigram index.
+    pub search_key: String,
     /// Release year.
     pub year: Option<i32>,
     /// Plot summary.

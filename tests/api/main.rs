@@ -20,6 +20,7 @@ mod import;
 mod operations;
 mod ratings;
 mod recommendations;
+mod search;
 mod security;
 mod seed_data;
 mod session;

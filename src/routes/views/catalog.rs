@@ -92,6 +92,41 @@ impl From<svc::Movie> for MovieDetails {
     }
 }
 
+/// What a type-ahead suggestion points at.
+#[derive(Clone, Copy, Debug, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SuggestionKind {
+    /// A movie (`GET /movies/{id}`).
+    Movie,
+    /// A person (`GET /people/{id}`).
+    Person,
+}
+
+/// One type-ahead suggestion.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Suggestion {
+    /// Movie or person.
+    pub kind: SuggestionKind,
+    /// Its id.
+    pub id: i32,
+    /// What to show: the title or the name.
+    pub label: String,
+    /// A movie's release year.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub year: Option<i32>,
+}
+
+impl From<svc::Movie> for Suggestion {
+    fn from(movie: svc::Movie) -> Self {
+        Suggestion {
+            kind: SuggestionKind::Movie,
+            id: movie.row.id,
+            label: movie.row.title,
+            year: movie.row.year,
+        }
+    }
+}
+
 /// A genre with the number of movies in it.
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct GenreCount {

@@ -5,6 +5,7 @@
 
 pub mod genres;
 pub mod query;
+pub mod search;
 pub mod write;
 
 #[cfg(test)]
@@ -13,7 +14,7 @@ mod tests;
 pub use genres::GenreCatalog;
 pub use query::{
     GenreCount, Movie, MovieFilter, MovieSort, display_average, find_movie, find_movies, genres_of,
-    like_contains_pattern, list_genres, list_movies, title_search_key, with_genres,
+    list_genres, list_movies, title_search_key, with_genres,
 };
 pub use write::{
     MAX_OVERVIEW_CHARS, MAX_PRICE, MAX_STOCK, MAX_TITLE_CHARS, MAX_URL_CHARS, MoviePatch, NewMovie,
@@ -123,6 +124,24 @@ impl Catalog {
             .await?;
         // `get_or_load` only yields `None` when the loader does, and this one never does.
         Ok(loaded.unwrap_or_else(|| Arc::new(Page::new(Vec::new(), page, 0))))
+    }
+
+    /// The best few title matches of `q` for a type-ahead box (not cached:
+    /// every keystroke is a new query).
+    pub async fn suggest(&self, q: &str, limit: u64) -> Result<Vec<Movie>, DbErr> {
+        let filter = MovieFilter {
+            q: Some(q.to_owned()),
+            sort: MovieSort::Relevance,
+            descending: true,
+            ..MovieFilter::default()
+        };
+        let page = PageRequest {
+            page: 1,
+            per_page: limit,
+        };
+        Ok(list_movies(&self.db, &self.genres, &filter, page)
+            .await?
+            .items)
     }
 
     /// One movie's details, from the cache when possible.

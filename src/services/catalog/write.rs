@@ -11,6 +11,7 @@ use sea_orm::{
 
 use super::{CatalogError, GenreCatalog, Movie, find_movie, title_search_key};
 use crate::services::validation::{FieldErrors, Invalid};
+use migration::search_key;
 
 /// Longest title.
 pub const MAX_TITLE_CHARS: usize = 300;
@@ -267,6 +268,7 @@ pub(super) async fn create_movie(
     let txn = db.begin().await?;
     let created = movie::ActiveModel {
         title_search: Set(title_search_key(&title)),
+        search_key: Set(search_key(&title)),
         title: Set(title),
         year: Set(year),
         overview: Set(overview),
@@ -317,6 +319,7 @@ pub(super) async fn update_movie(
     let mut active: movie::ActiveModel = existing.into();
     if let Some(title) = title {
         active.title_search = Set(title_search_key(&title));
+        active.search_key = Set(search_key(&title));
         active.title = Set(title);
     }
     if let Some(year) = year {
