@@ -43,6 +43,8 @@ pub struct Model {
     pub price: Option<i64>,
     /// Copies on hand (never negative); `None` = digital, unlimited.
     pub stock: Option<i32>,
+    /// Running time, when known (TMDB enrichment).
+    pub runtime_minutes: Option<i32>,
     /// When the movie was added.
     pub created_at: DateTimeUtc,
     /// When the movie last changed.

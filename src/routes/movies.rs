@@ -11,7 +11,7 @@ use crate::error::{ApiError, ErrorEnvelope};
 use crate::routes::extract::{QueryParams, parse_id};
 use crate::routes::views::Page;
 use crate::routes::views::catalog::{
-    GenreCount, MovieDetails, MoviePatch, MovieSummary, NewMovie, Suggestion,
+    GenreCount, MovieDetails, MoviePatch, MovieSummary, NewMovie, PersonView, Suggestion,
 };
 use crate::routes::views::ratings::{RatingRequest, RatingView};
 use crate::services::catalog::{MovieFilter, MovieSort};
@@ -55,6 +55,7 @@ fn movie_filter(params: &mut QueryParams, state: &AppState) -> Result<MovieFilte
     }
     let min_rating = params.number_in::<f64>("min_rating", 0.0, 5.0)?;
     let min_votes = params.number_in::<i32>("min_votes", 0, i32::MAX)?;
+    let person_id = params.number_in::<i32>("person", 1, i32::MAX)?;
     let sort = match params.text("sort") {
         // A search ranks by relevance unless told otherwise.
         None if q.is_some() => MovieSort::Relevance,
@@ -79,6 +80,7 @@ fn movie_filter(params: &mut QueryParams, state: &AppState) -> Result<MovieFilte
     Ok(MovieFilter {
         q,
         genre_ids,
+        person_id,
         year_from,
         year_to,
         min_rating,
@@ -98,6 +100,7 @@ fn movie_filter(params: &mut QueryParams, state: &AppState) -> Result<MovieFilte
         ("year_to" = Option<i32>, Query, minimum = 1800, maximum = 2200, description = "Latest release year"),
         ("min_rating" = Option<f64>, Query, minimum = 0, maximum = 5, description = "Minimum mean rating, 0–5"),
         ("min_votes" = Option<i32>, Query, minimum = 0, description = "Minimum number of ratings"),
+        ("person" = Option<i32>, Query, minimum = 1, description = "A person id: movies crediting them in any role"),
         ("sort" = Option<MovieSort>, Query, description = "popularity (default; relevance with `q`), rating, year, title, newest"),
         ("order" = Option<String>, Query, description = "asc or desc (default: desc, title: asc)"),
         ("page" = Option<u64>, Query, minimum = 1, maximum = 2147483647, description = "Page number from 1 (default 1)"),
@@ -338,4 +341,23 @@ pub async fn suggest(
     params.finish()?;
     let movies = state.catalog.suggest(&q, SUGGESTIONS).await?;
     Ok(web::Json(movies.into_iter().map(Into::into).collect()))
+}
+
+/// A person (cast or director) and their movies, most recent first.
+#[utoipa::path(
+    tag = "catalogue",
+    params(("id" = i32, Path, minimum = 1, description = "Person id")),
+    responses(
+        (status = 200, body = PersonView),
+        (status = 400, description = "Id is not a positive integer", body = ErrorEnvelope),
+        (status = 404, body = ErrorEnvelope),
+    )
+)]
+#[get("/people/{id}")]
+pub async fn get_person(
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<web::Json<PersonView>, ApiError> {
+    let id = parse_id(&path, "id")?;
+    Ok(web::Json(state.catalog.person(id).await?.into()))
 }

@@ -12,6 +12,7 @@ mod accounts;
 mod admin;
 mod catalogue;
 mod cli;
+mod credits;
 mod deploy;
 mod enrich;
 mod errors;

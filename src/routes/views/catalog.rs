@@ -7,6 +7,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::dataset::CreditRole;
 use crate::services::catalog as svc;
 
 /// A movie as it appears in lists.
@@ -73,15 +74,113 @@ pub struct MovieDetails {
     pub imdb_id: Option<String>,
     /// TMDB id, when known.
     pub tmdb_id: Option<i32>,
+    /// Running time in minutes; null when unknown.
+    pub runtime_minutes: Option<i32>,
+    /// The cast in billing order.
+    pub cast: Vec<CastMember>,
+    /// The directors.
+    pub directors: Vec<PersonRef>,
 }
 
 impl From<&svc::Movie> for MovieDetails {
     fn from(v: &svc::Movie) -> Self {
+        let of_role = |role| v.credits.iter().filter(move |c| c.role == role);
         MovieDetails {
             summary: MovieSummary::from(v),
             overview: v.row.overview.clone(),
             imdb_id: v.row.imdb_id.clone(),
             tmdb_id: v.row.tmdb_id,
+            runtime_minutes: v.row.runtime_minutes,
+            cast: of_role(CreditRole::Cast)
+                .map(|c| CastMember {
+                    id: c.person_id,
+                    name: c.name.clone(),
+                    character: c.character.clone(),
+                })
+                .collect(),
+            directors: of_role(CreditRole::Director)
+                .map(|c| PersonRef {
+                    id: c.person_id,
+                    name: c.name.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Someone in a movie's cast.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct CastMember {
+    /// Person id (`GET /people/{id}`).
+    pub id: i32,
+    /// Name as credited.
+    pub name: String,
+    /// The part played, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub character: Option<String>,
+}
+
+/// A person by id and name.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct PersonRef {
+    /// Person id (`GET /people/{id}`).
+    pub id: i32,
+    /// Name as credited.
+    pub name: String,
+}
+
+/// `cast` or `director`.
+#[derive(Clone, Copy, Debug, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RoleView {
+    /// Acted in it.
+    Cast,
+    /// Directed it.
+    Director,
+}
+
+impl From<CreditRole> for RoleView {
+    fn from(role: CreditRole) -> Self {
+        match role {
+            CreditRole::Cast => RoleView::Cast,
+            CreditRole::Director => RoleView::Director,
+        }
+    }
+}
+
+/// One of a person's movies.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct PersonMovie {
+    /// The movie.
+    pub movie: MovieSummary,
+    /// What the person did on it.
+    pub roles: Vec<RoleView>,
+}
+
+/// `GET /people/{id}`: a person and their movies, most recent first.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct PersonView {
+    /// Person id.
+    pub id: i32,
+    /// Name as credited.
+    pub name: String,
+    /// Their movies, most recent first.
+    pub movies: Vec<PersonMovie>,
+}
+
+impl From<svc::PersonFilmography> for PersonView {
+    fn from(v: svc::PersonFilmography) -> Self {
+        PersonView {
+            id: v.person.id,
+            name: v.person.name,
+            movies: v
+                .movies
+                .into_iter()
+                .map(|(movie, roles)| PersonMovie {
+                    movie: MovieSummary::from(&movie),
+                    roles: roles.into_iter().map(Into::into).collect(),
+                })
+                .collect(),
         }
     }
 }
@@ -116,13 +215,21 @@ pub struct Suggestion {
     pub year: Option<i32>,
 }
 
-impl From<svc::Movie> for Suggestion {
-    fn from(movie: svc::Movie) -> Self {
-        Suggestion {
-            kind: SuggestionKind::Movie,
-            id: movie.row.id,
-            label: movie.row.title,
-            year: movie.row.year,
+impl From<svc::Suggestion> for Suggestion {
+    fn from(found: svc::Suggestion) -> Self {
+        match found {
+            svc::Suggestion::Movie(movie) => Suggestion {
+                kind: SuggestionKind::Movie,
+                id: movie.row.id,
+                label: movie.row.title,
+                year: movie.row.year,
+            },
+            svc::Suggestion::Person(person) => Suggestion {
+                kind: SuggestionKind::Person,
+                id: person.id,
+                label: person.name,
+                year: None,
+            },
         }
     }
 }

@@ -3,19 +3,23 @@
 //! they commit) over the genre vocabulary ([`genres`]), the listing and
 //! lookup queries ([`query`]) and the validated admin writes ([`write`]).
 
+pub mod credits;
 pub mod genres;
 pub mod query;
 pub mod search;
+pub mod search_db;
 pub mod write;
 
 #[cfg(test)]
 mod tests;
 
+pub use credits::{Credit, PersonFilmography, add_credits, credits_of, find_person};
 pub use genres::GenreCatalog;
 pub use query::{
     GenreCount, Movie, MovieFilter, MovieSort, display_average, find_movie, find_movies, genres_of,
     list_genres, list_movies, title_search_key, with_genres,
 };
+pub use search_db::Suggestion;
 pub use write::{
     MAX_OVERVIEW_CHARS, MAX_PRICE, MAX_STOCK, MAX_TITLE_CHARS, MAX_URL_CHARS, MoviePatch, NewMovie,
     set_movie_genres, unrated_movie,
@@ -42,6 +46,9 @@ pub enum CatalogError {
     /// No such movie.
     #[error("movie not found")]
     NotFound,
+    /// No such person.
+    #[error("person not found")]
+    PersonNotFound,
     /// Another movie has this IMDb or TMDB id.
     #[error("another movie already has this imdb_id or tmdb_id")]
     DuplicateExternalId,
@@ -126,22 +133,17 @@ impl Catalog {
         Ok(loaded.unwrap_or_else(|| Arc::new(Page::new(Vec::new(), page, 0))))
     }
 
-    /// The best few title matches of `q` for a type-ahead box (not cached:
-    /// every keystroke is a new query).
-    pub async fn suggest(&self, q: &str, limit: u64) -> Result<Vec<Movie>, DbErr> {
-        let filter = MovieFilter {
-            q: Some(q.to_owned()),
-            sort: MovieSort::Relevance,
-            descending: true,
-            ..MovieFilter::default()
-        };
-        let page = PageRequest {
-            page: 1,
-            per_page: limit,
-        };
-        Ok(list_movies(&self.db, &self.genres, &filter, page)
+    /// The best few movies and people matching `q`, for a type-ahead box
+    /// (not cached: every keystroke is a new query).
+    pub async fn suggest(&self, q: &str, limit: u64) -> Result<Vec<Suggestion>, DbErr> {
+        search_db::suggestions(&self.db, &self.genres, q, limit).await
+    }
+
+    /// A person and their movies.
+    pub async fn person(&self, id: i32) -> Result<PersonFilmography, CatalogError> {
+        find_person(&self.db, &self.genres, id)
             .await?
-            .items)
+            .ok_or(CatalogError::PersonNotFound)
     }
 
     /// One movie's details, from the cache when possible.

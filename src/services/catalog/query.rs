@@ -4,15 +4,16 @@
 
 use std::collections::HashMap;
 
-use entity::{movie, movie_genre};
-use sea_orm::sea_query::{Expr, ExprTrait, NullOrdering, Order, Query, SimpleExpr};
+use entity::{movie, movie_credit, movie_genre};
+use sea_orm::sea_query::{Expr, ExprTrait, NullOrdering, Order, Query};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Select,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Select,
 };
 
 use super::GenreCatalog;
-use super::search::{FUZZY_CANDIDATES, SearchQuery, TitleMatch, match_title};
+use super::credits::{Credit, credits_of};
+use super::search_db;
 use crate::services::{Page, PageRequest};
 
 /// A catalogue movie: its row (with the rating aggregates) and its genre
@@ -24,6 +25,9 @@ pub struct Movie {
     pub row: movie::Model,
     /// Genre names, alphabetical.
     pub genres: Vec<String>,
+    /// Directors then cast, in billing order. Loaded with a movie's details
+    /// ([`find_movies`]); list pages leave it empty.
+    pub credits: Vec<Credit>,
 }
 
 impl Movie {
@@ -110,6 +114,8 @@ pub struct MovieFilter {
     pub q: Option<String>,
     /// Genre ids the movie must all have.
     pub genre_ids: Vec<i32>,
+    /// A person the movie must credit (any role).
+    pub person_id: Option<i32>,
     /// Earliest release year.
     pub year_from: Option<i32>,
     /// Latest release year.
@@ -134,7 +140,7 @@ pub fn display_average(row: &movie::Model) -> Option<f64> {
     (row.rating_count > 0).then(|| (row.avg_rating * 100.0).round() / 100.0)
 }
 
-fn filtered(filter: &MovieFilter) -> Select<movie::Entity> {
+pub(super) fn filtered(filter: &MovieFilter) -> Select<movie::Entity> {
     let mut select = movie::Entity::find();
     // EXISTS (not IN): the planner can then walk the sort index and probe
     // movie_genres per movie, stopping after a page instead of sorting the genre.
@@ -149,6 +155,21 @@ fn filtered(filter: &MovieFilter) -> Select<movie::Entity> {
                 )
                 .and_where(
                     Expr::col((movie_genre::Entity, movie_genre::Column::GenreId)).eq(genre_id),
+                )
+                .to_owned(),
+        ));
+    }
+    if let Some(person_id) = filter.person_id {
+        select = select.filter(Expr::exists(
+            Query::select()
+                .expr(Expr::val(1))
+                .from(movie_credit::Entity)
+                .and_where(
+                    Expr::col((movie_credit::Entity, movie_credit::Column::MovieId))
+                        .equals((movie::Entity, movie::Column::Id)),
+                )
+                .and_where(
+                    Expr::col((movie_credit::Entity, movie_credit::Column::PersonId)).eq(person_id),
                 )
                 .to_owned(),
         ));
@@ -230,6 +251,7 @@ pub async fn with_genres(
         .into_iter()
         .map(|row| Movie {
             genres: genre_map.remove(&row.id).unwrap_or_default(),
+            credits: Vec::new(),
             row,
         })
         .collect())
@@ -243,7 +265,7 @@ pub async fn list_movies(
     page: PageRequest,
 ) -> Result<Page<Movie>, DbErr> {
     if let Some(q) = &filter.q {
-        return search_movies(db, genres, filter, q, page).await;
+        return search_db::search_movies(db, genres, filter, q, page).await;
     }
     let select = filtered(filter);
     let total = select.clone().count(db).await?;
@@ -257,149 +279,6 @@ pub async fn list_movies(
             .await?
     };
     Ok(Page::new(with_genres(db, genres, rows).await?, page, total))
-}
-
-/// What ranking a search needs to know of each candidate movie.
-#[derive(FromQueryResult)]
-struct Candidate {
-    id: i32,
-    search_key: String,
-    title_search: String,
-    year: Option<i32>,
-    rating_count: i32,
-    avg_rating: f64,
-    created_at: chrono::DateTime<chrono::Utc>,
-}
-
-/// The movies whose keys may match `query`, from the database's own
-/// trigram index (the matching itself is [`match_title`]'s).
-fn candidate_condition(backend: DbBackend, query: &SearchQuery) -> SimpleExpr {
-    let compact = &query.compact;
-    let longest = query.longest_word();
-    let mut condition = match backend {
-        DbBackend::Sqlite if compact.chars().count() >= 3 => {
-            // FTS5 trigram: a quoted string matches as a substring.
-            let mut terms = format!("\"{compact}\"");
-            if longest != compact && longest.chars().count() >= 3 {
-                terms.push_str(&format!(" OR \"{longest}\""));
-            }
-            Expr::cust_with_values(
-                "movies.id IN (SELECT rowid FROM movie_search WHERE movie_search MATCH ?)",
-                [terms],
-            )
-        }
-        // Keys are letters and digits only, so nothing needs escaping. On
-        // PostgreSQL the GiST trigram index serves these; on SQLite a query
-        // under three letters has no trigram and is a scan.
-        _ => Expr::col((movie::Entity, movie::Column::SearchKey))
-            .like(format!("%{compact}%"))
-            .or(Expr::col((movie::Entity, movie::Column::SearchKey)).like(format!("%{longest}%"))),
-    };
-    if query.allows_typos() {
-        let fuzzy = match backend {
-            DbBackend::Sqlite => {
-                let terms: Vec<String> = query
-                    .trigrams()
-                    .iter()
-                    .map(|t| format!("\"{t}\""))
-                    .collect();
-                Expr::cust_with_values(
-                    format!(
-                        "movies.id IN (SELECT rowid FROM movie_search WHERE movie_search MATCH ? \
-                         ORDER BY rank LIMIT {FUZZY_CANDIDATES})"
-                    ),
-                    [terms.join(" OR ")],
-                )
-            }
-            _ => Expr::cust_with_values(
-                format!(
-                    "movies.id IN (SELECT m.id FROM movies m \
-                     ORDER BY $1 <<-> m.search_key LIMIT {FUZZY_CANDIDATES})"
-                ),
-                [compact.clone()],
-            ),
-        };
-        condition = condition.or(fuzzy);
-    }
-    condition
-}
-
-/// A page of the movies matching the search `q` and the other filters,
-/// by relevance unless the filter asks for another order.
-async fn search_movies(
-    db: &impl ConnectionTrait,
-    genres: &GenreCatalog,
-    filter: &MovieFilter,
-    q: &str,
-    page: PageRequest,
-) -> Result<Page<Movie>, DbErr> {
-    let Some(query) = SearchQuery::parse(q) else {
-        return Ok(Page::new(Vec::new(), page, 0));
-    };
-    let candidates = filtered(filter)
-        .filter(candidate_condition(db.get_database_backend(), &query))
-        .select_only()
-        .columns([
-            movie::Column::Id,
-            movie::Column::SearchKey,
-            movie::Column::TitleSearch,
-            movie::Column::Year,
-            movie::Column::RatingCount,
-            movie::Column::AvgRating,
-            movie::Column::CreatedAt,
-        ])
-        .into_model::<Candidate>()
-        .all(db)
-        .await?;
-    let mut hits: Vec<(TitleMatch, Candidate)> = candidates
-        .into_iter()
-        .filter_map(|c| match_title(&query, &c.title_search, &c.search_key).map(|m| (m, c)))
-        .collect();
-    rank(&mut hits, filter.sort, filter.descending);
-    let total = hits.len() as u64;
-    let ids: Vec<i32> = hits
-        .iter()
-        .skip(usize::try_from(page.offset()).unwrap_or(usize::MAX))
-        .take(usize::try_from(page.per_page).unwrap_or(usize::MAX))
-        .map(|(_, c)| c.id)
-        .collect();
-    let mut found: HashMap<i32, Movie> = find_movies(db, genres, &ids)
-        .await?
-        .into_iter()
-        .map(|m| (m.id(), m))
-        .collect();
-    let items = ids.iter().filter_map(|id| found.remove(id)).collect();
-    Ok(Page::new(items, page, total))
-}
-
-/// Orders search hits as [`ordered`] orders a list, with relevance (the
-/// match, then the rating count) for [`MovieSort::Relevance`].
-fn rank(hits: &mut [(TitleMatch, Candidate)], sort: MovieSort, descending: bool) {
-    use std::cmp::Ordering;
-    let directed = |order: Ordering| if descending { order.reverse() } else { order };
-    let popularity = |a: &Candidate, b: &Candidate| {
-        (a.rating_count.cmp(&b.rating_count)).then(a.avg_rating.total_cmp(&b.avg_rating))
-    };
-    hits.sort_by(|(match_a, a), (match_b, b)| {
-        let order = match sort {
-            MovieSort::Relevance => directed(match_a.cmp(match_b).then_with(|| popularity(a, b))),
-            MovieSort::Popularity => directed(popularity(a, b)),
-            MovieSort::Rating => directed(
-                (a.avg_rating.total_cmp(&b.avg_rating)).then(a.rating_count.cmp(&b.rating_count)),
-            ),
-            // Unknown years last in both directions, then by title, as in SQL.
-            MovieSort::Year => match (a.year, b.year) {
-                (Some(x), Some(y)) => directed(x.cmp(&y)),
-                (Some(_), None) => Ordering::Less,
-                (None, Some(_)) => Ordering::Greater,
-                (None, None) => Ordering::Equal,
-            }
-            .then_with(|| a.title_search.cmp(&b.title_search)),
-            MovieSort::Title => directed(a.title_search.cmp(&b.title_search)),
-            MovieSort::Newest => directed(a.created_at.cmp(&b.created_at)),
-        };
-        order.then_with(|| directed(a.id.cmp(&b.id)))
-    });
 }
 
 /// A movie's details, straight from the database.
@@ -424,7 +303,12 @@ pub async fn find_movies(
         .filter(movie::Column::Id.is_in(ids.iter().copied()))
         .all(db)
         .await?;
-    with_genres(db, genres, rows).await
+    let mut credits = credits_of(db, ids).await?;
+    let mut movies = with_genres(db, genres, rows).await?;
+    for movie in &mut movies {
+        movie.credits = credits.remove(&movie.id()).unwrap_or_default();
+    }
+    Ok(movies)
 }
 
 #[derive(FromQueryResult)]

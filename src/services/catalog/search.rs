@@ -75,6 +75,8 @@ impl SearchQuery {
 /// How a title matches a query, best last (so `Ord` ranks).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum TitleMatch {
+    /// Not the title: a person credited on the movie matches.
+    ByPerson,
     /// Every word is in the title, one of them with one typo.
     WithTypo,
     /// The title is the query with one typo.
