@@ -17,6 +17,7 @@ mod enrich;
 mod errors;
 mod helpers;
 mod import;
+mod learn;
 mod operations;
 mod ratings;
 mod recommendations;
