@@ -74,8 +74,9 @@ fn repository_paths(text: &str) -> Vec<String> {
         .filter(|word| {
             REPO_PREFIXES.iter().any(|prefix| word.starts_with(prefix)) || REPO_FILES.contains(word)
         })
-        // Globs and placeholders (`docs/learn/*.md`, `tests/api/{name}.rs`) name no one file.
-        .filter(|word| !word.contains(['*', '{', '$']))
+        // Globs and placeholders (`docs/learn/*.md`, `tests/api/{name}.rs`,
+        // `migration/src/m…_runtime.rs` for a file the reader will write) name no one file.
+        .filter(|word| !word.contains(['*', '{', '$', '…']))
         .map(str::to_owned)
         .collect()
 }
@@ -107,11 +108,17 @@ fn named_tests(text: &str) -> Vec<(PathBuf, String)> {
 }
 
 /// Whether `dir_or_file` (a file, or every `.rs` file under a folder)
-/// defines `fn name`.
+/// defines `fn name` or `mod name` (a filter may name a test module).
 fn defines_fn(dir_or_file: &Path, name: &str) -> bool {
     if dir_or_file.is_file() {
         let source = read(dir_or_file);
-        return source.contains(&format!("fn {name}(")) || source.contains(&format!("fn {name}<"));
+        return [
+            format!("fn {name}("),
+            format!("fn {name}<"),
+            format!("mod {name}"),
+        ]
+        .iter()
+        .any(|definition| source.contains(definition.as_str()));
     }
     std::fs::read_dir(dir_or_file)
         .map(|entries| {
