@@ -319,8 +319,16 @@ fn parse_http(path: &Path) -> HttpFile {
                     let (key, value) = definition
                         .split_once('=')
                         .unwrap_or_else(|| panic!("{file_name}:{}: `@name = value`", index + 1));
-                    file.variables
+                    // One meaning per name in a file, as a reader would assume.
+                    let previous = file
+                        .variables
                         .insert(key.trim().to_owned(), value.trim().to_owned());
+                    assert!(
+                        previous.is_none(),
+                        "{file_name}:{}: @{} is defined twice",
+                        index + 1,
+                        key.trim()
+                    );
                 } else if !trimmed.is_empty() {
                     let mut words = trimmed.split_whitespace();
                     let method = words.next().unwrap_or_default().to_owned();
@@ -611,6 +619,20 @@ async fn the_request_collection_runs_in_order_with_the_statuses_it_expects() {
     put_fixture_on_sale(&app).await;
     let sent = run_collection(&app).await;
     assert!(sent > 60, "only {sent} requests ran");
+    // The admin file's last requests start an import; let it finish before
+    // the test's database is dropped under it.
+    let started = std::time::Instant::now();
+    loop {
+        let metrics = app.request(Method::GET, "/metrics").await.text().await;
+        if metrics.is_ok_and(|text| text.contains("\ncinerank_import_running 0")) {
+            break;
+        }
+        assert!(
+            started.elapsed().as_secs() < 60,
+            "the import did not finish"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
 }
 
 // ---------------------------------------------------------------------------
