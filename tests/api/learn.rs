@@ -84,7 +84,7 @@ fn repository_paths(text: &str) -> Vec<String> {
 /// The test names in `cargo test` commands of `text`: for
 /// `cargo test --test api search::suggest_answers` the pair
 /// (`tests/api/search.rs`, `suggest_answers`); for `cargo test --lib a::b::c`
-/// (`src/`, `c`). Each must be a `fn` in that file (or folder).
+/// (`src/`, `c`). Each must be a `fn` (or a test `mod`) in that file or folder.
 fn named_tests(text: &str) -> Vec<(PathBuf, String)> {
     let mut found = Vec::new();
     for span in text.split('`').skip(1).step_by(2) {
@@ -109,7 +109,7 @@ fn named_tests(text: &str) -> Vec<(PathBuf, String)> {
 
 /// Whether `dir_or_file` (a file, or every `.rs` file under a folder)
 /// defines `fn name` or `mod name` (a filter may name a test module).
-fn defines_fn(dir_or_file: &Path, name: &str) -> bool {
+fn defines_test_or_module(dir_or_file: &Path, name: &str) -> bool {
     if dir_or_file.is_file() {
         let source = read(dir_or_file);
         return [
@@ -127,7 +127,7 @@ fn defines_fn(dir_or_file: &Path, name: &str) -> bool {
                 .map(|entry| entry.path())
                 .any(|path| {
                     (path.is_dir() || path.extension().is_some_and(|e| e == "rs"))
-                        && defines_fn(&path, name)
+                        && defines_test_or_module(&path, name)
                 })
         })
         .unwrap_or(false)
@@ -180,7 +180,7 @@ fn the_learning_guide_names_only_files_and_tests_that_exist() {
         }
         for (place, name) in named_tests(&text) {
             checked += 1;
-            if !defines_fn(&place, &name) {
+            if !defines_test_or_module(&place, &name) {
                 problems.push(format!(
                     "{doc_name} runs test {name}, not found in {}",
                     place.display()
