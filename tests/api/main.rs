@@ -18,6 +18,7 @@ mod enrich;
 mod errors;
 mod helpers;
 mod import;
+mod learn;
 mod operations;
 mod ratings;
 mod recommendations;
