@@ -34,33 +34,56 @@ pub fn search_key(text: &str) -> String {
         .collect()
 }
 
-const SQLITE_UP: &[&str] = &[
-    "CREATE VIRTUAL TABLE movie_search USING fts5(search_key, content='movies', content_rowid='id', tokenize='trigram')",
-    "INSERT INTO movie_search(movie_search) VALUES ('rebuild')",
-    "CREATE TRIGGER movies_search_insert AFTER INSERT ON movies BEGIN \
-     INSERT INTO movie_search(rowid, search_key) VALUES (new.id, new.search_key); END",
-    "CREATE TRIGGER movies_search_delete AFTER DELETE ON movies BEGIN \
-     INSERT INTO movie_search(movie_search, rowid, search_key) VALUES ('delete', old.id, old.search_key); END",
-    "CREATE TRIGGER movies_search_update AFTER UPDATE OF search_key ON movies BEGIN \
-     INSERT INTO movie_search(movie_search, rowid, search_key) VALUES ('delete', old.id, old.search_key); \
-     INSERT INTO movie_search(rowid, search_key) VALUES (new.id, new.search_key); END",
-];
+/// SQLite: an FTS5 `trigram` index over `table.search_key` (external
+/// content, rowid = the table's id) and the triggers that keep it in step
+/// within the writing transaction. The credits migration indexes people
+/// the same way.
+pub(crate) fn sqlite_trigram_index(table: &str, fts: &str) -> Vec<String> {
+    vec![
+        format!(
+            "CREATE VIRTUAL TABLE {fts} USING fts5(search_key, content='{table}', \
+             content_rowid='id', tokenize='trigram')"
+        ),
+        format!("INSERT INTO {fts}({fts}) VALUES ('rebuild')"),
+        format!(
+            "CREATE TRIGGER {fts}_insert AFTER INSERT ON {table} BEGIN \
+             INSERT INTO {fts}(rowid, search_key) VALUES (new.id, new.search_key); END"
+        ),
+        format!(
+            "CREATE TRIGGER {fts}_delete AFTER DELETE ON {table} BEGIN \
+             INSERT INTO {fts}({fts}, rowid, search_key) VALUES ('delete', old.id, old.search_key); END"
+        ),
+        format!(
+            "CREATE TRIGGER {fts}_update AFTER UPDATE OF search_key ON {table} BEGIN \
+             INSERT INTO {fts}({fts}, rowid, search_key) VALUES ('delete', old.id, old.search_key); \
+             INSERT INTO {fts}(rowid, search_key) VALUES (new.id, new.search_key); END"
+        ),
+    ]
+}
 
-const SQLITE_DOWN: &[&str] = &[
-    "DROP TRIGGER IF EXISTS movies_search_update",
-    "DROP TRIGGER IF EXISTS movies_search_delete",
-    "DROP TRIGGER IF EXISTS movies_search_insert",
-    "DROP TABLE IF EXISTS movie_search",
-];
+/// Undoes [`sqlite_trigram_index`].
+pub(crate) fn drop_sqlite_trigram_index(fts: &str) -> Vec<String> {
+    vec![
+        format!("DROP TRIGGER IF EXISTS {fts}_update"),
+        format!("DROP TRIGGER IF EXISTS {fts}_delete"),
+        format!("DROP TRIGGER IF EXISTS {fts}_insert"),
+        format!("DROP TABLE IF EXISTS {fts}"),
+    ]
+}
 
-const POSTGRES_UP: &[&str] = &[
-    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
-    "CREATE INDEX idx_movies_search_key ON movies USING gist (search_key gist_trgm_ops)",
-];
+fn postgres_up() -> Vec<String> {
+    vec![
+        "CREATE EXTENSION IF NOT EXISTS pg_trgm".to_owned(),
+        "CREATE INDEX idx_movies_search_key ON movies USING gist (search_key gist_trgm_ops)"
+            .to_owned(),
+    ]
+}
 
-const POSTGRES_DOWN: &[&str] = &["DROP INDEX IF EXISTS idx_movies_search_key"];
-
-async fn run_all(manager: &SchemaManager<'_>, statements: &[&str]) -> Result<(), DbErr> {
+/// Runs raw statements in order.
+pub(crate) async fn run_all(
+    manager: &SchemaManager<'_>,
+    statements: &[String],
+) -> Result<(), DbErr> {
     let db = manager.get_connection();
     for sql in statements {
         db.execute_unprepared(sql).await?;
@@ -108,16 +131,23 @@ impl MigrationTrait for Migration {
             .await?;
         }
         match backend {
-            DatabaseBackend::Sqlite => run_all(manager, SQLITE_UP).await,
-            DatabaseBackend::Postgres => run_all(manager, POSTGRES_UP).await,
+            DatabaseBackend::Sqlite => {
+                run_all(manager, &sqlite_trigram_index("movies", "movie_search")).await
+            }
+            DatabaseBackend::Postgres => run_all(manager, &postgres_up()).await,
             _ => Ok(()),
         }
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         match manager.get_database_backend() {
-            DatabaseBackend::Sqlite => run_all(manager, SQLITE_DOWN).await?,
-            DatabaseBackend::Postgres => run_all(manager, POSTGRES_DOWN).await?,
+            DatabaseBackend::Sqlite => {
+                run_all(manager, &drop_sqlite_trigram_index("movie_search")).await?
+            }
+            DatabaseBackend::Postgres => {
+                let drop = "DROP INDEX IF EXISTS idx_movies_search_key".to_owned();
+                run_all(manager, &[drop]).await?
+            }
             _ => {}
         }
         manager

@@ -7,6 +7,8 @@ use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 use sea_orm_migration::sea_orm::DatabaseBackend;
 
+use crate::m20261201_000003_search::{drop_sqlite_trigram_index, run_all, sqlite_trigram_index};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -36,27 +38,6 @@ enum MovieCredits {
     Position,
     Character,
 }
-
-const SQLITE_UP: &[&str] = &[
-    "CREATE VIRTUAL TABLE people_search USING fts5(search_key, content='people', content_rowid='id', tokenize='trigram')",
-    "CREATE TRIGGER people_search_insert AFTER INSERT ON people BEGIN \
-     INSERT INTO people_search(rowid, search_key) VALUES (new.id, new.search_key); END",
-    "CREATE TRIGGER people_search_delete AFTER DELETE ON people BEGIN \
-     INSERT INTO people_search(people_search, rowid, search_key) VALUES ('delete', old.id, old.search_key); END",
-    "CREATE TRIGGER people_search_update AFTER UPDATE OF search_key ON people BEGIN \
-     INSERT INTO people_search(people_search, rowid, search_key) VALUES ('delete', old.id, old.search_key); \
-     INSERT INTO people_search(rowid, search_key) VALUES (new.id, new.search_key); END",
-];
-
-const SQLITE_DOWN: &[&str] = &[
-    "DROP TRIGGER IF EXISTS people_search_update",
-    "DROP TRIGGER IF EXISTS people_search_delete",
-    "DROP TRIGGER IF EXISTS people_search_insert",
-    "DROP TABLE IF EXISTS people_search",
-];
-
-const POSTGRES_UP: &[&str] =
-    &["CREATE INDEX idx_people_search_key ON people USING gist (search_key gist_trgm_ops)"];
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -135,23 +116,19 @@ impl MigrationTrait for Migration {
             )
             .await?;
         let statements = match manager.get_database_backend() {
-            DatabaseBackend::Sqlite => SQLITE_UP,
-            DatabaseBackend::Postgres => POSTGRES_UP,
-            _ => &[],
+            DatabaseBackend::Sqlite => sqlite_trigram_index("people", "people_search"),
+            DatabaseBackend::Postgres => vec![
+                "CREATE INDEX idx_people_search_key ON people USING gist (search_key gist_trgm_ops)"
+                    .to_owned(),
+            ],
+            _ => Vec::new(),
         };
-        let db = manager.get_connection();
-        for sql in statements {
-            db.execute_unprepared(sql).await?;
-        }
-        Ok(())
+        run_all(manager, &statements).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         if manager.get_database_backend() == DatabaseBackend::Sqlite {
-            let db = manager.get_connection();
-            for sql in SQLITE_DOWN {
-                db.execute_unprepared(sql).await?;
-            }
+            run_all(manager, &drop_sqlite_trigram_index("people_search")).await?;
         }
         manager
             .drop_table(Table::drop().table(MovieCredits::Table).to_owned())

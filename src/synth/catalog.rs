@@ -37,6 +37,7 @@ pub fn synthesise_movies(cfg: &GeneratorConfig) -> Vec<CatalogMovie> {
             year: Some(year),
             genres: picked.iter().map(|&g| GENRES[g].to_string()).collect(),
             popularity: None,
+            features: Vec::new(),
         });
     }
     movies
@@ -50,19 +51,65 @@ pub fn read_catalog(
     path: &std::path::Path,
 ) -> Result<Vec<CatalogMovie>, crate::dataset::DatasetError> {
     let records = crate::dataset::read_movies_file(path)?;
+    // Credits beside the movies (the seed folder has them) link movies by
+    // their directors and first three billed actors.
+    let credits = match path.parent() {
+        Some(dir) => crate::dataset::read_credits(dir)?,
+        None => Vec::new(),
+    };
+    let mut people: std::collections::HashMap<i32, Vec<String>> = std::collections::HashMap::new();
+    for credit in &credits {
+        let kind = match credit.role {
+            crate::dataset::CreditRole::Director => "director",
+            crate::dataset::CreditRole::Cast if credit.position <= 3 => "cast",
+            crate::dataset::CreditRole::Cast => continue,
+        };
+        people
+            .entry(credit.movie)
+            .or_default()
+            .push(format!("{kind}:{}", credit.name.to_lowercase()));
+    }
     Ok(records
         .into_iter()
-        .map(|m| CatalogMovie {
-            id: i64::from(m.source_id),
-            title: match m.year {
-                Some(year) => format!("{} ({year})", m.title),
-                None => m.title,
-            },
-            year: m.year,
-            genres: m.genres.iter().map(|g| (*g).to_owned()).collect(),
-            popularity: m.popularity,
+        .map(|m| {
+            let mut features = vec![format!("franchise:{}", franchise_of(&m.title))];
+            features.extend(people.remove(&m.source_id).unwrap_or_default());
+            CatalogMovie {
+                id: i64::from(m.source_id),
+                title: match m.year {
+                    Some(year) => format!("{} ({year})", m.title),
+                    None => m.title,
+                },
+                year: m.year,
+                genres: m.genres.iter().map(|g| (*g).to_owned()).collect(),
+                popularity: m.popularity,
+                features,
+            }
         })
         .collect())
+}
+
+/// The franchise a title belongs to, as a key: lower case, without a
+/// leading "The", a subtitle after `:` or a sequel number ("Scream 2",
+/// "Scream 3" and "Scream" are all `scream`; "The Godfather Part II" is
+/// `godfather`). Titles that share it are taken for one series.
+pub fn franchise_of(title: &str) -> String {
+    let main = title.split(':').next().unwrap_or(title).to_lowercase();
+    let mut words: Vec<&str> = main.split_whitespace().collect();
+    if words.first() == Some(&"the") && words.len() > 1 {
+        words.remove(0);
+    }
+    let is_sequel_mark = |w: &str| {
+        w.chars().all(|c| c.is_ascii_digit())
+            || matches!(
+                w,
+                "ii" | "iii" | "iv" | "v" | "vi" | "vii" | "viii" | "ix" | "x" | "part"
+            )
+    };
+    while words.len() > 1 && words.last().is_some_and(|w| is_sequel_mark(w)) {
+        words.pop();
+    }
+    words.join(" ")
 }
 
 /// Quotes a CSV field when it contains a comma, quote or line break.

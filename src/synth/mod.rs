@@ -143,6 +143,17 @@ const STREAM_MOVIES: u64 = 0x6d6f_7669_6573_0001;
 const STREAM_WORLD: u64 = 0x776f_726c_6400_0002;
 const STREAM_USER_PARAMS: u64 = 0x7573_6572_0000_0003;
 const STREAM_USER_RATINGS: u64 = 0x7261_7469_6e67_0004;
+const STREAM_FEATURES: u64 = 0x6665_6174_7572_0005;
+
+/// Share of a user's exposures that follow up an earlier one: another film
+/// of the same franchise, director or lead actor (only when the catalogue
+/// names such links, see [`CatalogMovie::features`]). People watch that
+/// way, and it is what lets collaborative filtering find *Scream 2* from
+/// *Scream* in the seed data.
+const FOLLOW_UP_SHARE: f64 = 0.45;
+/// How much each kind of shared feature pulls two movies' tastes together
+/// (relative to the genres' 1.0), and how often a follow-up takes it.
+const FEATURE_WEIGHTS: [(&str, f64); 3] = [("franchise", 2.0), ("director", 0.7), ("cast", 0.4)];
 
 /// Parameters of one generation run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -173,6 +184,11 @@ pub struct CatalogMovie {
     /// the popularity rank (movies without one get a random rank); when none
     /// has, popularity is random.
     pub popularity: Option<f64>,
+    /// What the movie shares with others, as `kind:value` keys
+    /// (`franchise:scream`, `director:wes craven`, `cast:neve campbell`):
+    /// movies with a key in common get related tastes and are watched one
+    /// after the other. Empty for synthesised movies.
+    pub features: Vec<String>,
 }
 
 /// One generated rating.
@@ -271,7 +287,8 @@ mod random;
 mod world;
 
 pub use catalog::{
-    read_catalog, synthesise_movies, write_movies_csv, write_rating_line, write_ratings_csv,
+    franchise_of, read_catalog, synthesise_movies, write_movies_csv, write_rating_line,
+    write_ratings_csv,
 };
 use random::Rng;
 use world::build_world;

@@ -459,3 +459,59 @@ fn rating_line_format() {
     assert_eq!(out, b"1,31,2.5,1260759144\n1,31,4.0,1260759144\n");
     assert_eq!(year_start(2000), EPOCH_START);
 }
+
+#[test]
+fn franchise_keys_drop_articles_subtitles_and_sequel_numbers() {
+    assert_eq!(franchise_of("Scream"), "scream");
+    assert_eq!(franchise_of("Scream 2"), "scream");
+    assert_eq!(franchise_of("The Godfather Part II"), "godfather");
+    assert_eq!(franchise_of("Spider-Man: Far From Home"), "spider-man");
+    assert_eq!(franchise_of("Toy Story 3"), "toy story");
+    assert_eq!(franchise_of("1917"), "1917");
+    assert_eq!(franchise_of("The"), "the");
+}
+
+#[test]
+fn linked_movies_are_rated_together_and_unlinked_worlds_do_not_change() {
+    let c = cfg(300, 200, 6_000, 7);
+    let plain = synthesise_movies(&c);
+    // Pairs of movies 2k-1 and 2k share a franchise key.
+    let linked: Vec<CatalogMovie> = plain
+        .iter()
+        .map(|m| CatalogMovie {
+            features: vec![format!("franchise:series {}", (m.id + 1) / 2)],
+            ..m.clone()
+        })
+        .collect();
+    let together = |ratings: &[GeneratedRating]| {
+        let mut by_user: HashMap<u32, HashSet<i64>> = HashMap::new();
+        for r in ratings {
+            by_user.entry(r.user_id).or_default().insert(r.movie_id);
+        }
+        by_user
+            .values()
+            .map(|seen| {
+                seen.iter()
+                    .filter(|&&id| id % 2 == 1 && seen.contains(&(id + 1)))
+                    .count()
+            })
+            .sum::<usize>()
+    };
+    let (plain_ratings, _) = collect(&c, &plain);
+    let (linked_ratings, stats) = collect(&c, &linked);
+    assert_eq!(stats.ratings, 6_000);
+    let (apart, paired) = (together(&plain_ratings), together(&linked_ratings));
+    assert!(
+        paired > 2 * apart,
+        "pairs rated together: {paired} linked vs {apart} unlinked"
+    );
+    // Keys nobody else has link nothing: the same ratings as without keys.
+    let lonely: Vec<CatalogMovie> = plain
+        .iter()
+        .map(|m| CatalogMovie {
+            features: vec![format!("franchise:only {}", m.id)],
+            ..m.clone()
+        })
+        .collect();
+    assert_eq!(collect(&c, &lonely).0, plain_ratings);
+}

@@ -51,6 +51,11 @@ pub(super) struct World {
     pub(super) genre_tables: Vec<Option<AliasTable>>,
     pub(super) genre_members: Vec<Vec<u32>>,
     pub(super) dot_scale: f64,
+    /// Per movie: the shared features (index into `feature_members`) with
+    /// the weight a follow-up gives each; empty without catalogue links.
+    pub(super) movie_features: Vec<Vec<(u32, f64)>>,
+    /// Members of each feature shared by two movies or more.
+    pub(super) feature_members: Vec<Vec<u32>>,
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
@@ -124,6 +129,74 @@ pub(super) fn genre_base(mask: u32, embeddings: &[Latent]) -> Latent {
     let s = 1.0 / (n as f32).sqrt();
     for x in &mut v {
         *x *= s;
+    }
+    v
+}
+
+/// FNV-1a, to seed a feature's taste vector from its name.
+fn fnv1a(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// How much a feature like `director:wes craven` weighs (see [`FEATURE_WEIGHTS`]).
+fn feature_weight(feature: &str) -> f64 {
+    let kind = feature.split(':').next().unwrap_or("");
+    FEATURE_WEIGHTS
+        .iter()
+        .find(|(k, _)| *k == kind)
+        .map_or(0.0, |(_, w)| *w)
+}
+
+/// The shared features of the catalogue: per movie its features held by at
+/// least one other movie, and the members of each.
+fn shared_features(catalog: &[CatalogMovie]) -> (Vec<Vec<(u32, f64)>>, Vec<Vec<u32>>, Vec<String>) {
+    let mut index: std::collections::BTreeMap<&str, Vec<u32>> = std::collections::BTreeMap::new();
+    for (i, m) in catalog.iter().enumerate() {
+        for f in &m.features {
+            let members = index.entry(f.as_str()).or_default();
+            if members.last() != Some(&(i as u32)) {
+                members.push(i as u32);
+            }
+        }
+    }
+    let mut names = Vec::new();
+    let mut members_of = Vec::new();
+    let mut per_movie: Vec<Vec<(u32, f64)>> = vec![Vec::new(); catalog.len()];
+    for (name, members) in index {
+        let weight = feature_weight(name);
+        if members.len() < 2 || weight <= 0.0 {
+            continue;
+        }
+        let id = members_of.len() as u32;
+        for &m in &members {
+            per_movie[m as usize].push((id, weight));
+        }
+        names.push(name.to_owned());
+        members_of.push(members);
+    }
+    (per_movie, members_of, names)
+}
+
+/// `base` pulled towards the taste vectors of the movie's shared features,
+/// back at unit variance per component. Feature vectors come from their own
+/// random streams, so the world's main stream is drawn exactly as before.
+fn with_features(base: &Latent, features: &[(u32, f64)], vectors: &[Latent]) -> Latent {
+    if features.is_empty() {
+        return *base;
+    }
+    let mut v = *base;
+    let mut norm = 1.0;
+    for &(f, weight) in features {
+        for k in 0..LATENT_DIM {
+            v[k] += (weight * f64::from(vectors[f as usize][k])) as f32;
+        }
+        norm += weight * weight;
+    }
+    let scale = (1.0 / norm).sqrt() as f32;
+    for x in &mut v {
+        *x *= scale;
     }
     v
 }
@@ -241,6 +314,14 @@ pub(super) fn build_world(
         rank_pct[i] = Some((r as f64 + 0.5) / ranked.len() as f64);
     }
     let fame_model = !ranked.is_empty();
+    let (movie_features, feature_members, feature_names) = shared_features(catalog);
+    let feature_vectors: Vec<Latent> = feature_names
+        .iter()
+        .map(|name| {
+            let mut r = Rng::new(cfg.seed, STREAM_FEATURES, fnv1a(name));
+            random_latent(&mut r, &[0.0; LATENT_DIM], 0.0)
+        })
+        .collect();
     let mut genre_counts = [0f64; 20];
     let mut movies = Vec::with_capacity(catalog.len());
     for (mi, m) in catalog.iter().enumerate() {
@@ -272,7 +353,12 @@ pub(super) fn build_world(
             let zp = rho * zq + (1.0 - rho * rho).sqrt() * rng.normal();
             (zq, det_exp(POPULARITY_LOG_SD * zp))
         };
-        let latent = random_latent(&mut rng, &genre_base(mask, &embeddings), 0.6);
+        let base = with_features(
+            &genre_base(mask, &embeddings),
+            &movie_features[mi],
+            &feature_vectors,
+        );
+        let latent = random_latent(&mut rng, &base, 0.6);
         let origin = m.year.map(|y| year_start(y.clamp(1800, 2023)));
         let release = origin.unwrap_or(i64::MIN).max(EPOCH_START);
         // The boost only decays after EPOCH_START and the ramp is ≤ 1, so
@@ -347,7 +433,13 @@ pub(super) fn build_world(
         let latent = random_latent(&mut r, &genre_base(fav_mask, &embeddings), 0.6);
         let bias = (USER_BIAS_SD * r.normal()) as f32;
         let whole_stars = r.f64() < WHOLE_STAR_USERS;
-        let fav_share = (0.25 + 0.45 * r.f64()) as f32;
+        // With catalogue links tastes follow content, so favourite genres
+        // steer more of what a user watches (same draw either way).
+        let fav_share = if feature_members.is_empty() {
+            (0.25 + 0.45 * r.f64()) as f32
+        } else {
+            (0.5 + 0.4 * r.f64()) as f32
+        };
         let activity = det_exp(ACTIVITY_LOG_SD * r.normal());
         // Activity window: heavy-tailed length from minutes to years, centred
         // at a time whose density grows like exp(ACTIVITY_GROWTH_PER_YEAR ·
@@ -400,6 +492,8 @@ pub(super) fn build_world(
         genre_tables,
         genre_members,
         dot_scale: DOT_SD / (LATENT_DIM as f64).sqrt(),
+        movie_features,
+        feature_members,
     })
 }
 
@@ -434,9 +528,22 @@ impl World {
                 .collect();
             let max_attempts = 40 * want + 1_000;
             let mut attempts = 0;
+            let links = !self.feature_members.is_empty();
             while picked.len() < want && attempts < max_attempts {
                 attempts += 1;
                 let time = rng.range_i64(u.start, u.end);
+                // Only a catalogue with links draws this, so worlds without
+                // them stay the same draw for draw.
+                if links && !picked.is_empty() && rng.f64() < FOLLOW_UP_SHARE {
+                    if let Some(idx) = self.follow_up(&picked, rng)
+                        && seen[idx] != stamp
+                        && self.movies[idx].release <= time
+                    {
+                        seen[idx] = stamp;
+                        picked.push((idx as u32, time));
+                    }
+                    continue;
+                }
                 let x = rng.f64();
                 let discovery = x < DISCOVERY_SHARE;
                 let idx = if discovery {
@@ -495,6 +602,21 @@ impl World {
             }
         }
         picked
+    }
+
+    /// A movie linked to one the user already picked: a feature of it
+    /// chosen by weight, then one of that feature's movies.
+    fn follow_up(&self, picked: &[(u32, i64)], rng: &mut Rng) -> Option<usize> {
+        let (from, _) = picked[rng.below(picked.len() as u64) as usize];
+        let features = &self.movie_features[from as usize];
+        if features.is_empty() {
+            return None;
+        }
+        let weights: Vec<f64> = features.iter().map(|(_, w)| *w).collect();
+        let (feature, _) = features[rng.weighted_index(&weights)];
+        let members = &self.feature_members[feature as usize];
+        let idx = members[rng.below(members.len() as u64) as usize] as usize;
+        (idx != from as usize).then_some(idx)
     }
 
     /// Rating in half stars for user `u` and movie `m`.

@@ -13,6 +13,7 @@ mod admin;
 mod catalogue;
 mod cli;
 mod credits;
+mod demo;
 mod deploy;
 mod enrich;
 mod errors;
