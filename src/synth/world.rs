@@ -149,9 +149,19 @@ fn feature_weight(feature: &str) -> f64 {
         .map_or(0.0, |(_, w)| *w)
 }
 
+/// The features two movies or more share.
+struct SharedFeatures {
+    /// Per movie: its shared features (indices) with their weights.
+    per_movie: Vec<Vec<(u32, f64)>>,
+    /// Per feature: its movies.
+    members: Vec<Vec<u32>>,
+    /// Per feature: its `kind:value` name.
+    names: Vec<String>,
+}
+
 /// The shared features of the catalogue: per movie its features held by at
 /// least one other movie, and the members of each.
-fn shared_features(catalog: &[CatalogMovie]) -> (Vec<Vec<(u32, f64)>>, Vec<Vec<u32>>, Vec<String>) {
+fn shared_features(catalog: &[CatalogMovie]) -> SharedFeatures {
     let mut index: std::collections::BTreeMap<&str, Vec<u32>> = std::collections::BTreeMap::new();
     for (i, m) in catalog.iter().enumerate() {
         for f in &m.features {
@@ -176,7 +186,11 @@ fn shared_features(catalog: &[CatalogMovie]) -> (Vec<Vec<(u32, f64)>>, Vec<Vec<u
         names.push(name.to_owned());
         members_of.push(members);
     }
-    (per_movie, members_of, names)
+    SharedFeatures {
+        per_movie,
+        members: members_of,
+        names,
+    }
 }
 
 /// `base` pulled towards the taste vectors of the movie's shared features,
@@ -314,7 +328,11 @@ pub(super) fn build_world(
         rank_pct[i] = Some((r as f64 + 0.5) / ranked.len() as f64);
     }
     let fame_model = !ranked.is_empty();
-    let (movie_features, feature_members, feature_names) = shared_features(catalog);
+    let SharedFeatures {
+        per_movie: movie_features,
+        members: feature_members,
+        names: feature_names,
+    } = shared_features(catalog);
     let feature_vectors: Vec<Latent> = feature_names
         .iter()
         .map(|name| {

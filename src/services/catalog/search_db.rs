@@ -242,52 +242,86 @@ pub(super) async fn suggestions(
     let limit = usize::try_from(limit).unwrap_or(usize::MAX);
     let movies = ranked_movies(db, &filter, &query).await?;
     let people = matching_people(db, &query, limit as u64).await?;
-    // (match, is a person, rank within its kind) orders the merged list.
-    let mut merged: Vec<(TitleMatch, bool, usize, Option<i32>, Option<person::Model>)> = movies
+    let mut merged: Vec<Ranked> = movies
         .iter()
         .filter(|(found, _)| *found != TitleMatch::ByPerson)
         .take(limit)
         .enumerate()
-        .map(|(rank, (found, c))| (*found, false, rank, Some(c.id), None))
+        .map(|(rank, (found, c))| Ranked {
+            found: *found,
+            rank,
+            what: Found::Movie(c.id),
+        })
         .chain(
             people
                 .into_iter()
                 .enumerate()
-                .map(|(rank, (found, p))| (found, true, rank, None, Some(p))),
+                .map(|(rank, (found, p))| Ranked {
+                    found,
+                    rank,
+                    what: Found::Person(Box::new(p)),
+                }),
         )
         .collect();
-    merged.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+    // Best match first; a movie before a person of the same match; each
+    // kind keeps its own order.
+    merged.sort_by(|a, b| {
+        (b.found.cmp(&a.found))
+            .then(a.what.is_person().cmp(&b.what.is_person()))
+            .then(a.rank.cmp(&b.rank))
+    });
     merged.truncate(limit);
-    let movie_ids: Vec<i32> = merged.iter().filter_map(|m| m.3).collect();
-    let mut found: HashMap<i32, Movie> = super::query::with_genres(
-        db,
-        genres,
-        movie::Entity::find()
-            .filter(movie::Column::Id.is_in(movie_ids))
-            .all(db)
-            .await?,
-    )
-    .await?
-    .into_iter()
-    .map(|m| (m.id(), m))
-    .collect();
+    let movie_ids: Vec<i32> = merged
+        .iter()
+        .filter_map(|r| match r.what {
+            Found::Movie(id) => Some(id),
+            Found::Person(_) => None,
+        })
+        .collect();
+    let rows = movie::Entity::find()
+        .filter(movie::Column::Id.is_in(movie_ids))
+        .all(db)
+        .await?;
+    let mut found: HashMap<i32, Movie> = super::query::with_genres(db, genres, rows)
+        .await?
+        .into_iter()
+        .map(|m| (m.id(), m))
+        .collect();
     Ok(merged
         .into_iter()
-        .filter_map(|(_, _, _, movie_id, person)| match (movie_id, person) {
-            (Some(id), _) => found.remove(&id).map(Suggestion::Movie),
-            (None, Some(p)) => Some(Suggestion::Person(p)),
-            (None, None) => None,
+        .filter_map(|r| match r.what {
+            Found::Movie(id) => found.remove(&id).map(|m| Suggestion::Movie(Box::new(m))),
+            Found::Person(p) => Some(Suggestion::Person(p)),
         })
         .collect())
+}
+
+/// A suggestion before its movie is loaded.
+enum Found {
+    Movie(i32),
+    Person(Box<person::Model>),
+}
+
+impl Found {
+    fn is_person(&self) -> bool {
+        matches!(self, Found::Person(_))
+    }
+}
+
+/// A suggestion with how well it matched and its rank within its kind.
+struct Ranked {
+    found: TitleMatch,
+    rank: usize,
+    what: Found,
 }
 
 /// One type-ahead suggestion.
 #[derive(Clone, Debug)]
 pub enum Suggestion {
     /// A movie whose title matches.
-    Movie(Movie),
+    Movie(Box<Movie>),
     /// A person whose name matches.
-    Person(person::Model),
+    Person(Box<person::Model>),
 }
 
 /// Orders search hits as [`ordered`] orders a list, with relevance (the
