@@ -35,4 +35,4 @@ pub use quirks::{MAX_EXAMPLES, Quirk, QuirkExample, QuirkTally, Quirks};
 pub use ratings::{
     HalfStars, RatingFormat, RatingReader, RatingRecord, RepeatTracker, read_ratings_file,
 };
-pub use title::{ParsedTitle, parse_title};
+pub use title::{ParsedTitle, parse_title, series_of};

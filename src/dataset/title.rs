@@ -110,6 +110,30 @@ fn restore_article(name: &str) -> (String, bool) {
     (name.to_owned(), false)
 }
 
+/// The series a title belongs to, as a key: lower case, without a
+/// leading "The", a subtitle after `:` or a sequel number ("Scream 2",
+/// "Scream 3" and "Scream" are all `scream`; "The Godfather Part II" is
+/// `godfather`). Titles that share it are taken for one series (the generator links
+/// them; "more like this" ranks them first).
+pub fn series_of(title: &str) -> String {
+    let main = title.split(':').next().unwrap_or(title).to_lowercase();
+    let mut words: Vec<&str> = main.split_whitespace().collect();
+    if words.first() == Some(&"the") && words.len() > 1 {
+        words.remove(0);
+    }
+    let is_sequel_mark = |w: &str| {
+        w.chars().all(|c| c.is_ascii_digit())
+            || matches!(
+                w,
+                "ii" | "iii" | "iv" | "v" | "vi" | "vii" | "viii" | "ix" | "x" | "part"
+            )
+    };
+    while words.len() > 1 && words.last().is_some_and(|w| is_sequel_mark(w)) {
+        words.pop();
+    }
+    words.join(" ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

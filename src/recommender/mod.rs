@@ -7,6 +7,7 @@
 //! the one central exclusion set and the fallback chain.
 
 mod catalog;
+pub mod content;
 mod ease;
 pub mod eval;
 mod genre;

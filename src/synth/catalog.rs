@@ -72,7 +72,7 @@ pub fn read_catalog(
     Ok(records
         .into_iter()
         .map(|m| {
-            let mut features = vec![format!("franchise:{}", franchise_of(&m.title))];
+            let mut features = vec![format!("franchise:{}", crate::dataset::series_of(&m.title))];
             features.extend(people.remove(&m.source_id).unwrap_or_default());
             CatalogMovie {
                 id: i64::from(m.source_id),
@@ -87,29 +87,6 @@ pub fn read_catalog(
             }
         })
         .collect())
-}
-
-/// The franchise a title belongs to, as a key: lower case, without a
-/// leading "The", a subtitle after `:` or a sequel number ("Scream 2",
-/// "Scream 3" and "Scream" are all `scream`; "The Godfather Part II" is
-/// `godfather`). Titles that share it are taken for one series.
-pub fn franchise_of(title: &str) -> String {
-    let main = title.split(':').next().unwrap_or(title).to_lowercase();
-    let mut words: Vec<&str> = main.split_whitespace().collect();
-    if words.first() == Some(&"the") && words.len() > 1 {
-        words.remove(0);
-    }
-    let is_sequel_mark = |w: &str| {
-        w.chars().all(|c| c.is_ascii_digit())
-            || matches!(
-                w,
-                "ii" | "iii" | "iv" | "v" | "vi" | "vii" | "viii" | "ix" | "x" | "part"
-            )
-    };
-    while words.len() > 1 && words.last().is_some_and(|w| is_sequel_mark(w)) {
-        words.pop();
-    }
-    words.join(" ")
 }
 
 /// Quotes a CSV field when it contains a comma, quote or line break.

@@ -287,8 +287,7 @@ mod random;
 mod world;
 
 pub use catalog::{
-    franchise_of, read_catalog, synthesise_movies, write_movies_csv, write_rating_line,
-    write_ratings_csv,
+    read_catalog, synthesise_movies, write_movies_csv, write_rating_line, write_ratings_csv,
 };
 use random::Rng;
 use world::build_world;

@@ -3,6 +3,7 @@ use super::math::*;
 use super::random::*;
 use super::world::*;
 use super::*;
+use crate::dataset::series_of;
 use std::collections::{HashMap, HashSet};
 
 fn cfg(users: u32, movies: u32, ratings: u64, seed: u64) -> GeneratorConfig {
@@ -462,13 +463,13 @@ fn rating_line_format() {
 
 #[test]
 fn franchise_keys_drop_articles_subtitles_and_sequel_numbers() {
-    assert_eq!(franchise_of("Scream"), "scream");
-    assert_eq!(franchise_of("Scream 2"), "scream");
-    assert_eq!(franchise_of("The Godfather Part II"), "godfather");
-    assert_eq!(franchise_of("Spider-Man: Far From Home"), "spider-man");
-    assert_eq!(franchise_of("Toy Story 3"), "toy story");
-    assert_eq!(franchise_of("1917"), "1917");
-    assert_eq!(franchise_of("The"), "the");
+    assert_eq!(series_of("Scream"), "scream");
+    assert_eq!(series_of("Scream 2"), "scream");
+    assert_eq!(series_of("The Godfather Part II"), "godfather");
+    assert_eq!(series_of("Spider-Man: Far From Home"), "spider-man");
+    assert_eq!(series_of("Toy Story 3"), "toy story");
+    assert_eq!(series_of("1917"), "1917");
+    assert_eq!(series_of("The"), "the");
 }
 
 #[test]

@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use cinerank::synth::franchise_of;
+use cinerank::dataset::series_of;
 use serde_json::Value;
 
 use crate::helpers::{TestApp, seed_dir, spawn_app_with};
@@ -49,7 +49,7 @@ async fn similar_movies_on_the_seed_share_genres_and_series() {
     for movie in &catalogue {
         let title = movie["title"].as_str().expect("title");
         series
-            .entry(franchise_of(title))
+            .entry(series_of(title))
             .or_default()
             .push(movie["id"].as_i64().expect("id"));
     }
@@ -79,7 +79,7 @@ async fn similar_movies_on_the_seed_share_genres_and_series() {
             .filter(|m| !genres(m).is_disjoint(&own))
             .count();
         let title = movie["title"].as_str().expect("title");
-        let partners: Vec<i64> = series[&franchise_of(title)]
+        let partners: Vec<i64> = series[&series_of(title)]
             .iter()
             .copied()
             .filter(|&other| other != id)

@@ -27,5 +27,6 @@ mod search;
 mod security;
 mod seed_data;
 mod session;
+mod similar;
 mod store;
 mod web;

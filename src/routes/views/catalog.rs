@@ -279,6 +279,12 @@ pub struct NewMovie {
     pub price: Option<i64>,
     /// Copies on hand (0–1,000,000); absent or null = digital (unlimited).
     pub stock: Option<i32>,
+    /// Directors' names (at most 10).
+    #[serde(default)]
+    pub directors: Vec<String>,
+    /// Cast names in billing order (at most 50).
+    #[serde(default)]
+    pub cast: Vec<String>,
 }
 
 impl From<NewMovie> for svc::NewMovie {
@@ -293,6 +299,8 @@ impl From<NewMovie> for svc::NewMovie {
             tmdb_id: v.tmdb_id,
             price: v.price,
             stock: v.stock,
+            directors: v.directors,
+            cast: v.cast,
         }
     }
 }

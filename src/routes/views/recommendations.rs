@@ -86,6 +86,8 @@ pub struct SimilarItem {
     pub movie: MovieSummary,
     /// Similarity (higher is more similar).
     pub score: f32,
+    /// Why it is alike.
+    pub reason: SimilarReasonView,
 }
 
 impl From<svc::SimilarItem> for SimilarItem {
@@ -93,6 +95,44 @@ impl From<svc::SimilarItem> for SimilarItem {
         SimilarItem {
             movie: v.movie.into(),
             score: v.score,
+            reason: v.reason.into(),
+        }
+    }
+}
+
+/// Why a movie is similar to another.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum SimilarReasonView {
+    /// People who rated one rated the other alike.
+    RatedTogether,
+    /// The same series.
+    SameSeries,
+    /// A director in common.
+    SameDirector {
+        /// The director.
+        name: String,
+    },
+    /// An actor in common.
+    SharedCast {
+        /// The actor.
+        name: String,
+    },
+    /// A genre in common.
+    SameGenre {
+        /// The genre.
+        genre: String,
+    },
+}
+
+impl From<svc::SimilarReason> for SimilarReasonView {
+    fn from(reason: svc::SimilarReason) -> Self {
+        match reason {
+            svc::SimilarReason::RatedTogether => SimilarReasonView::RatedTogether,
+            svc::SimilarReason::SameSeries => SimilarReasonView::SameSeries,
+            svc::SimilarReason::SameDirector { name } => SimilarReasonView::SameDirector { name },
+            svc::SimilarReason::SharedCast { name } => SimilarReasonView::SharedCast { name },
+            svc::SimilarReason::SameGenre { genre } => SimilarReasonView::SameGenre { genre },
         }
     }
 }

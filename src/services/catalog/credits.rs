@@ -151,6 +151,32 @@ pub async fn add_credits(
     Ok(rows.len() as u64)
 }
 
+/// Credits a new movie by name (an administrator's entry), in the order given.
+pub async fn add_named_credits(
+    db: &impl ConnectionTrait,
+    movie_id: i32,
+    directors: &[String],
+    cast: &[String],
+) -> Result<u64, DbErr> {
+    let of_role = |role: CreditRole, names: &[String]| -> Vec<CreditRecord> {
+        (names.iter().enumerate())
+            .map(|(i, name)| CreditRecord {
+                movie: movie_id,
+                role,
+                position: i32::try_from(i + 1).unwrap_or(i32::MAX),
+                name: name.clone(),
+                character: None,
+            })
+            .collect()
+    };
+    let mut records = of_role(CreditRole::Director, directors);
+    records.extend(of_role(CreditRole::Cast, cast));
+    if records.is_empty() {
+        return Ok(0);
+    }
+    add_credits(db, &records, &HashMap::from([(movie_id, movie_id)])).await
+}
+
 /// The credits of each movie, directors then cast, in billing order.
 pub async fn credits_of(
     db: &impl ConnectionTrait,

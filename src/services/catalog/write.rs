@@ -9,6 +9,7 @@ use sea_orm::{
     EntityTrait, QueryFilter, QuerySelect, SqlErr, TransactionTrait,
 };
 
+use super::credits::add_named_credits;
 use super::{CatalogError, GenreCatalog, Movie, find_movie, title_search_key};
 use crate::services::validation::{FieldErrors, Invalid};
 use migration::search_key;
@@ -46,7 +47,18 @@ pub struct NewMovie {
     pub price: Option<i64>,
     /// Copies on hand (0–1,000,000); absent or null = digital (unlimited).
     pub stock: Option<i32>,
+    /// Directors' names.
+    pub directors: Vec<String>,
+    /// Cast names in billing order.
+    pub cast: Vec<String>,
 }
+
+/// Most directors a movie can list.
+pub const MAX_DIRECTORS: usize = 10;
+/// Most cast members a movie can list.
+pub const MAX_CAST: usize = 50;
+/// Longest person name.
+pub const MAX_NAME_CHARS: usize = 200;
 
 /// Changes to a movie: `None` keeps a field, `Some(None)` clears it.
 #[derive(Clone, Debug, Default)]
@@ -161,6 +173,23 @@ impl MovieFields {
         url
     }
 
+    fn people(&mut self, field: &str, names: Vec<String>, most: usize) -> Vec<String> {
+        let names: Vec<String> = names.iter().map(|n| n.trim().to_owned()).collect();
+        if names.len() > most {
+            self.problem(field, format!("must list at most {most} names"));
+        }
+        if names
+            .iter()
+            .any(|n| n.is_empty() || n.chars().count() > MAX_NAME_CHARS)
+        {
+            self.problem(
+                field,
+                format!("names must be 1 to {MAX_NAME_CHARS} characters"),
+            );
+        }
+        names
+    }
+
     fn imdb_id(&mut self, id: Option<String>) -> Option<String> {
         let id = trimmed(id);
         if let Some(i) = &id
@@ -263,6 +292,8 @@ pub(super) async fn create_movie(
     let tmdb_id = fields.tmdb_id(input.tmdb_id);
     let price = fields.price(input.price);
     let stock = fields.stock(input.stock);
+    let directors = fields.people("directors", input.directors, MAX_DIRECTORS);
+    let cast = fields.people("cast", input.cast, MAX_CAST);
     fields.finish()?;
     let now = Utc::now();
     let txn = db.begin().await?;
@@ -283,6 +314,7 @@ pub(super) async fn create_movie(
     .await
     .map_err(conflict_on_external_id)?;
     set_movie_genres(&txn, created.id, &genre_ids).await?;
+    add_named_credits(&txn, created.id, &directors, &cast).await?;
     txn.commit().await?;
     log::info!("created movie {}", created.id);
     find_movie(db, genres, created.id)

@@ -3,13 +3,16 @@
 
 use std::collections::HashMap;
 
-use entity::{dismissal, movie, movie_genre, rating};
+use entity::{dismissal, movie, movie_credit, movie_genre, person, rating};
 use futures_util::TryStreamExt;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, StreamTrait};
 
 use super::{RecommendationError, TrainingError};
+use crate::dataset::{CreditRole, series_of};
+use crate::recommender::content::ContentMovie;
 use crate::recommender::{MovieMeta, TrainingData, UserContext};
 use crate::services::accounts::preferred_genre_ids;
+use crate::services::catalog::{GenreCatalog, Movie};
 use crate::services::ids::{self};
 
 /// The user's current state, as the model needs it.
@@ -117,4 +120,94 @@ where
         movies,
         purchases,
     })
+}
+
+/// What the content source needs of every movie: title (for its series),
+/// year, overview, genres, directors and top-billed cast.
+pub async fn load_content(db: &impl ConnectionTrait) -> Result<Vec<ContentMovie>, TrainingError> {
+    /// Cast members a movie's profile keeps.
+    const CAST: i32 = 5;
+    let rows: Vec<(i32, String, Option<i32>, Option<String>)> = movie::Entity::find()
+        .select_only()
+        .column(movie::Column::Id)
+        .column(movie::Column::Title)
+        .column(movie::Column::Year)
+        .column(movie::Column::Overview)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut genres: HashMap<i32, Vec<u32>> = HashMap::new();
+    for link in movie_genre::Entity::find().all(db).await? {
+        if let Ok(genre) = u32::try_from(link.genre_id) {
+            genres.entry(link.movie_id).or_default().push(genre);
+        }
+    }
+    let names: HashMap<i32, String> = person::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p.name))
+        .collect();
+    let mut credits: HashMap<i32, Vec<movie_credit::Model>> = HashMap::new();
+    for credit in movie_credit::Entity::find()
+        .filter(movie_credit::Column::Role.eq(CreditRole::Director.name()))
+        .all(db)
+        .await?
+        .into_iter()
+        .chain(
+            movie_credit::Entity::find()
+                .filter(movie_credit::Column::Role.eq(CreditRole::Cast.name()))
+                .filter(movie_credit::Column::Position.lte(CAST))
+                .all(db)
+                .await?,
+        )
+    {
+        credits.entry(credit.movie_id).or_default().push(credit);
+    }
+    Ok(rows
+        .into_iter()
+        .map(|(id, title, year, overview)| {
+            let mut people = credits.remove(&id).unwrap_or_default();
+            people.sort_by_key(|c| c.position);
+            let named = |role: CreditRole| -> Vec<String> {
+                people
+                    .iter()
+                    .filter(|c| c.role == role.name())
+                    .filter_map(|c| names.get(&c.person_id).cloned())
+                    .collect()
+            };
+            ContentMovie {
+                id: ids::movie_to_model(id),
+                series: series_of(&title),
+                year,
+                genres: genres.remove(&id).unwrap_or_default(),
+                directors: named(CreditRole::Director),
+                cast: named(CreditRole::Cast),
+                overview: overview.unwrap_or_default(),
+            }
+        })
+        .collect())
+}
+
+/// The content profile of one catalogue movie (as loaded for its page), so
+/// a movie added since training finds neighbours too.
+pub fn content_of(movie: &Movie, genres: &GenreCatalog) -> ContentMovie {
+    let named = |role: CreditRole| -> Vec<String> {
+        (movie.credits.iter())
+            .filter(|c| c.role == role && (role == CreditRole::Director || c.position <= 5))
+            .map(|c| c.name.clone())
+            .collect()
+    };
+    ContentMovie {
+        id: ids::movie_to_model(movie.id()),
+        series: series_of(&movie.row.title),
+        year: movie.row.year,
+        genres: (movie.genres.iter())
+            .filter_map(|g| genres.resolve(g))
+            .filter_map(|g| u32::try_from(g).ok())
+            .collect(),
+        directors: named(CreditRole::Director),
+        cast: named(CreditRole::Cast),
+        overview: movie.row.overview.clone().unwrap_or_default(),
+    }
 }

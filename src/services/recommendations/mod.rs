@@ -17,7 +17,7 @@ pub mod trainer;
 pub use data::{load_training_data, user_context};
 pub use results::{
     AlgorithmInfo, ModelInfo, Prediction, ReasonView, RecommendationItem, RecommendationList,
-    SimilarItem, SimilarList,
+    SimilarItem, SimilarList, SimilarReason,
 };
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -29,6 +29,7 @@ use sea_orm::{DatabaseConnection, DbErr};
 use tokio::sync::Notify;
 
 use crate::cache::GuardedCache;
+use crate::recommender::content::ContentIndex;
 use crate::recommender::{Model, Recommendation, Strategy, TrainConfig};
 use crate::services::catalog::Catalog;
 use crate::services::ids::IdOutOfRange;
@@ -67,6 +68,8 @@ pub struct ModelSnapshot {
     pub catalogue_movies: usize,
     /// In-sample accuracy of the rating model.
     pub metrics: ModelMetrics,
+    /// Every movie's content profile, for "more like this".
+    pub content: ContentIndex,
 }
 
 /// Offline metrics computed after training.

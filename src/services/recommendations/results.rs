@@ -60,6 +60,33 @@ pub struct SimilarItem {
     pub movie: Arc<Movie>,
     /// Similarity (higher is more similar).
     pub score: f32,
+    /// Why it is alike, when its content says so (collaborative neighbours
+    /// without a content reason are "rated by the same people").
+    pub reason: SimilarReason,
+}
+
+/// Why a movie is similar to another.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SimilarReason {
+    /// People who rated one rated the other alike.
+    RatedTogether,
+    /// The same series.
+    SameSeries,
+    /// A director in common.
+    SameDirector {
+        /// The director.
+        name: String,
+    },
+    /// An actor in common.
+    SharedCast {
+        /// The actor.
+        name: String,
+    },
+    /// A genre in common.
+    SameGenre {
+        /// The genre.
+        genre: String,
+    },
 }
 
 /// Movies similar to one movie.

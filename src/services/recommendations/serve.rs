@@ -8,7 +8,9 @@ use std::sync::atomic::Ordering;
 use entity::movie;
 use sea_orm::EntityTrait;
 
+use super::data::content_of;
 use super::*;
+use crate::recommender::content::{ContentReason, blend_similar};
 use crate::recommender::{Reason, RecRequest, Recommendation, Strategy, UserContext};
 
 use crate::services::ids::{self, IdOutOfRange};
@@ -113,8 +115,10 @@ impl Recommender {
         })
     }
 
-    /// Movies most similar to `movie_id` (item neighbourhoods; for a movie
-    /// without ratings, the best movies of its genres).
+    /// Movies most similar to `movie_id`: the item neighbours blended with
+    /// the content neighbours by how much rating evidence the movie has, so
+    /// a new movie is placed by what it is and a much-rated one by who
+    /// watched it ([`blend_similar`]).
     pub async fn similar(
         &self,
         movie_id: i32,
@@ -130,33 +134,43 @@ impl Recommender {
             })?;
         let genres = self.catalog.genres();
         let snapshot = self.current().ok_or(RecommendationError::NotReady)?;
-        let model = &snapshot.model;
         let model_id = ids::movie_to_model(movie_id);
-        let mut scored: Vec<(i64, f32)> = model.similar(model_id, limit);
-        if scored.is_empty() {
-            let genre = details.genres.first().and_then(|g| genres.resolve(g));
-            let genre = genre.map(ids::genre_to_model).transpose()?;
-            scored = model
-                .popular(limit + 1, genre)
-                .into_iter()
-                .filter(|(id, _)| *id != model_id)
-                .take(limit)
-                .collect();
-        }
-        let scored = scored
+        // Twice the list from each side, so the blend has room to choose.
+        let collaborative = snapshot.model.similar(model_id, 2 * limit);
+        let content = snapshot
+            .content
+            .similar(&content_of(&details, genres), 2 * limit);
+        let ratings = u32::try_from(details.row.rating_count).unwrap_or(0);
+        let blended = blend_similar(&collaborative, &content, ratings, limit);
+        let scored = blended
             .into_iter()
-            .map(|(id, score)| Ok((ids::movie_from_model(id)?, score)))
-            .collect::<Result<Vec<(i32, f32)>, IdOutOfRange>>()?;
-        let movie_ids: Vec<i32> = scored.iter().map(|(id, _)| *id).collect();
+            .map(|m| Ok((ids::movie_from_model(m.id)?, m.score, m.reason)))
+            .collect::<Result<Vec<_>, IdOutOfRange>>()?;
+        let movie_ids: Vec<i32> = scored.iter().map(|(id, _, _)| *id).collect();
         let found = self.catalog.movies(&movie_ids).await?;
         let items = scored
             .into_iter()
-            .filter_map(|(id, score)| {
+            .filter_map(|(id, score, reason)| {
                 // Movies deleted since training are skipped.
                 let details = found.get(&id)?;
                 Some(SimilarItem {
                     movie: details.clone(),
                     score: round(score, 4),
+                    reason: match reason {
+                        None => SimilarReason::RatedTogether,
+                        Some(ContentReason::SameSeries) => SimilarReason::SameSeries,
+                        Some(ContentReason::SameDirector(name)) => {
+                            SimilarReason::SameDirector { name }
+                        }
+                        Some(ContentReason::SharedCast(name)) => SimilarReason::SharedCast { name },
+                        Some(ContentReason::SameGenre(genre)) => SimilarReason::SameGenre {
+                            genre: i32::try_from(genre)
+                                .ok()
+                                .and_then(|g| genres.name(g))
+                                .unwrap_or_default()
+                                .to_owned(),
+                        },
+                    },
                 })
             })
             .collect();

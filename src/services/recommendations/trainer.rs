@@ -10,7 +10,9 @@ use chrono::Utc;
 use entity::movie;
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QuerySelect};
 
+use super::data::load_content;
 use super::{ModelMetrics, ModelSnapshot, Recommender, TrainingError, load_training_data};
+use crate::recommender::content::ContentIndex;
 use crate::recommender::{Model, TrainingData, UserContext};
 
 impl Recommender {
@@ -129,9 +131,11 @@ impl Recommender {
         // Writes from here on may be missing from the data: keep counting them.
         let writes_before = self.writes_since_training.load(Ordering::Relaxed);
         let data = load_training_data(db).await?;
+        let content = load_content(db).await?;
         let config = self.config.clone();
-        let (model, data) = tokio::task::spawn_blocking(move || {
-            Model::train(&data, &config).map(|model| (model, data))
+        let (model, data, content) = tokio::task::spawn_blocking(move || {
+            let content = ContentIndex::build(content);
+            Model::train(&data, &config).map(|model| (model, data, content))
         })
         .await
         .map_err(|e| TrainingError::Task(e.to_string()))??;
@@ -146,6 +150,7 @@ impl Recommender {
             catalogue_movies: data.movies.len(),
             metrics,
             model,
+            content,
         });
         *self.snapshot.write().unwrap_or_else(|p| p.into_inner()) = Some(snapshot.clone());
         self.lists.invalidate_all();
