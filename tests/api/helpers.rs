@@ -395,7 +395,7 @@ impl TestApp {
 /// A token signed with the test apps' secret.
 pub fn mint_token(user_id: i32, role: &str, lifetime: std::time::Duration) -> String {
     cinerank::auth::jwt::JwtKeys::new(TEST_JWT_SECRET.as_bytes(), lifetime)
-        .issue(user_id, role)
+        .issue(user_id, role, 0)
         .expect("token")
 }
 

@@ -15,6 +15,7 @@ mod cli;
 mod deploy;
 mod enrich;
 mod errors;
+mod hardening;
 mod helpers;
 mod import;
 mod operations;
