@@ -493,9 +493,12 @@ pub async fn create_admin(
     match existing {
         Some(account) => {
             let id = account.id;
+            let session_version = account.session_version;
             let mut active: user::ActiveModel = account.into();
             active.role = Set(Role::Admin.as_str().to_owned());
             active.password_hash = Set(Some(hash));
+            // A new role and a new password: no earlier session survives.
+            active.session_version = Set(session_version.wrapping_add(1));
             active.updated_at = Set(Utc::now());
             active.update(db).await.map_err(conflict_on_unique)?;
             Ok(AdminOutcome::Promoted(id))
