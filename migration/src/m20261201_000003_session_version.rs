@@ -26,6 +26,17 @@ impl MigrationTrait for Migration {
                     .add_column(integer(Users::SessionVersion).default(0))
                     .to_owned(),
             )
+            .await?;
+        // SQLite keeps the default of an added column in the schema, not in
+        // the rows, and its RETURNING has been seen answering NULL for such
+        // a value; storing it in every row leaves nothing to the default.
+        manager
+            .exec_stmt(
+                Query::update()
+                    .table(Users::Table)
+                    .value(Users::SessionVersion, 0)
+                    .to_owned(),
+            )
             .await
     }
 

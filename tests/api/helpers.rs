@@ -380,6 +380,9 @@ impl TestApp {
             external_id: Set(None),
             created_at: Set(now),
             updated_at: Set(now),
+            // Set, as the service does (see `insert_account`): SQLite's
+            // RETURNING can answer NULL for a default added by ALTER TABLE.
+            session_version: Set(0),
             ..Default::default()
         }
         .insert(&self.db)
