@@ -5,7 +5,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261122_000001_catalogue_and_accounts;
 mod m20261122_000002_store;
-mod m20261201_000003_session_version;
+mod m20261201_000005_session_version;
 
 pub use m20261122_000001_catalogue_and_accounts::GENRE_NAMES;
 
@@ -17,7 +17,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261122_000001_catalogue_and_accounts::Migration),
             Box::new(m20261122_000002_store::Migration),
-            Box::new(m20261201_000003_session_version::Migration),
+            Box::new(m20261201_000005_session_version::Migration),
         ]
     }
 }
