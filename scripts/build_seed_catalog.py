@@ -6,6 +6,10 @@ Input : the decade files movies-1970s.json ... movies-2020s.json of
         {title, year, cast[], genres[], href, extract, thumbnail, ...}.
 Output: a MovieLens-style movies.csv extended with five trailing columns:
         movieId,title,genres,overview,poster_url,popularity,price,stock
+        and credits.csv beside it: movieId,role,position,name
+        (role `cast` in billing order from the data's cast list, role
+        `director` parsed from the extract's "directed by ..." clause by
+        parse_directors; tests in scripts/test_build_seed_catalog.py)
 
 Selection
 ---------
@@ -178,6 +182,100 @@ OVERVIEW_MAX = 1000
 DIRECTOR_RE = re.compile(r"directed by ([A-Z][\w.'-]+(?: [A-Z][\w.'-]+){1,2})")
 SEQUEL_RE = re.compile(r"(?=(\s+(?:\d+|II|III|IV|V|VI|Part\b)|:))")
 SENTENCE_END_RE = re.compile(r"[.!?][\"')\]]?(?=\s)")
+
+
+# "directed by", also "directed, written, produced, and co-edited by".
+DIRECTED_BY_RE = re.compile(r"\bdirected(?:,? (?:and )?(?:co-)?[a-z]+(?:ed|en))*,? by ")
+# Words that may stand inside a name in lower case ("Guillermo del Toro").
+NAME_PARTICLES = {"de", "del", "della", "der", "di", "da", "van", "von", "le", "la", "du", "dos",
+                  "bin", "al", "ten", "ter"}
+# Capitalised words after a name that end it rather than continue it.
+NAME_STOPS = {"The", "It", "A", "An", "In", "Its", "Starring", "Based", "From", "With", "This"}
+CAST_LIMIT = 10
+
+
+def _name_token(token: str) -> bool:
+    word = token.rstrip(",.;:)")
+    if not word:
+        return False
+    if word in NAME_PARTICLES:
+        return True
+    return word[0].isupper() and word not in NAME_STOPS
+
+
+def _ends_sentence(token: str) -> bool:
+    """A token ending in '.' that is not an initial ("F.") or a suffix ("Jr.")."""
+    if not token.endswith("."):
+        return False
+    word = token[:-1]
+    return not (len(word) == 1 and word.isupper()) and word not in {"Jr", "Sr", "St", "Dr"}
+
+
+def parse_directors(extract: str) -> list[str]:
+    """Directors named in the first "directed by ..." clause of an extract.
+
+    A name is a run of capitalised words (initials, hyphens, apostrophes and
+    particles like "del" allowed) that ends at a comma, a sentence end or a
+    lower-case word; "A and B" names two directors; at most four names.
+    """
+    found = DIRECTED_BY_RE.search(extract)
+    if not found:
+        return []
+    tokens = extract[found.end():].split()
+    names: list[str] = []
+    current: list[str] = []
+    i = 0
+    while i < len(tokens) and len(names) < 4:
+        token = tokens[i]
+        if _name_token(token) and (current or token.rstrip(",.;:)") not in NAME_PARTICLES):
+            current.append(token.rstrip(",;:)"))
+            finished = token[-1] in ",;:)" or _ends_sentence(token)
+            if len(current) >= 2 and token.endswith(".") and not _ends_sentence(token):
+                finished = False
+            if finished or len(current) == 5:
+                names.append(" ".join(current))
+                current = []
+                if not token.endswith(",") or _ends_sentence(token):
+                    break
+                # "A, B and C": carry on only if a name follows the comma.
+                if i + 1 < len(tokens) and not _name_token(tokens[i + 1]):
+                    break
+        elif token == "and" and current and i + 1 < len(tokens) and _name_token(tokens[i + 1]):
+            names.append(" ".join(current))
+            current = []
+        else:
+            break
+        i += 1
+    if current:
+        names.append(" ".join(current))
+    names = [n if n.endswith((" Jr.", " Sr.")) else n.rstrip(".") for n in names]
+    # "Joel and Ethan Coen": a lone first name shares the next one's surname.
+    for k in range(len(names) - 1):
+        if " " not in names[k] and " " in names[k + 1]:
+            names[k] = f"{names[k]} {names[k + 1].split()[-1]}"
+    # A single word left is a surname in prose ("directed by Spielberg"), not a credit.
+    return [n for n in names if " " in n]
+
+
+def write_credits(films: list[dict], out_path: str) -> int:
+    """credits.csv: cast in billing order (first CAST_LIMIT) and directors."""
+    rows = 0
+    with open(out_path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
+        w.writerow(["movieId", "role", "position", "name"])
+        for i, f in enumerate(films, start=1):
+            for position, name in enumerate(parse_directors(f["extract"]), start=1):
+                w.writerow([i, "director", position, name])
+                rows += 1
+            seen = set()
+            cast = [" ".join(n.split()) for n in (f.get("cast") or []) if n and n.strip()]
+            for name in cast:
+                if name.casefold() in seen or len(seen) == CAST_LIMIT:
+                    continue
+                seen.add(name.casefold())
+                w.writerow([i, "cast", len(seen), name])
+                rows += 1
+    return rows
 
 
 def map_genres(wiki_genres: list[str]) -> list[str]:
@@ -372,6 +470,9 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     films = build(args.source)
     write_csv(films, args.out)
+    credits_out = os.path.join(os.path.dirname(os.path.abspath(args.out)), "credits.csv")
+    credit_rows = write_credits(films, credits_out)
+    print(f"wrote {credit_rows} credits to {os.path.normpath(credits_out)}", file=sys.stderr)
     decades = collections.Counter(f["year"] // 10 * 10 for f in films)
     genres = collections.Counter(g for f in films for g in f["cr_genres"])
     print(f"wrote {len(films)} films to {os.path.normpath(args.out)}", file=sys.stderr)

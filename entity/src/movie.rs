@@ -14,6 +14,9 @@ pub struct Model {
     pub title: String,
     /// `title` lower-cased, for case-insensitive search and sorting.
     pub title_search: String,
+    /// `title` in lower case, letters and digits only (`spiderman`): what
+    /// search matches, through each database's trigram index.
+    pub search_key: String,
     /// Release year.
     pub year: Option<i32>,
     /// Plot summary.
@@ -40,6 +43,8 @@ pub struct Model {
     pub price: Option<i64>,
     /// Copies on hand (never negative); `None` = digital, unlimited.
     pub stock: Option<i32>,
+    /// Running time, when known (TMDB enrichment).
+    pub runtime_minutes: Option<i32>,
     /// When the movie was added.
     pub created_at: DateTimeUtc,
     /// When the movie last changed.

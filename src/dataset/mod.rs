@@ -18,6 +18,7 @@
 //!   a read: the record is repaired or dropped as [`Quirk`] documents, and
 //!   counted with a few examples.
 
+mod credits;
 mod error;
 mod genres;
 mod movies;
@@ -26,6 +27,7 @@ mod ratings;
 mod text;
 mod title;
 
+pub use credits::{CREDITS_FILE, CreditRecord, CreditRole, read_credits};
 pub use error::{DatasetError, LineErrors, MAX_REPORTED_PROBLEMS, Problem};
 pub use genres::{GENRES, GenreMatch, genre_index, match_genre};
 pub use movies::{Layout, LinkClaims, MovieRecord, detect_layout, read_movies, read_movies_file};

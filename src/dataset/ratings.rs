@@ -29,17 +29,15 @@ impl HalfStars {
             .then_some(HalfStars(half_stars))
     }
 
-    /// From stars (`3.5`), if they are 0.5–5.0 in steps of 0.5.
+    /// From stars (`3.5`), if they are exactly 0.5–5.0 in steps of 0.5 (the
+    /// API, the importer and the seed all accept ratings through here).
+    /// Every half step is exact in binary, so no tolerance is needed.
     pub fn from_stars(stars: f64) -> Option<HalfStars> {
         let doubled = stars * 2.0;
-        let rounded = doubled.round();
-        if !stars.is_finite() || (rounded - doubled).abs() > 1e-9 {
-            return None;
-        }
-        // In range after the check below, so the cast cannot truncate.
-        (f64::from(Self::MIN)..=f64::from(Self::MAX))
-            .contains(&rounded)
-            .then_some(HalfStars(rounded as i16))
+        let whole = doubled.is_finite() && doubled.fract() == 0.0;
+        // Whole and in range after this check, so the cast cannot truncate.
+        (whole && (f64::from(Self::MIN)..=f64::from(Self::MAX)).contains(&doubled))
+            .then_some(HalfStars(doubled as i16))
     }
 
     /// Parses stars as written in a file (`4`, `3.5`, ` 4.0 `).

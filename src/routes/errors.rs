@@ -47,7 +47,7 @@ impl From<CatalogError> for ApiError {
         let message = err.to_string();
         match err {
             CatalogError::Invalid(invalid) => invalid.into(),
-            CatalogError::NotFound => ApiError::NotFound(message),
+            CatalogError::NotFound | CatalogError::PersonNotFound => ApiError::NotFound(message),
             CatalogError::DuplicateExternalId => {
                 ApiError::conflict("duplicate_external_id", message)
             }

@@ -36,6 +36,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(movies::put_rating)
                 .service(movies::delete_rating)
                 .service(movies::list_genres)
+                .service(movies::suggest)
+                .service(movies::get_person)
                 .service(auth::register)
                 .service(auth::login)
                 .service(auth::sign_in)

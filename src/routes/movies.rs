@@ -10,7 +10,9 @@ use crate::auth::{AdminUser, AuthUser, Authorized, MaybeAuthUser};
 use crate::error::{ApiError, ErrorEnvelope};
 use crate::routes::extract::{QueryParams, parse_id};
 use crate::routes::views::Page;
-use crate::routes::views::catalog::{GenreCount, MovieDetails, MoviePatch, MovieSummary, NewMovie};
+use crate::routes::views::catalog::{
+    GenreCount, MovieDetails, MoviePatch, MovieSummary, NewMovie, PersonView, Suggestion,
+};
 use crate::routes::views::ratings::{RatingRequest, RatingView};
 use crate::services::catalog::{MovieFilter, MovieSort};
 use crate::services::ratings::Upsert;
@@ -18,6 +20,10 @@ use crate::state::AppState;
 
 /// Longest accepted search text.
 const MAX_QUERY_CHARS: usize = 200;
+/// Longest accepted type-ahead text.
+const MAX_SUGGEST_CHARS: usize = 100;
+/// Suggestions per answer.
+const SUGGESTIONS: u64 = 8;
 
 /// Builds a validated [`MovieFilter`] from the query string.
 fn movie_filter(params: &mut QueryParams, state: &AppState) -> Result<MovieFilter, ApiError> {
@@ -49,7 +55,10 @@ fn movie_filter(params: &mut QueryParams, state: &AppState) -> Result<MovieFilte
     }
     let min_rating = params.number_in::<f64>("min_rating", 0.0, 5.0)?;
     let min_votes = params.number_in::<i32>("min_votes", 0, i32::MAX)?;
+    let person_id = params.number_in::<i32>("person", 1, i32::MAX)?;
     let sort = match params.text("sort") {
+        // A search ranks by relevance unless told otherwise.
+        None if q.is_some() => MovieSort::Relevance,
         None => MovieSort::default(),
         Some(raw) => MovieSort::parse(raw).unwrap_or_else(|| {
             params.problem(
@@ -71,6 +80,7 @@ fn movie_filter(params: &mut QueryParams, state: &AppState) -> Result<MovieFilte
     Ok(MovieFilter {
         q,
         genre_ids,
+        person_id,
         year_from,
         year_to,
         min_rating,
@@ -84,13 +94,14 @@ fn movie_filter(params: &mut QueryParams, state: &AppState) -> Result<MovieFilte
 #[utoipa::path(
     tag = "catalogue",
     params(
-        ("q" = Option<String>, Query, description = "Case-insensitive title search (plain text; at most 200 characters)"),
+        ("q" = Option<String>, Query, description = "Title search, ignoring case, spaces and punctuation, forgiving one typo in words of five letters or more (at most 200 characters); ranked by relevance unless `sort` is given"),
         ("genre" = Option<Vec<String>>, Query, description = "Genre name; repeat or comma-separate: movies having all of them"),
         ("year_from" = Option<i32>, Query, minimum = 1800, maximum = 2200, description = "Earliest release year"),
         ("year_to" = Option<i32>, Query, minimum = 1800, maximum = 2200, description = "Latest release year"),
         ("min_rating" = Option<f64>, Query, minimum = 0, maximum = 5, description = "Minimum mean rating, 0–5"),
         ("min_votes" = Option<i32>, Query, minimum = 0, description = "Minimum number of ratings"),
-        ("sort" = Option<MovieSort>, Query, description = "popularity (default), rating, year, title, newest"),
+        ("person" = Option<i32>, Query, minimum = 1, description = "A person id: movies crediting them in any role"),
+        ("sort" = Option<MovieSort>, Query, description = "popularity (default; relevance with `q`), rating, year, title, newest"),
         ("order" = Option<String>, Query, description = "asc or desc (default: desc, title: asc)"),
         ("page" = Option<u64>, Query, minimum = 1, maximum = 2147483647, description = "Page number from 1 (default 1)"),
         ("per_page" = Option<u64>, Query, minimum = 1, maximum = 100, description = "Items per page, 1–100 (default 20)"),
@@ -111,7 +122,7 @@ pub async fn list_movies(
     let page = params.page_request()?;
     params.finish()?;
     let page = state.catalog.list_movies(&filter, page).await?;
-    Ok(HttpResponse::Ok().json(Page::<MovieSummary>::from(page.as_ref().clone())))
+    Ok(HttpResponse::Ok().json(Page::<MovieSummary>::from(page.as_ref())))
 }
 
 /// A movie's details, with the caller's own rating when signed in.
@@ -151,7 +162,7 @@ pub async fn get_movie(
         None => None,
     };
     Ok(HttpResponse::Ok().json(MovieResponse {
-        movie: &MovieDetails::from(details.as_ref().clone()),
+        movie: &MovieDetails::from(details.as_ref()),
         my_rating,
     }))
 }
@@ -176,7 +187,7 @@ pub async fn create_movie(
 ) -> Result<HttpResponse, ApiError> {
     let movie = state.catalog.create_movie(body.into_inner().into()).await?;
     Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/v1/movies/{}", movie.id)))
+        .insert_header((header::LOCATION, format!("/api/v1/movies/{}", movie.id())))
         .json(MovieDetails::from(movie)))
 }
 
@@ -299,4 +310,52 @@ pub async fn list_genres(state: web::Data<AppState>) -> Result<web::Json<GenreLi
     Ok(web::Json(GenreList {
         items: items.into_iter().map(Into::into).collect(),
     }))
+}
+
+/// Type-ahead: up to 8 movies whose titles best match `q`, best first.
+#[utoipa::path(
+    tag = "catalogue",
+    params(("q" = String, Query, min_length = 1, max_length = 100, description = "What has been typed so far")),
+    responses(
+        (status = 200, body = Vec<Suggestion>),
+        (status = 422, description = "`q` missing, empty or longer than 100 characters", body = ErrorEnvelope),
+    )
+)]
+#[get("/search/suggest")]
+pub async fn suggest(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<web::Json<Vec<Suggestion>>, ApiError> {
+    let mut params = QueryParams::from_request(&req);
+    let q = params
+        .text("q")
+        .map(str::trim)
+        .unwrap_or_default()
+        .to_owned();
+    let chars = q.chars().count();
+    if chars == 0 || chars > MAX_SUGGEST_CHARS {
+        params.problem("q", format!("must be 1 to {MAX_SUGGEST_CHARS} characters"));
+    }
+    params.finish()?;
+    let movies = state.catalog.suggest(&q, SUGGESTIONS).await?;
+    Ok(web::Json(movies.into_iter().map(Into::into).collect()))
+}
+
+/// A person (cast or director) and their movies, most recent first.
+#[utoipa::path(
+    tag = "catalogue",
+    params(("id" = i32, Path, minimum = 1, description = "Person id")),
+    responses(
+        (status = 200, body = PersonView),
+        (status = 400, description = "Id is not a positive integer", body = ErrorEnvelope),
+        (status = 404, body = ErrorEnvelope),
+    )
+)]
+#[get("/people/{id}")]
+pub async fn get_person(
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<web::Json<PersonView>, ApiError> {
+    let id = parse_id(&path, "id")?;
+    Ok(web::Json(state.catalog.person(id).await?.into()))
 }

@@ -168,7 +168,7 @@ pub async fn place_order(
     let placement = state.store.place_order(user.id, key.as_deref()).await?;
     Ok(match placement {
         Placement::Placed(order) => HttpResponse::Created()
-            .insert_header((header::LOCATION, format!("/api/v1/orders/{}", order.id)))
+            .insert_header((header::LOCATION, format!("/api/v1/orders/{}", order.row.id)))
             .json(OrderView::from(order)),
         Placement::Replayed(order) => HttpResponse::Ok().json(OrderView::from(order)),
     })

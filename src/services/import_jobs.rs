@@ -24,8 +24,6 @@ use super::validation::Invalid;
 
 /// Finished jobs kept for `GET /admin/imports`.
 const KEPT_JOBS: usize = 20;
-/// Skipped lines listed in a job's view (the count covers all).
-const LISTED_PROBLEMS: usize = 20;
 
 /// Why a job could not be started or found.
 #[derive(Debug, thiserror::Error)]
@@ -94,39 +92,25 @@ pub struct ImportRequest {
     pub skip_invalid: bool,
 }
 
-/// Where a job is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum JobStatus {
+/// How a job stands: running, or finished one way or the other.
+#[derive(Clone, Debug)]
+pub enum JobState {
     /// Still importing.
     Running,
     /// Committed.
-    Succeeded,
-    /// Rolled back; see `error`.
-    Failed,
-}
-
-/// What a finished import changed.
-#[derive(Clone, Debug)]
-pub struct ImportChanges {
-    /// Movies added.
-    pub movies_added: u64,
-    /// Movies whose title, year, genres or ids changed.
-    pub movies_updated: u64,
-    /// MovieLens accounts added.
-    pub users_added: u64,
-    /// Ratings added or changed.
-    pub ratings_written: u64,
-}
-
-/// One class of data-quality anomaly an import repaired.
-#[derive(Clone, Debug)]
-pub struct ImportQuirk {
-    /// The class, e.g. `duplicate_tmdb_id`.
-    pub kind: &'static str,
-    /// How many times it was seen.
-    pub count: u64,
-    /// The first few, as `file:line movieId N: detail`.
-    pub examples: Vec<String>,
+    Succeeded {
+        /// When it committed.
+        finished_at: DateTime<Utc>,
+        /// What it changed, skipped and repaired.
+        outcome: Box<ImportOutcome>,
+    },
+    /// Rolled back; nothing was stored.
+    Failed {
+        /// When it gave up.
+        finished_at: DateTime<Utc>,
+        /// Why.
+        error: String,
+    },
 }
 
 /// An import job as it stands.
@@ -134,34 +118,20 @@ pub struct ImportQuirk {
 pub struct JobSnapshot {
     /// Job id (per instance).
     pub id: u64,
-    /// `movielens`.
-    pub source: &'static str,
     /// The folder, relative to `IMPORT_DIR`.
     pub path: String,
-    /// Running, succeeded or failed.
-    pub status: JobStatus,
-    /// The importer's phase.
-    pub phase: Phase,
     /// When it started.
     pub started_at: DateTime<Utc>,
-    /// When it ended.
-    pub finished_at: Option<DateTime<Utc>>,
+    /// The importer's phase.
+    pub phase: Phase,
     /// Size of the ratings file.
     pub ratings_bytes_total: u64,
     /// How far into the ratings file the parser is.
     pub ratings_bytes_read: u64,
     /// Rating lines read.
     pub ratings_read: u64,
-    /// What changed (when succeeded).
-    pub changes: Option<ImportChanges>,
-    /// Lines skipped (with `skip_invalid`).
-    pub skipped_count: u64,
-    /// The first skipped lines, as `file:line: reason`.
-    pub skipped: Vec<String>,
-    /// Anomalies met and repaired (when succeeded), by class.
-    pub quirks: Vec<ImportQuirk>,
-    /// Why it failed (when failed); nothing was stored.
-    pub error: Option<String>,
+    /// Running, succeeded or failed.
+    pub state: JobState,
 }
 
 enum JobResult {
@@ -179,64 +149,26 @@ struct ImportJob {
 
 impl ImportJob {
     fn view(&self) -> JobSnapshot {
-        let result = self.result.lock().unwrap_or_else(|p| p.into_inner());
-        let quirks = match &*result {
-            Some((_, JobResult::Succeeded(outcome))) => outcome
-                .quirks
-                .iter()
-                .map(|(quirk, tally)| ImportQuirk {
-                    kind: quirk.name(),
-                    count: tally.count,
-                    examples: tally.examples.iter().map(ToString::to_string).collect(),
-                })
-                .collect(),
-            _ => Vec::new(),
-        };
-        let (status, finished_at, changes, skipped_count, skipped, error) = match &*result {
-            None => (JobStatus::Running, None, None, 0, Vec::new(), None),
-            Some((at, JobResult::Succeeded(outcome))) => (
-                JobStatus::Succeeded,
-                Some(*at),
-                Some(ImportChanges {
-                    movies_added: outcome.report.movies_added,
-                    movies_updated: outcome.report.movies_updated,
-                    users_added: outcome.report.users_added,
-                    ratings_written: outcome.report.ratings_written,
-                }),
-                outcome.skipped_count,
-                outcome
-                    .skipped
-                    .iter()
-                    .take(LISTED_PROBLEMS)
-                    .map(ToString::to_string)
-                    .collect(),
-                None,
-            ),
-            Some((at, JobResult::Failed(message))) => (
-                JobStatus::Failed,
-                Some(*at),
-                None,
-                0,
-                Vec::new(),
-                Some(message.clone()),
-            ),
+        let state = match &*self.result.lock().unwrap_or_else(|p| p.into_inner()) {
+            None => JobState::Running,
+            Some((at, JobResult::Succeeded(outcome))) => JobState::Succeeded {
+                finished_at: *at,
+                outcome: Box::new(outcome.clone()),
+            },
+            Some((at, JobResult::Failed(message))) => JobState::Failed {
+                finished_at: *at,
+                error: message.clone(),
+            },
         };
         JobSnapshot {
             id: self.id,
-            source: "movielens",
             path: self.path.clone(),
-            status,
-            phase: self.progress.phase(),
             started_at: self.started_at,
-            finished_at,
+            phase: self.progress.phase(),
             ratings_bytes_total: self.progress.ratings_bytes_total(),
             ratings_bytes_read: self.progress.ratings_bytes_read(),
             ratings_read: self.progress.ratings_read(),
-            changes,
-            skipped_count,
-            skipped,
-            quirks,
-            error,
+            state,
         }
     }
 

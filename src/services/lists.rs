@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 
-use super::catalog::{GenreCatalog, MovieSummary, summarise};
+use super::catalog::{GenreCatalog, Movie, with_genres};
 use super::recommendations::Recommender;
 use super::{Page, PageRequest};
 
@@ -34,7 +34,7 @@ pub enum ListError {
 #[derive(Clone, Debug)]
 pub struct WatchlistEntry {
     /// The movie.
-    pub movie: MovieSummary,
+    pub movie: Movie,
     /// When it was added.
     pub added_at: DateTime<Utc>,
 }
@@ -97,16 +97,16 @@ pub async fn movies_in_order(
     db: &impl ConnectionTrait,
     genres: &GenreCatalog,
     ids: impl Iterator<Item = i32>,
-) -> Result<Vec<Option<MovieSummary>>, DbErr> {
+) -> Result<Vec<Option<Movie>>, DbErr> {
     let ids: Vec<i32> = ids.collect();
     let rows = movie::Entity::find()
         .filter(movie::Column::Id.is_in(ids.clone()))
         .all(db)
         .await?;
-    let mut by_id: HashMap<i32, MovieSummary> = summarise(db, genres, rows)
+    let mut by_id: HashMap<i32, Movie> = with_genres(db, genres, rows)
         .await?
         .into_iter()
-        .map(|m| (m.id, m))
+        .map(|m| (m.id(), m))
         .collect();
     Ok(ids.into_iter().map(|id| by_id.remove(&id)).collect())
 }

@@ -12,10 +12,11 @@ use sea_orm::{
 
 use std::sync::Arc;
 
-use super::catalog::{Catalog, GenreCatalog, MovieSummary};
+use super::catalog::{Catalog, GenreCatalog, Movie};
 use super::recommendations::Recommender;
 use super::validation::Invalid;
 use super::{Page, PageRequest, begin_write};
+use crate::dataset::HalfStars;
 
 /// Why a rating operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -55,7 +56,7 @@ pub struct RatingView {
 #[derive(Clone, Debug)]
 pub struct RatedMovie {
     /// The movie.
-    pub movie: MovieSummary,
+    pub movie: Movie,
     /// 0.5–5.0.
     pub rating: f64,
     /// When it was given or last changed.
@@ -127,9 +128,7 @@ impl Ratings {
 
 /// Half stars from a rating, if it is 0.5–5.0 in steps of 0.5.
 pub fn half_stars(rating: f64) -> Option<i16> {
-    let doubled = rating * 2.0;
-    (rating.is_finite() && doubled.fract() == 0.0 && (1.0..=10.0).contains(&doubled))
-        .then_some(doubled as i16)
+    HalfStars::from_stars(rating).map(HalfStars::get)
 }
 
 /// Stars from half stars.

@@ -440,6 +440,51 @@ impl Server {
     }
 }
 
+/// Waits until the server has taken in `expected` requests besides its
+/// `/metrics` polls (answered or in flight), so that a stop finds them
+/// accepted rather than still queued in the kernel, which a busy machine
+/// makes likely and which no graceful stop can save.
+async fn wait_until_received(client: &reqwest::Client, server: &Server, expected: usize) {
+    let started = Instant::now();
+    loop {
+        let text = client
+            .get(server.url("/metrics"))
+            .send()
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("text");
+        let value = |line: &str| {
+            line.rsplit(' ')
+                .next()
+                .and_then(|v| v.parse::<f64>().ok())
+                .unwrap_or(0.0)
+        };
+        let answered: f64 = text
+            .lines()
+            .filter(|l| l.starts_with("cinerank_http_request_duration_seconds_count{"))
+            .filter(|l| !l.contains("route=\"/metrics\""))
+            .map(value)
+            .sum();
+        // Less the poll itself.
+        let in_flight: f64 = text
+            .lines()
+            .filter(|l| l.starts_with("cinerank_http_requests_in_flight "))
+            .map(value)
+            .sum::<f64>()
+            - 1.0;
+        if answered + in_flight >= expected as f64 {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the server took in {answered} + {in_flight} of {expected} requests"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
 #[tokio::test]
 async fn sigterm_under_load_lets_every_in_flight_request_finish_and_loses_no_write() {
     let server = Server::start(&[("SHUTDOWN_GRACE_SECONDS", "20")]).await;
@@ -492,7 +537,8 @@ async fn sigterm_under_load_lets_every_in_flight_request_finish_and_loses_no_wri
             request.send().await.map(|r| r.status().as_u16())
         }));
     }
-    tokio::time::sleep(Duration::from_millis(40)).await;
+    // The register and the movie list came first.
+    wait_until_received(&client, &server, 2 + tasks.len()).await;
     server.terminate();
     let mut statuses = Vec::new();
     for task in tasks {

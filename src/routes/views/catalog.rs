@@ -2,9 +2,12 @@
 //! with their OpenAPI schemas, and the conversions from and to the
 //! service's domain types.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::dataset::CreditRole;
 use crate::services::catalog as svc;
 
 /// A movie as it appears in lists.
@@ -30,66 +33,203 @@ pub struct MovieSummary {
     pub stock: Option<i32>,
 }
 
-impl From<svc::MovieSummary> for MovieSummary {
-    fn from(v: svc::MovieSummary) -> Self {
+impl From<&svc::Movie> for MovieSummary {
+    fn from(v: &svc::Movie) -> Self {
+        let row = &v.row;
         MovieSummary {
-            id: v.id,
-            title: v.title,
-            year: v.year,
-            genres: v.genres,
-            poster_url: v.poster_url,
-            avg_rating: v.avg_rating,
-            rating_count: v.rating_count,
-            price: v.price,
-            stock: v.stock,
+            id: row.id,
+            title: row.title.clone(),
+            year: row.year,
+            genres: v.genres.clone(),
+            poster_url: row.poster_url.clone(),
+            avg_rating: v.avg_rating(),
+            rating_count: row.rating_count,
+            price: row.price,
+            stock: row.stock,
         }
     }
 }
 
-/// A movie's full record.
+impl From<svc::Movie> for MovieSummary {
+    fn from(v: svc::Movie) -> Self {
+        MovieSummary::from(&v)
+    }
+}
+
+impl From<Arc<svc::Movie>> for MovieSummary {
+    fn from(v: Arc<svc::Movie>) -> Self {
+        MovieSummary::from(v.as_ref())
+    }
+}
+
+/// A movie's full record: its list fields and the rest.
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct MovieDetails {
-    /// Movie id.
-    pub id: i32,
-    /// Title without the year.
-    pub title: String,
-    /// Release year.
-    pub year: Option<i32>,
-    /// Genre names, alphabetical.
-    pub genres: Vec<String>,
+    /// What lists show.
+    #[serde(flatten)]
+    pub summary: MovieSummary,
     /// Plot summary.
     pub overview: Option<String>,
-    /// Poster image URL.
-    pub poster_url: Option<String>,
-    /// Mean rating (0.5–5.0, two decimals); null when unrated.
-    pub avg_rating: Option<f64>,
-    /// Number of ratings.
-    pub rating_count: i32,
     /// IMDb id, when known.
     pub imdb_id: Option<String>,
     /// TMDB id, when known.
     pub tmdb_id: Option<i32>,
-    /// Price in the minor unit of the store currency; null = not for sale.
-    pub price: Option<i64>,
-    /// Copies on hand; null = digital (unlimited).
-    pub stock: Option<i32>,
+    /// Running time in minutes; null when unknown.
+    pub runtime_minutes: Option<i32>,
+    /// The cast in billing order.
+    pub cast: Vec<CastMember>,
+    /// The directors.
+    pub directors: Vec<PersonRef>,
 }
 
-impl From<svc::MovieDetails> for MovieDetails {
-    fn from(v: svc::MovieDetails) -> Self {
+impl From<&svc::Movie> for MovieDetails {
+    fn from(v: &svc::Movie) -> Self {
+        let of_role = |role| v.credits.iter().filter(move |c| c.role == role);
         MovieDetails {
-            id: v.id,
-            title: v.title,
-            year: v.year,
-            genres: v.genres,
-            overview: v.overview,
-            poster_url: v.poster_url,
-            avg_rating: v.avg_rating,
-            rating_count: v.rating_count,
-            imdb_id: v.imdb_id,
-            tmdb_id: v.tmdb_id,
-            price: v.price,
-            stock: v.stock,
+            summary: MovieSummary::from(v),
+            overview: v.row.overview.clone(),
+            imdb_id: v.row.imdb_id.clone(),
+            tmdb_id: v.row.tmdb_id,
+            runtime_minutes: v.row.runtime_minutes,
+            cast: of_role(CreditRole::Cast)
+                .map(|c| CastMember {
+                    id: c.person_id,
+                    name: c.name.clone(),
+                    character: c.character.clone(),
+                })
+                .collect(),
+            directors: of_role(CreditRole::Director)
+                .map(|c| PersonRef {
+                    id: c.person_id,
+                    name: c.name.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Someone in a movie's cast.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct CastMember {
+    /// Person id (`GET /people/{id}`).
+    pub id: i32,
+    /// Name as credited.
+    pub name: String,
+    /// The part played, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub character: Option<String>,
+}
+
+/// A person by id and name.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct PersonRef {
+    /// Person id (`GET /people/{id}`).
+    pub id: i32,
+    /// Name as credited.
+    pub name: String,
+}
+
+/// `cast` or `director`.
+#[derive(Clone, Copy, Debug, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RoleView {
+    /// Acted in it.
+    Cast,
+    /// Directed it.
+    Director,
+}
+
+impl From<CreditRole> for RoleView {
+    fn from(role: CreditRole) -> Self {
+        match role {
+            CreditRole::Cast => RoleView::Cast,
+            CreditRole::Director => RoleView::Director,
+        }
+    }
+}
+
+/// One of a person's movies.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct PersonMovie {
+    /// The movie.
+    pub movie: MovieSummary,
+    /// What the person did on it.
+    pub roles: Vec<RoleView>,
+}
+
+/// `GET /people/{id}`: a person and their movies, most recent first.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct PersonView {
+    /// Person id.
+    pub id: i32,
+    /// Name as credited.
+    pub name: String,
+    /// Their movies, most recent first.
+    pub movies: Vec<PersonMovie>,
+}
+
+impl From<svc::PersonFilmography> for PersonView {
+    fn from(v: svc::PersonFilmography) -> Self {
+        PersonView {
+            id: v.person.id,
+            name: v.person.name,
+            movies: v
+                .movies
+                .into_iter()
+                .map(|(movie, roles)| PersonMovie {
+                    movie: MovieSummary::from(&movie),
+                    roles: roles.into_iter().map(Into::into).collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
+impl From<svc::Movie> for MovieDetails {
+    fn from(v: svc::Movie) -> Self {
+        MovieDetails::from(&v)
+    }
+}
+
+/// What a type-ahead suggestion points at.
+#[derive(Clone, Copy, Debug, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SuggestionKind {
+    /// A movie (`GET /movies/{id}`).
+    Movie,
+    /// A person (`GET /people/{id}`).
+    Person,
+}
+
+/// One type-ahead suggestion.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Suggestion {
+    /// Movie or person.
+    pub kind: SuggestionKind,
+    /// Its id.
+    pub id: i32,
+    /// What to show: the title or the name.
+    pub label: String,
+    /// A movie's release year.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub year: Option<i32>,
+}
+
+impl From<svc::Suggestion> for Suggestion {
+    fn from(found: svc::Suggestion) -> Self {
+        match found {
+            svc::Suggestion::Movie(movie) => Suggestion {
+                kind: SuggestionKind::Movie,
+                id: movie.row.id,
+                label: movie.row.title,
+                year: movie.row.year,
+            },
+            svc::Suggestion::Person(person) => Suggestion {
+                kind: SuggestionKind::Person,
+                id: person.id,
+                label: person.name,
+                year: None,
+            },
         }
     }
 }

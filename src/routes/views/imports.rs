@@ -102,42 +102,62 @@ pub struct ImportJobView {
     pub error: Option<String>,
 }
 
+/// Skipped lines listed in a job's view (the count covers all).
+const LISTED_PROBLEMS: usize = 20;
+
 impl From<svc::JobSnapshot> for ImportJobView {
     fn from(job: svc::JobSnapshot) -> Self {
-        ImportJobView {
+        let mut view = ImportJobView {
             id: job.id,
-            source: job.source.to_owned(),
+            source: "movielens".to_owned(),
             path: job.path,
-            status: match job.status {
-                svc::JobStatus::Running => JobStatus::Running,
-                svc::JobStatus::Succeeded => JobStatus::Succeeded,
-                svc::JobStatus::Failed => JobStatus::Failed,
-            },
+            status: JobStatus::Running,
             phase: job.phase.name().to_owned(),
             started_at: job.started_at,
-            finished_at: job.finished_at,
+            finished_at: None,
             ratings_bytes_total: job.ratings_bytes_total,
             ratings_bytes_read: job.ratings_bytes_read,
             ratings_read: job.ratings_read,
-            changes: job.changes.map(|c| ImportChanges {
-                movies_added: c.movies_added,
-                movies_updated: c.movies_updated,
-                users_added: c.users_added,
-                ratings_written: c.ratings_written,
-            }),
-            skipped_count: job.skipped_count,
-            skipped: job.skipped,
-            quirks: job
-                .quirks
-                .into_iter()
-                .map(|q| ImportQuirkView {
-                    kind: q.kind.to_owned(),
-                    count: q.count,
-                    examples: q.examples,
-                })
-                .collect(),
-            error: job.error,
+            changes: None,
+            skipped_count: 0,
+            skipped: Vec::new(),
+            quirks: Vec::new(),
+            error: None,
+        };
+        match job.state {
+            svc::JobState::Running => {}
+            svc::JobState::Succeeded {
+                finished_at,
+                outcome,
+            } => {
+                let report = &outcome.report;
+                view.status = JobStatus::Succeeded;
+                view.finished_at = Some(finished_at);
+                view.changes = Some(ImportChanges {
+                    movies_added: report.movies_added,
+                    movies_updated: report.movies_updated,
+                    users_added: report.users_added,
+                    ratings_written: report.ratings_written,
+                });
+                view.skipped_count = outcome.skipped_count;
+                view.skipped = (outcome.skipped.iter().take(LISTED_PROBLEMS))
+                    .map(ToString::to_string)
+                    .collect();
+                view.quirks = (outcome.quirks.iter())
+                    .map(|(quirk, tally)| ImportQuirkView {
+                        kind: quirk.name().to_owned(),
+                        count: tally.count,
+                        examples: tally.examples.iter().map(ToString::to_string).collect(),
+                    })
+                    .collect();
+            }
+            svc::JobState::Failed { finished_at, error } => {
+                view.status = JobStatus::Failed;
+                view.finished_at = Some(finished_at);
+                view.error = Some(error);
+            }
         }
+        view
     }
 }
 

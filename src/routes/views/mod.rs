@@ -35,15 +35,29 @@ pub struct Page<T> {
     pub total_pages: u64,
 }
 
-impl<D, V: From<D>> From<services::Page<D>> for Page<V> {
-    fn from(page: services::Page<D>) -> Self {
+impl<V> Page<V> {
+    /// `page`'s totals around these (converted) items.
+    fn with_items<D>(page: &services::Page<D>, items: Vec<V>) -> Self {
         Page {
-            items: page.items.into_iter().map(Into::into).collect(),
+            items,
             page: page.page,
             per_page: page.per_page,
             total_items: page.total_items,
             total_pages: page.total_pages,
         }
+    }
+}
+
+impl<D, V: From<D>> From<services::Page<D>> for Page<V> {
+    fn from(mut page: services::Page<D>) -> Self {
+        let items = std::mem::take(&mut page.items);
+        Page::with_items(&page, items.into_iter().map(Into::into).collect())
+    }
+}
+
+impl<'a, D, V: From<&'a D>> From<&'a services::Page<D>> for Page<V> {
+    fn from(page: &'a services::Page<D>) -> Self {
+        Page::with_items(page, page.items.iter().map(Into::into).collect())
     }
 }
 

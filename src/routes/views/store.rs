@@ -3,10 +3,12 @@
 //! service's domain types.
 
 use chrono::{DateTime, Utc};
+use entity::order_item;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::catalog::*;
+
 use crate::services::store as svc;
 
 /// `POST /cart/items` body.
@@ -108,14 +110,14 @@ pub struct OrderLine {
     pub line_total: i64,
 }
 
-impl From<svc::OrderLine> for OrderLine {
-    fn from(v: svc::OrderLine) -> Self {
+impl From<order_item::Model> for OrderLine {
+    fn from(line: order_item::Model) -> Self {
         OrderLine {
-            movie_id: v.movie_id,
-            title: v.title,
-            unit_price: v.unit_price,
-            quantity: v.quantity,
-            line_total: v.line_total,
+            movie_id: line.movie_id,
+            title: line.title,
+            unit_price: line.unit_price,
+            quantity: i32::from(line.quantity),
+            line_total: line.line_total,
         }
     }
 }
@@ -141,17 +143,18 @@ pub struct OrderView {
     pub cancelled_at: Option<DateTime<Utc>>,
 }
 
-impl From<svc::OrderView> for OrderView {
-    fn from(v: svc::OrderView) -> Self {
+impl From<svc::Order> for OrderView {
+    fn from(order: svc::Order) -> Self {
+        let row = order.row;
         OrderView {
-            id: v.id,
-            user_id: v.user_id,
-            status: v.status,
-            items: v.items.into_iter().map(Into::into).collect(),
-            total: v.total,
-            currency: v.currency,
-            created_at: v.created_at,
-            cancelled_at: v.cancelled_at,
+            id: row.id,
+            user_id: row.user_id,
+            status: row.status,
+            items: order.lines.into_iter().map(Into::into).collect(),
+            total: row.total,
+            currency: row.currency,
+            created_at: row.created_at,
+            cancelled_at: row.cancelled_at,
         }
     }
 }

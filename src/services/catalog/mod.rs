@@ -3,22 +3,26 @@
 //! they commit) over the genre vocabulary ([`genres`]), the listing and
 //! lookup queries ([`query`]) and the validated admin writes ([`write`]).
 
+pub mod credits;
 pub mod genres;
 pub mod query;
+pub mod search;
+pub mod search_db;
 pub mod write;
 
 #[cfg(test)]
 mod tests;
 
+pub use credits::{Credit, PersonFilmography, add_credits, credits_of, find_person};
 pub use genres::GenreCatalog;
 pub use query::{
-    GenreCount, MovieDetails, MovieFilter, MovieSort, MovieSummary, display_average, find_movie,
-    find_movies, genres_of, like_contains_pattern, list_genres, list_movies, summarise,
-    title_search_key,
+    GenreCount, Movie, MovieFilter, MovieSort, display_average, find_movie, find_movies, genres_of,
+    list_genres, list_movies, title_search_key, with_genres,
 };
+pub use search_db::Suggestion;
 pub use write::{
     MAX_OVERVIEW_CHARS, MAX_PRICE, MAX_STOCK, MAX_TITLE_CHARS, MAX_URL_CHARS, MoviePatch, NewMovie,
-    set_movie_genres,
+    set_movie_genres, unrated_movie,
 };
 
 use write::{create_movie, delete_movie, update_movie};
@@ -42,6 +46,9 @@ pub enum CatalogError {
     /// No such movie.
     #[error("movie not found")]
     NotFound,
+    /// No such person.
+    #[error("person not found")]
+    PersonNotFound,
     /// Another movie has this IMDb or TMDB id.
     #[error("another movie already has this imdb_id or tmdb_id")]
     DuplicateExternalId,
@@ -54,8 +61,8 @@ pub enum CatalogError {
 /// List pages are dropped on any movie write because aggregates move
 /// movies between pages.
 struct CatalogCache {
-    details: GuardedCache<i32, MovieDetails>,
-    pages: GuardedCache<String, Page<MovieSummary>>,
+    details: GuardedCache<i32, Movie>,
+    pages: GuardedCache<String, Page<Movie>>,
 }
 
 /// The catalogue service: owns the database handle, the genre vocabulary
@@ -111,7 +118,7 @@ impl Catalog {
         &self,
         filter: &MovieFilter,
         page: PageRequest,
-    ) -> Result<Arc<Page<MovieSummary>>, DbErr> {
+    ) -> Result<Arc<Page<Movie>>, DbErr> {
         let key = format!("{filter:?}|{page:?}");
         let loaded = self
             .cache
@@ -126,8 +133,21 @@ impl Catalog {
         Ok(loaded.unwrap_or_else(|| Arc::new(Page::new(Vec::new(), page, 0))))
     }
 
+    /// The best few movies and people matching `q`, for a type-ahead box
+    /// (not cached: every keystroke is a new query).
+    pub async fn suggest(&self, q: &str, limit: u64) -> Result<Vec<Suggestion>, DbErr> {
+        search_db::suggestions(&self.db, &self.genres, q, limit).await
+    }
+
+    /// A person and their movies.
+    pub async fn person(&self, id: i32) -> Result<PersonFilmography, CatalogError> {
+        find_person(&self.db, &self.genres, id)
+            .await?
+            .ok_or(CatalogError::PersonNotFound)
+    }
+
     /// One movie's details, from the cache when possible.
-    pub async fn movie(&self, id: i32) -> Result<Arc<MovieDetails>, CatalogError> {
+    pub async fn movie(&self, id: i32) -> Result<Arc<Movie>, CatalogError> {
         self.cache
             .details
             .get_or_load(&id, || find_movie(&self.db, &self.genres, id))
@@ -137,7 +157,7 @@ impl Catalog {
 
     /// Details of several movies by id, from the cache where possible;
     /// missing ids are absent from the map.
-    pub async fn movies(&self, ids: &[i32]) -> Result<HashMap<i32, Arc<MovieDetails>>, DbErr> {
+    pub async fn movies(&self, ids: &[i32]) -> Result<HashMap<i32, Arc<Movie>>, DbErr> {
         let cache = &self.cache.details;
         let mut found = HashMap::with_capacity(ids.len());
         let mut missing = Vec::new();
@@ -154,9 +174,9 @@ impl Catalog {
             for details in find_movies(&self.db, &self.genres, &missing).await? {
                 let details = Arc::new(details);
                 cache
-                    .insert_if_unchanged(details.id, details.clone(), epoch)
+                    .insert_if_unchanged(details.id(), details.clone(), epoch)
                     .await;
-                found.insert(details.id, details);
+                found.insert(details.id(), details);
             }
         }
         Ok(found)
@@ -168,20 +188,16 @@ impl Catalog {
     }
 
     /// Adds a movie (admin); list pages are dropped, as it may be on any.
-    pub async fn create_movie(&self, input: NewMovie) -> Result<MovieDetails, CatalogError> {
+    pub async fn create_movie(&self, input: NewMovie) -> Result<Movie, CatalogError> {
         let created = create_movie(&self.db, &self.genres, input).await;
         if let Ok(movie) = &created {
-            self.movies_changed([movie.id]).await;
+            self.movies_changed([movie.id()]).await;
         }
         created
     }
 
     /// Changes some of a movie's fields (admin).
-    pub async fn update_movie(
-        &self,
-        id: i32,
-        patch: MoviePatch,
-    ) -> Result<MovieDetails, CatalogError> {
+    pub async fn update_movie(&self, id: i32, patch: MoviePatch) -> Result<Movie, CatalogError> {
         let updated = update_movie(&self.db, &self.genres, id, patch).await;
         // A failed write changed nothing, except when it failed after the
         // commit (re-reading the movie): invalidate then too.
@@ -214,21 +230,5 @@ impl Catalog {
     pub fn everything_changed(&self) {
         self.cache.details.invalidate_all();
         self.cache.pages.invalidate_all();
-    }
-}
-
-impl From<&MovieDetails> for MovieSummary {
-    fn from(details: &MovieDetails) -> Self {
-        MovieSummary {
-            id: details.id,
-            title: details.title.clone(),
-            year: details.year,
-            genres: details.genres.clone(),
-            poster_url: details.poster_url.clone(),
-            avg_rating: details.avg_rating,
-            rating_count: details.rating_count,
-            price: details.price,
-            stock: details.stock,
-        }
     }
 }

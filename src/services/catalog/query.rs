@@ -4,66 +4,42 @@
 
 use std::collections::HashMap;
 
-use entity::{movie, movie_genre};
-use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, NullOrdering, Order, Query};
+use entity::{movie, movie_credit, movie_genre};
+use sea_orm::sea_query::{Expr, ExprTrait, NullOrdering, Order, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect, Select,
 };
 
 use super::GenreCatalog;
+use super::credits::{Credit, credits_of};
+use super::search_db;
 use crate::services::{Page, PageRequest};
 
-/// A movie as it appears in lists.
+/// A catalogue movie: its row (with the rating aggregates) and its genre
+/// names. Lists and the details page show different cuts of it; those
+/// views belong to the web layer (`routes::views::catalog`).
 #[derive(Clone, Debug)]
-pub struct MovieSummary {
-    /// Movie id.
-    pub id: i32,
-    /// Title without the year.
-    pub title: String,
-    /// Release year.
-    pub year: Option<i32>,
+pub struct Movie {
+    /// The `movies` row.
+    pub row: movie::Model,
     /// Genre names, alphabetical.
     pub genres: Vec<String>,
-    /// Poster image URL.
-    pub poster_url: Option<String>,
-    /// Mean rating (0.5–5.0, two decimals); null when unrated.
-    pub avg_rating: Option<f64>,
-    /// Number of ratings.
-    pub rating_count: i32,
-    /// Price in the minor unit of the store currency; null = not for sale.
-    pub price: Option<i64>,
-    /// Copies on hand; null = digital (unlimited).
-    pub stock: Option<i32>,
+    /// Directors then cast, in billing order. Loaded with a movie's details
+    /// ([`find_movies`]); list pages leave it empty.
+    pub credits: Vec<Credit>,
 }
 
-/// A movie's full record.
-#[derive(Clone, Debug)]
-pub struct MovieDetails {
+impl Movie {
     /// Movie id.
-    pub id: i32,
-    /// Title without the year.
-    pub title: String,
-    /// Release year.
-    pub year: Option<i32>,
-    /// Genre names, alphabetical.
-    pub genres: Vec<String>,
-    /// Plot summary.
-    pub overview: Option<String>,
-    /// Poster image URL.
-    pub poster_url: Option<String>,
-    /// Mean rating (0.5–5.0, two decimals); null when unrated.
-    pub avg_rating: Option<f64>,
-    /// Number of ratings.
-    pub rating_count: i32,
-    /// IMDb id, when known.
-    pub imdb_id: Option<String>,
-    /// TMDB id, when known.
-    pub tmdb_id: Option<i32>,
-    /// Price in the minor unit of the store currency; null = not for sale.
-    pub price: Option<i64>,
-    /// Copies on hand; null = digital (unlimited).
-    pub stock: Option<i32>,
+    pub fn id(&self) -> i32 {
+        self.row.id
+    }
+
+    /// Mean rating rounded for display; `None` when unrated.
+    pub fn avg_rating(&self) -> Option<f64> {
+        display_average(&self.row)
+    }
 }
 
 /// A genre with the number of movies in it.
@@ -91,6 +67,9 @@ pub enum MovieSort {
     Title,
     /// Most recently added first.
     Newest,
+    /// Best title match first, then most rated: a search (`q`) without an
+    /// explicit `sort`. Not a `sort` value.
+    Relevance,
 }
 
 impl MovieSort {
@@ -111,6 +90,7 @@ impl MovieSort {
             MovieSort::Year => "year",
             MovieSort::Title => "title",
             MovieSort::Newest => "newest",
+            MovieSort::Relevance => "relevance",
         }
     }
 
@@ -128,10 +108,14 @@ impl MovieSort {
 /// A validated movie-list request.
 #[derive(Clone, Debug, Default)]
 pub struct MovieFilter {
-    /// Case-insensitive title substring.
+    /// Title search: a movie matches when its title holds the query, every
+    /// word of it, or every word with at most one typo in words of five
+    /// letters or more (see [`super::search`]).
     pub q: Option<String>,
     /// Genre ids the movie must all have.
     pub genre_ids: Vec<i32>,
+    /// A person the movie must credit (any role).
+    pub person_id: Option<i32>,
     /// Earliest release year.
     pub year_from: Option<i32>,
     /// Latest release year.
@@ -146,20 +130,6 @@ pub struct MovieFilter {
     pub descending: bool,
 }
 
-/// Escapes `%`, `_` and `\` so user text matches literally in `LIKE … ESCAPE '\'`.
-pub fn like_contains_pattern(text: &str) -> String {
-    let mut pattern = String::with_capacity(text.len() + 2);
-    pattern.push('%');
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            pattern.push('\\');
-        }
-        pattern.push(c);
-    }
-    pattern.push('%');
-    pattern
-}
-
 /// The normalised form of a title used for search and sorting.
 pub fn title_search_key(title: &str) -> String {
     title.trim().to_lowercase()
@@ -170,14 +140,8 @@ pub fn display_average(row: &movie::Model) -> Option<f64> {
     (row.rating_count > 0).then(|| (row.avg_rating * 100.0).round() / 100.0)
 }
 
-fn filtered(filter: &MovieFilter) -> Select<movie::Entity> {
+pub(super) fn filtered(filter: &MovieFilter) -> Select<movie::Entity> {
     let mut select = movie::Entity::find();
-    if let Some(q) = &filter.q {
-        select = select.filter(
-            Expr::col((movie::Entity, movie::Column::TitleSearch))
-                .like(LikeExpr::new(like_contains_pattern(&title_search_key(q))).escape('\\')),
-        );
-    }
     // EXISTS (not IN): the planner can then walk the sort index and probe
     // movie_genres per movie, stopping after a page instead of sorting the genre.
     for &genre_id in &filter.genre_ids {
@@ -191,6 +155,21 @@ fn filtered(filter: &MovieFilter) -> Select<movie::Entity> {
                 )
                 .and_where(
                     Expr::col((movie_genre::Entity, movie_genre::Column::GenreId)).eq(genre_id),
+                )
+                .to_owned(),
+        ));
+    }
+    if let Some(person_id) = filter.person_id {
+        select = select.filter(Expr::exists(
+            Query::select()
+                .expr(Expr::val(1))
+                .from(movie_credit::Entity)
+                .and_where(
+                    Expr::col((movie_credit::Entity, movie_credit::Column::MovieId))
+                        .equals((movie::Entity, movie::Column::Id)),
+                )
+                .and_where(
+                    Expr::col((movie_credit::Entity, movie_credit::Column::PersonId)).eq(person_id),
                 )
                 .to_owned(),
         ));
@@ -219,7 +198,7 @@ fn ordered(
 ) -> Select<movie::Entity> {
     let direction = || if descending { Order::Desc } else { Order::Asc };
     let select = match sort {
-        MovieSort::Popularity => select
+        MovieSort::Popularity | MovieSort::Relevance => select
             .order_by(movie::Column::RatingCount, direction())
             .order_by(movie::Column::AvgRating, direction()),
         MovieSort::Rating => select
@@ -260,26 +239,20 @@ pub async fn genres_of(
     Ok(out)
 }
 
-/// Summaries of the given movie rows, in the same order.
-pub async fn summarise(
+/// The given movie rows with their genres, in the same order.
+pub async fn with_genres(
     db: &impl ConnectionTrait,
     genres: &GenreCatalog,
     rows: Vec<movie::Model>,
-) -> Result<Vec<MovieSummary>, DbErr> {
+) -> Result<Vec<Movie>, DbErr> {
     let ids: Vec<i32> = rows.iter().map(|m| m.id).collect();
     let mut genre_map = genres_of(db, genres, &ids).await?;
     Ok(rows
         .into_iter()
-        .map(|row| MovieSummary {
-            avg_rating: display_average(&row),
+        .map(|row| Movie {
             genres: genre_map.remove(&row.id).unwrap_or_default(),
-            id: row.id,
-            title: row.title,
-            year: row.year,
-            poster_url: row.poster_url,
-            rating_count: row.rating_count,
-            price: row.price,
-            stock: row.stock,
+            credits: Vec::new(),
+            row,
         })
         .collect())
 }
@@ -290,7 +263,10 @@ pub async fn list_movies(
     genres: &GenreCatalog,
     filter: &MovieFilter,
     page: PageRequest,
-) -> Result<Page<MovieSummary>, DbErr> {
+) -> Result<Page<Movie>, DbErr> {
+    if let Some(q) = &filter.q {
+        return search_db::search_movies(db, genres, filter, q, page).await;
+    }
     let select = filtered(filter);
     let total = select.clone().count(db).await?;
     let rows = if page.offset() >= total {
@@ -302,7 +278,7 @@ pub async fn list_movies(
             .all(db)
             .await?
     };
-    Ok(Page::new(summarise(db, genres, rows).await?, page, total))
+    Ok(Page::new(with_genres(db, genres, rows).await?, page, total))
 }
 
 /// A movie's details, straight from the database.
@@ -310,7 +286,7 @@ pub async fn find_movie(
     db: &impl ConnectionTrait,
     genres: &GenreCatalog,
     id: i32,
-) -> Result<Option<MovieDetails>, DbErr> {
+) -> Result<Option<Movie>, DbErr> {
     Ok(find_movies(db, genres, &[id]).await?.pop())
 }
 
@@ -319,7 +295,7 @@ pub async fn find_movies(
     db: &impl ConnectionTrait,
     genres: &GenreCatalog,
     ids: &[i32],
-) -> Result<Vec<MovieDetails>, DbErr> {
+) -> Result<Vec<Movie>, DbErr> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -327,25 +303,12 @@ pub async fn find_movies(
         .filter(movie::Column::Id.is_in(ids.iter().copied()))
         .all(db)
         .await?;
-    let found: Vec<i32> = rows.iter().map(|m| m.id).collect();
-    let mut genre_map = genres_of(db, genres, &found).await?;
-    Ok(rows
-        .into_iter()
-        .map(|row| MovieDetails {
-            avg_rating: display_average(&row),
-            genres: genre_map.remove(&row.id).unwrap_or_default(),
-            id: row.id,
-            title: row.title,
-            year: row.year,
-            overview: row.overview,
-            poster_url: row.poster_url,
-            rating_count: row.rating_count,
-            imdb_id: row.imdb_id,
-            tmdb_id: row.tmdb_id,
-            price: row.price,
-            stock: row.stock,
-        })
-        .collect())
+    let mut credits = credits_of(db, ids).await?;
+    let mut movies = with_genres(db, genres, rows).await?;
+    for movie in &mut movies {
+        movie.credits = credits.remove(&movie.id()).unwrap_or_default();
+    }
+    Ok(movies)
 }
 
 #[derive(FromQueryResult)]

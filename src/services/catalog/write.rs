@@ -2,15 +2,16 @@
 //! and the create, update and delete transactions. [`super::Catalog`]
 //! invalidates its caches after each of them commits.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use entity::{movie, movie_genre};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
     EntityTrait, QueryFilter, QuerySelect, SqlErr, TransactionTrait,
 };
 
-use super::{CatalogError, GenreCatalog, MovieDetails, find_movie, title_search_key};
+use super::{CatalogError, GenreCatalog, Movie, find_movie, title_search_key};
 use crate::services::validation::{FieldErrors, Invalid, Lines, check_text};
+use migration::search_key;
 
 /// Longest title.
 pub const MAX_TITLE_CHARS: usize = 300;
@@ -210,6 +211,21 @@ fn conflict_on_external_id(err: DbErr) -> CatalogError {
     }
 }
 
+/// The columns every new movie starts with: no ratings yet, created and
+/// updated `now`, not from MovieLens. Admin writes and imports fill in the
+/// rest with struct-update syntax (`..unrated_movie(now)`).
+pub fn unrated_movie(now: DateTime<Utc>) -> movie::ActiveModel {
+    movie::ActiveModel {
+        movielens_id: Set(None),
+        rating_count: Set(0),
+        rating_sum: Set(0),
+        avg_rating: Set(0.0),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+}
+
 /// Replaces a movie's genres.
 pub async fn set_movie_genres(
     db: &impl ConnectionTrait,
@@ -240,7 +256,7 @@ pub(super) async fn create_movie(
     db: &DatabaseConnection,
     genres: &GenreCatalog,
     input: NewMovie,
-) -> Result<MovieDetails, CatalogError> {
+) -> Result<Movie, CatalogError> {
     let mut fields = MovieFields::new();
     let title = fields.title(&input.title);
     let year = fields.year(input.year);
@@ -256,21 +272,16 @@ pub(super) async fn create_movie(
     let txn = db.begin().await?;
     let created = movie::ActiveModel {
         title_search: Set(title_search_key(&title)),
+        search_key: Set(search_key(&title)),
         title: Set(title),
         year: Set(year),
         overview: Set(overview),
         poster_url: Set(poster_url),
         imdb_id: Set(imdb_id),
         tmdb_id: Set(tmdb_id),
-        movielens_id: Set(None),
         price: Set(price),
         stock: Set(stock),
-        rating_count: Set(0),
-        rating_sum: Set(0),
-        avg_rating: Set(0.0),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
+        ..unrated_movie(now)
     }
     .insert(&txn)
     .await
@@ -290,7 +301,7 @@ pub(super) async fn update_movie(
     genres: &GenreCatalog,
     id: i32,
     patch: MoviePatch,
-) -> Result<MovieDetails, CatalogError> {
+) -> Result<Movie, CatalogError> {
     let mut fields = MovieFields::new();
     let title = patch.title.as_deref().map(|t| fields.title(t));
     let year = patch.year.map(|y| fields.year(y));
@@ -312,6 +323,7 @@ pub(super) async fn update_movie(
     let mut active: movie::ActiveModel = existing.into();
     if let Some(title) = title {
         active.title_search = Set(title_search_key(&title));
+        active.search_key = Set(search_key(&title));
         active.title = Set(title);
     }
     if let Some(year) = year {

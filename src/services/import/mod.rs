@@ -31,10 +31,12 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, Paginator
 
 pub use self::progress::{ImportProgress, Phase};
 use self::sink::RatingSink;
-use super::catalog::GenreCatalog;
+use super::catalog::{GenreCatalog, add_credits};
 use super::seed::recompute_all_rating_aggregates;
+use crate::dataset::{
+    CREDITS_FILE, LineErrors, MovieRecord, detect_layout, read_credits, read_movies,
+};
 pub use crate::dataset::{DatasetError, Layout, MAX_REPORTED_PROBLEMS, Problem, Quirk, Quirks};
-use crate::dataset::{LineErrors, MovieRecord, detect_layout, read_movies};
 
 /// Why an import failed (nothing was stored).
 #[derive(Debug, thiserror::Error)]
@@ -311,6 +313,13 @@ async fn run(
         &dir.join(layout.movies_file()),
     )
     .await?;
+    let credits = read_credits(dir)?;
+    if !credits.is_empty() {
+        let written = add_credits(&txn, &credits, &movie_ids)
+            .await
+            .writing(|| dir.join(CREDITS_FILE).display().to_string())?;
+        log::info!("{written} credits written");
+    }
     log::info!("movies written in {:.1}s", started.elapsed().as_secs_f64());
     let ratings_were_empty = count_rows(
         &txn,

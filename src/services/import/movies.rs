@@ -14,7 +14,8 @@ use sea_orm::{
 
 use super::{ImportError, ImportReport, Source, WriteContext};
 use crate::dataset::{LinkClaims, MovieRecord, Quirks};
-use crate::services::catalog::{GenreCatalog, set_movie_genres, title_search_key};
+use crate::services::catalog::{GenreCatalog, set_movie_genres, title_search_key, unrated_movie};
+use migration::search_key;
 
 /// Who holds a TMDB or IMDb id once the import is done.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -175,6 +176,7 @@ pub(super) async fn write_movies(
             let mut active: movie::ActiveModel = old.clone().into();
             active.title = Set(m.title.clone());
             active.title_search = Set(title_search_key(&m.title));
+            active.search_key = Set(search_key(&m.title));
             active.year = Set(m.year);
             if m.imdb_id.is_some() {
                 active.imdb_id = Set(m.imdb_id.clone());
@@ -199,6 +201,7 @@ pub(super) async fn write_movies(
     let new_row = |m: &MovieRecord| movie::ActiveModel {
         title: Set(m.title.clone()),
         title_search: Set(title_search_key(&m.title)),
+        search_key: Set(search_key(&m.title)),
         year: Set(m.year),
         overview: Set(m.overview.clone()),
         poster_url: Set(m.poster_url.clone()),
@@ -207,12 +210,7 @@ pub(super) async fn write_movies(
         movielens_id: Set((source == Source::MovieLens).then_some(m.source_id)),
         price: Set(m.price),
         stock: Set(m.stock),
-        rating_count: Set(0),
-        rating_sum: Set(0),
-        avg_rating: Set(0.0),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
+        ..unrated_movie(now)
     };
     // New movies in batches: one insert, one id lookup and one genre insert
     // per batch instead of three statements per movie.

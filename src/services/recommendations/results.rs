@@ -1,11 +1,12 @@
 //! What the recommendation service answers: lists with their reasons,
 //! similar movies, predictions and the model's description.
 
-use super::ModelMetrics;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use crate::services::catalog::MovieSummary;
+use super::ModelMetrics;
+use crate::services::catalog::Movie;
 
 /// Why a movie was recommended.
 #[derive(Clone, Debug)]
@@ -30,7 +31,7 @@ pub enum ReasonView {
 #[derive(Clone, Debug)]
 pub struct RecommendationItem {
     /// The movie.
-    pub movie: MovieSummary,
+    pub movie: Arc<Movie>,
     /// Ranking score (comparable within one list only).
     pub score: f32,
     /// Predicted rating of this user, 0.5–5.0.
@@ -56,7 +57,7 @@ pub struct RecommendationList {
 #[derive(Clone, Debug)]
 pub struct SimilarItem {
     /// The movie.
-    pub movie: MovieSummary,
+    pub movie: Arc<Movie>,
     /// Similarity (higher is more similar).
     pub score: f32,
 }

@@ -10,7 +10,7 @@ use sea_orm::EntityTrait;
 
 use super::*;
 use crate::recommender::{Reason, RecRequest, Recommendation, Strategy, UserContext};
-use crate::services::catalog::MovieSummary;
+
 use crate::services::ids::{self, IdOutOfRange};
 
 impl Recommender {
@@ -155,7 +155,7 @@ impl Recommender {
                 // Movies deleted since training are skipped.
                 let details = found.get(&id)?;
                 Some(SimilarItem {
-                    movie: MovieSummary::from(details.as_ref()),
+                    movie: details.clone(),
                     score: round(score, 4),
                 })
             })
@@ -218,8 +218,8 @@ impl Recommender {
                     Reason::SimilarTo { movie_id } => {
                         if let Some(m) = found.get(&ids::movie_from_model(*movie_id)?) {
                             reasons.push(ReasonView::SimilarTo {
-                                movie_id: m.id,
-                                title: m.title.clone(),
+                                movie_id: m.id(),
+                                title: m.row.title.clone(),
                             });
                         }
                     }
@@ -234,7 +234,7 @@ impl Recommender {
                 }
             }
             items.push(RecommendationItem {
-                movie: MovieSummary::from(details.as_ref()),
+                movie: details.clone(),
                 score: round(rec.score, 4),
                 predicted_rating: rec.predicted_rating.map(|p| round(p, 2)),
                 reasons,

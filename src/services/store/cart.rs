@@ -96,8 +96,8 @@ pub(super) async fn cart(
             let movie = movie?;
             let quantity = i32::from(row.quantity);
             Some(CartLine {
-                unit_price: movie.price,
-                line_total: movie.price.map(|p| p * i64::from(quantity)),
+                unit_price: movie.row.price,
+                line_total: movie.row.price.map(|p| p * i64::from(quantity)),
                 movie,
                 quantity,
             })

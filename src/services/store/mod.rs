@@ -45,10 +45,10 @@ use orders::{cancel_order, find_order, list_orders, place_order};
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
+use entity::{order, order_item};
 use sea_orm::{DatabaseConnection, DbErr};
 
-use crate::services::catalog::{Catalog, GenreCatalog, MovieSummary};
+use crate::services::catalog::{Catalog, GenreCatalog, Movie};
 use crate::services::recommendations::Recommender;
 use crate::services::validation::Invalid;
 use crate::services::{Page, PageRequest};
@@ -135,7 +135,7 @@ pub struct SetQuantity {
 #[derive(Clone, Debug)]
 pub struct CartLine {
     /// The movie (with its current `price` and `stock`).
-    pub movie: MovieSummary,
+    pub movie: Movie,
     /// Copies, 1–99.
     pub quantity: i32,
     /// Current price of one copy; null when the movie is no longer for sale
@@ -156,49 +156,22 @@ pub struct CartView {
     pub currency: String,
 }
 
-/// One line of an order, as it was when placed.
+/// An order with its lines (in movie-id order), as stored when placed.
 #[derive(Clone, Debug)]
-pub struct OrderLine {
-    /// The movie; null once it was deleted from the catalogue.
-    pub movie_id: Option<i32>,
-    /// Title when ordered.
-    pub title: String,
-    /// Price of one copy when ordered.
-    pub unit_price: i64,
-    /// Copies.
-    pub quantity: i32,
-    /// `unit_price × quantity`.
-    pub line_total: i64,
-}
-
-/// An order.
-#[derive(Clone, Debug)]
-pub struct OrderView {
-    /// Order id.
-    pub id: i32,
-    /// Who placed it.
-    pub user_id: i32,
-    /// `placed` or `cancelled`.
-    pub status: String,
-    /// The lines, in movie-id order.
-    pub items: Vec<OrderLine>,
-    /// Sum of the line totals.
-    pub total: i64,
-    /// ISO 4217 code of every amount.
-    pub currency: String,
-    /// When it was placed.
-    pub created_at: DateTime<Utc>,
-    /// When it was cancelled (null while placed).
-    pub cancelled_at: Option<DateTime<Utc>>,
+pub struct Order {
+    /// The `orders` row: owner, status, total, currency, times.
+    pub row: order::Model,
+    /// Its `order_items` rows.
+    pub lines: Vec<order_item::Model>,
 }
 
 /// What a placement did.
 #[derive(Clone, Debug)]
 pub enum Placement {
     /// A new order (201).
-    Placed(OrderView),
+    Placed(Order),
     /// The idempotency key was used before: the original order, unchanged (200).
-    Replayed(OrderView),
+    Replayed(Order),
 }
 
 /// Who is asking about an order: owners see their own, admins any.
@@ -284,18 +257,14 @@ impl Store {
     }
 
     /// Cancels a placed order and returns its copies to stock.
-    pub async fn cancel_order(
-        &self,
-        viewer: Viewer,
-        order_id: i32,
-    ) -> Result<OrderView, StoreError> {
+    pub async fn cancel_order(&self, viewer: Viewer, order_id: i32) -> Result<Order, StoreError> {
         let order = cancel_order(&self.db, viewer, order_id).await?;
         self.order_changed(&order).await;
         Ok(order)
     }
 
     /// One order with its lines, if the viewer may see it.
-    pub async fn find_order(&self, viewer: Viewer, order_id: i32) -> Result<OrderView, StoreError> {
+    pub async fn find_order(&self, viewer: Viewer, order_id: i32) -> Result<Order, StoreError> {
         find_order(&self.db, viewer, order_id).await
     }
 
@@ -304,16 +273,16 @@ impl Store {
         &self,
         user_id: Option<i32>,
         page: PageRequest,
-    ) -> Result<Page<OrderView>, StoreError> {
+    ) -> Result<Page<Order>, StoreError> {
         list_orders(&self.db, user_id, page).await
     }
 
     /// Invalidates what an order changed: its movies' stock and the user's
     /// recommendations.
-    async fn order_changed(&self, order: &OrderView) {
+    async fn order_changed(&self, order: &Order) {
         self.catalog
-            .movies_changed(order.items.iter().filter_map(|i| i.movie_id))
+            .movies_changed(order.lines.iter().filter_map(|line| line.movie_id))
             .await;
-        self.recommender.user_changed(order.user_id);
+        self.recommender.user_changed(order.row.user_id);
     }
 }

@@ -183,9 +183,9 @@ pub(super) async fn place_order(
             txn.commit().await?;
             log::info!(
                 "order {} placed by user {user_id}: total {} {}",
-                view.id,
-                view.total,
-                view.currency
+                view.row.id,
+                view.row.total,
+                view.row.currency
             );
             Ok(Placement::Placed(view))
         }
@@ -211,7 +211,7 @@ pub(super) async fn cancel_order(
     db: &DatabaseConnection,
     viewer: Viewer,
     order_id: i32,
-) -> Result<OrderView, StoreError> {
+) -> Result<Order, StoreError> {
     let now = Utc::now();
     let txn = begin_write(db).await?;
     visible_order(&txn, viewer, order_id).await?;
@@ -258,7 +258,7 @@ pub(super) async fn cancel_order(
         cancelled.currency,
         cancelled.user_id
     );
-    Ok(view_with_items(cancelled, items))
+    Ok(with_lines(cancelled, items))
 }
 
 /// The order if the viewer may see it; 404 otherwise (another user's order
@@ -280,7 +280,7 @@ pub(super) async fn find_order(
     db: &impl ConnectionTrait,
     viewer: Viewer,
     order_id: i32,
-) -> Result<OrderView, StoreError> {
+) -> Result<Order, StoreError> {
     let order = visible_order(db, viewer, order_id).await?;
     Ok(order_view(db, order).await?)
 }
@@ -290,7 +290,7 @@ pub(super) async fn list_orders(
     db: &impl ConnectionTrait,
     user_id: Option<i32>,
     page: PageRequest,
-) -> Result<Page<OrderView>, StoreError> {
+) -> Result<Page<Order>, StoreError> {
     let mut select = order::Entity::find();
     if let Some(user_id) = user_id {
         select = select.filter(order::Column::UserId.eq(user_id));
@@ -320,7 +320,7 @@ pub(super) async fn list_orders(
         .into_iter()
         .map(|o| {
             let items = lines.remove(&o.id).unwrap_or_default();
-            view_with_items(o, items)
+            with_lines(o, items)
         })
         .collect();
     Ok(Page::new(items, page, total))
@@ -329,36 +329,18 @@ pub(super) async fn list_orders(
 pub(super) async fn order_view(
     db: &impl ConnectionTrait,
     order: order::Model,
-) -> Result<OrderView, DbErr> {
+) -> Result<Order, DbErr> {
     let items = order_item::Entity::find()
         .filter(order_item::Column::OrderId.eq(order.id))
         .order_by_asc(order_item::Column::MovieId)
         .order_by_asc(order_item::Column::Id)
         .all(db)
         .await?;
-    Ok(view_with_items(order, items))
+    Ok(with_lines(order, items))
 }
 
-pub(super) fn view_with_items(order: order::Model, items: Vec<order_item::Model>) -> OrderView {
-    OrderView {
-        id: order.id,
-        user_id: order.user_id,
-        status: order.status,
-        items: items
-            .into_iter()
-            .map(|i| OrderLine {
-                movie_id: i.movie_id,
-                title: i.title,
-                unit_price: i.unit_price,
-                quantity: i32::from(i.quantity),
-                line_total: i.line_total,
-            })
-            .collect(),
-        total: order.total,
-        currency: order.currency,
-        created_at: order.created_at,
-        cancelled_at: order.cancelled_at,
-    }
+pub(super) fn with_lines(row: order::Model, lines: Vec<order_item::Model>) -> Order {
+    Order { row, lines }
 }
 
 /// Movies in the user's placed (not cancelled) orders: strong positive
