@@ -54,6 +54,32 @@ impl DatabaseUrl {
         self.0.starts_with("postgres://") || self.0.starts_with("postgresql://")
     }
 
+    /// What the URL points at, for error messages: `host:port` of a
+    /// PostgreSQL server (port 5432 when none is given), or the SQLite file.
+    pub fn target(&self) -> String {
+        if self.is_sqlite() {
+            let path = self
+                .0
+                .trim_start_matches("sqlite://")
+                .trim_start_matches("sqlite:");
+            return path.split('?').next().unwrap_or_default().to_owned();
+        }
+        let rest = self.0.split_once("://").map_or("", |(_, rest)| rest);
+        let authority = rest.split(['/', '?']).next().unwrap_or_default();
+        let host_port = authority.rsplit_once('@').map_or(authority, |(_, hp)| hp);
+        let has_port = host_port
+            .rsplit_once(':')
+            .is_some_and(|(_, port)| !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()))
+            && !host_port.ends_with(']');
+        if host_port.is_empty() {
+            "localhost:5432".to_owned()
+        } else if has_port {
+            host_port.to_owned()
+        } else {
+            format!("{host_port}:5432")
+        }
+    }
+
     /// The URL with any `user:password@` reduced to `user:***@`.
     pub fn redacted(&self) -> String {
         let Some(scheme_end) = self.0.find("://") else {
@@ -676,5 +702,18 @@ mod tests {
         let shown = format!("{s:?} {}", s.database_url);
         assert!(!shown.contains("hunter2"), "{shown}");
         assert!(shown.contains("postgres://app:***@db:5432/cine"));
+    }
+
+    #[test]
+    fn database_targets_name_the_host_and_port_or_the_file() {
+        for (url, target) in [
+            ("postgres://app:pw@db:6543/cine", "db:6543"),
+            ("postgres://app@db/cine", "db:5432"),
+            ("postgresql://127.0.0.1:1/x?sslmode=disable", "127.0.0.1:1"),
+            ("postgres://[::1]/x", "[::1]:5432"),
+            ("sqlite://data/cinerank.db?mode=rwc", "data/cinerank.db"),
+        ] {
+            assert_eq!(DatabaseUrl::new(url).target(), target, "{url}");
+        }
     }
 }

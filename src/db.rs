@@ -4,8 +4,12 @@
 use std::path::Path;
 
 use migration::{Migrator, MigratorTrait};
+use sea_orm::sqlx;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr, RuntimeErr,
+    TransactionTrait,
+};
 
 use crate::config::{DatabaseUrl, Settings};
 
@@ -44,6 +48,18 @@ pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbErr> {
     Database::connect(options).await
 }
 
+/// Fails unless the database accepts writes: creates a table inside a
+/// transaction and rolls it back, so nothing is left behind. An SQLite file
+/// without write permission opens read-only without complaint, and a
+/// PostgreSQL standby answers reads, so without this the service would
+/// start, report ready and answer every write with 500.
+pub async fn probe_write(db: &DatabaseConnection) -> Result<(), DbErr> {
+    let txn = db.begin().await?;
+    txn.execute_unprepared("CREATE TABLE cinerank_write_probe (id INTEGER)")
+        .await?;
+    txn.rollback().await
+}
+
 /// Applies every pending migration.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     Migrator::up(db, None).await
@@ -62,5 +78,62 @@ fn create_sqlite_parent_dir(url: &DatabaseUrl) -> Result<(), DbErr> {
         Some(dir) if !dir.as_os_str().is_empty() => std::fs::create_dir_all(dir)
             .map_err(|err| DbErr::Custom(format!("cannot create {}: {err}", dir.display()))),
         _ => Ok(()),
+    }
+}
+
+/// Whether `err` says the database could not be reached, rather than that a
+/// statement failed: the pool timed out or is closed, the connection broke
+/// (I/O error, TLS, protocol), or the server is shutting down or refusing
+/// connections (SQLSTATE classes 08 and 57P). A request that failed this
+/// way may well succeed in a moment, so it is a 503 with `Retry-After`, not
+/// a 500. The first requests after a database restart land on stale pooled
+/// connections and fail in exactly this way.
+pub fn is_connection_failure(err: &DbErr) -> bool {
+    match err {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(sqlx_err))
+        | DbErr::Query(RuntimeErr::SqlxError(sqlx_err)) => match sqlx_err.as_ref() {
+            sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::Protocol(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::WorkerCrashed => true,
+            sqlx::Error::Database(db_err) => db_err
+                .code()
+                .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+
+    #[test]
+    fn broken_connections_are_told_apart_from_failed_statements() {
+        let io = || {
+            sqlx::Error::Io(std::io::Error::new(
+                std::io::ErrorKind::ConnectionReset,
+                "connection reset by peer",
+            ))
+        };
+        assert!(is_connection_failure(&DbErr::Query(RuntimeErr::SqlxError(
+            Arc::new(io())
+        ))));
+        assert!(is_connection_failure(&DbErr::Exec(RuntimeErr::SqlxError(
+            Arc::new(sqlx::Error::PoolClosed)
+        ))));
+        assert!(is_connection_failure(&DbErr::ConnectionAcquire(
+            sea_orm::error::ConnAcquireErr::Timeout
+        )));
+        assert!(!is_connection_failure(&DbErr::Query(
+            RuntimeErr::SqlxError(Arc::new(sqlx::Error::RowNotFound))
+        )));
+        assert!(!is_connection_failure(&DbErr::Custom("no".to_owned())));
     }
 }

@@ -236,11 +236,13 @@ impl ApiError {
 
 impl From<DbErr> for ApiError {
     fn from(err: DbErr) -> Self {
-        match err {
-            // The pool could not hand out a connection in time, or the server
-            // is unreachable: the request may succeed later.
-            DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => ApiError::database_unavailable(err),
-            other => ApiError::Internal(Box::new(other)),
+        // The pool could not hand out a connection in time, the server is
+        // unreachable or a pooled connection broke: the request may succeed
+        // later.
+        if crate::db::is_connection_failure(&err) {
+            ApiError::database_unavailable(err)
+        } else {
+            ApiError::Internal(Box::new(err))
         }
     }
 }

@@ -35,6 +35,33 @@ pub enum StartupError {
     /// The database could not be reached or migrated.
     #[error("database: {0}")]
     Database(#[from] DbErr),
+    /// The database named by `DATABASE_URL` could not be reached.
+    #[error("cannot connect to the database at {target} (DATABASE_URL={url}): {source}")]
+    Connect {
+        /// `host:port` or the SQLite file.
+        target: String,
+        /// `DATABASE_URL` with any password masked.
+        url: String,
+        /// The cause.
+        #[source]
+        source: DbErr,
+    },
+    /// The database can be read but not written (an SQLite file opened
+    /// `?mode=ro` or without write permission, a PostgreSQL standby or a
+    /// read-only default transaction): every write would fail with 500.
+    #[error(
+        "the database at {target} is read-only (DATABASE_URL={url}); cinerank must be able to \
+         write to it: {source}"
+    )]
+    ReadOnly {
+        /// `host:port` or the SQLite file.
+        target: String,
+        /// `DATABASE_URL` with any password masked.
+        url: String,
+        /// What the write probe answered.
+        #[source]
+        source: DbErr,
+    },
     /// The seed data could not be loaded.
     #[error("seeding: {0}")]
     Seed(#[from] SeedError),
@@ -64,7 +91,21 @@ pub async fn prepare_database(
     settings: &Settings,
     seed: bool,
 ) -> Result<DatabaseConnection, StartupError> {
-    let db = db::connect(settings).await?;
+    let url = &settings.database_url;
+    let db = db::connect(settings)
+        .await
+        .map_err(|source| StartupError::Connect {
+            target: url.target(),
+            url: url.redacted(),
+            source,
+        })?;
+    db::probe_write(&db)
+        .await
+        .map_err(|source| StartupError::ReadOnly {
+            target: url.target(),
+            url: url.redacted(),
+            source,
+        })?;
     db::migrate(&db).await?;
     if seed {
         let genres = GenreCatalog::load(&db).await?;
@@ -203,7 +244,9 @@ fn serve(
             .wrap(ErrorHandlers::new().default_handler(fallback::envelope_non_json_errors))
             .wrap(security::cors(&state.settings.cors_allowed_origins))
             .wrap(middleware::from_fn(security::docs_policy))
-            .wrap(security::headers())
+            .wrap(security::headers(
+                state.settings.app_env == crate::config::AppEnv::Production,
+            ))
             .wrap(Compress::default())
             // Outermost: sees the final status of everything, 404s included.
             .wrap(middleware::from_fn(observe::observe))

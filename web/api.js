@@ -1,7 +1,17 @@
 // The JSON API client. The session token lives in an HttpOnly cookie the
 // script never sees; writes echo the readable CSRF cookie in X-CSRF-Token.
 
-const CSRF_COOKIE = 'cinerank_csrf';
+// Production serves the cookies with the `__Host-` prefix (HTTPS only,
+// this host only), so a sibling subdomain cannot plant them.
+const CSRF_COOKIES = ['__Host-cinerank_csrf', 'cinerank_csrf'];
+
+function csrfToken() {
+  for (const name of CSRF_COOKIES) {
+    const value = cookie(name);
+    if (value) return value;
+  }
+  return null;
+}
 
 function cookie(name) {
   for (const part of document.cookie.split(';')) {
@@ -17,7 +27,7 @@ function cookie(name) {
  * a request that is bound to fail with 401.
  */
 export function hasSession() {
-  return Boolean(cookie(CSRF_COOKIE));
+  return Boolean(csrfToken());
 }
 
 /** A non-2xx answer, with the envelope's code, message and details. */
@@ -38,7 +48,7 @@ export async function api(method, path, body, headers = {}) {
     init.body = JSON.stringify(body);
   }
   if (method !== 'GET' && method !== 'HEAD') {
-    const token = cookie(CSRF_COOKIE);
+    const token = csrfToken();
     if (token) init.headers['X-CSRF-Token'] = token;
   }
   let response;

@@ -26,6 +26,10 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// When the account last changed.
     pub updated_at: DateTimeUtc,
+    /// Incremented whenever every earlier session must end (sign-out
+    /// everywhere, password or role change); tokens carry the version they
+    /// were issued at.
+    pub session_version: i32,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

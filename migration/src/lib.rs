@@ -7,6 +7,7 @@ mod m20261122_000001_catalogue_and_accounts;
 mod m20261122_000002_store;
 mod m20261201_000003_search;
 mod m20261201_000004_credits;
+mod m20261201_000005_session_version;
 
 pub use m20261122_000001_catalogue_and_accounts::GENRE_NAMES;
 pub use m20261201_000003_search::search_key;
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_store::Migration),
             Box::new(m20261201_000003_search::Migration),
             Box::new(m20261201_000004_credits::Migration),
+            Box::new(m20261201_000005_session_version::Migration),
         ]
     }
 }

@@ -2,7 +2,9 @@
 //! their signature; the token is checked and the account looked up (so a
 //! deleted account or a changed role takes effect at once). The token comes
 //! from `Authorization: Bearer`, or else from the browser session cookie,
-//! in which case writes must also pass the CSRF check (`auth::session`).
+//! in which case writes must also pass the CSRF check (`auth::session`). A
+//! token issued before the account's current session version (signed out
+//! everywhere, password or role changed since) is refused.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -14,7 +16,7 @@ use entity::user;
 use sea_orm::EntityTrait;
 
 use super::Role;
-use super::session::{self, SESSION_COOKIE};
+use super::session;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -74,13 +76,14 @@ fn bearer_token(req: &HttpRequest) -> Result<Option<String>, ApiError> {
 
 /// The bearer token if there is an `Authorization` header; otherwise the
 /// session cookie's, once the request has passed the CSRF check.
-fn credential(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+fn credential(req: &HttpRequest, state: &AppState) -> Result<Option<String>, ApiError> {
     if let Some(token) = bearer_token(req)? {
         return Ok(Some(token));
     }
-    match session::cookie(req, SESSION_COOKIE) {
+    let (session_cookie, _) = session::cookie_names(&state.settings);
+    match session::cookie(req, session_cookie) {
         Some(token) => {
-            session::check_csrf(req)?;
+            session::check_csrf(req, &state.jwt, &token)?;
             Ok(Some(token))
         }
         None => Ok(None),
@@ -89,11 +92,16 @@ fn credential(req: &HttpRequest) -> Result<Option<String>, ApiError> {
 
 async fn authenticate(state: web::Data<AppState>, token: String) -> Result<AuthUser, ApiError> {
     let invalid = || ApiError::Unauthorized("invalid or expired token".to_owned());
-    let (id, _claims) = state.jwt.verify(&token).map_err(|_| invalid())?;
+    let (id, claims) = state.jwt.verify(&token).map_err(|_| invalid())?;
     let account = user::Entity::find_by_id(id)
         .one(&state.db)
         .await?
         .ok_or_else(invalid)?;
+    if claims.sv != account.session_version {
+        return Err(ApiError::Unauthorized(
+            "this session has ended; sign in again".to_owned(),
+        ));
+    }
     let role = Role::parse(&account.role).ok_or_else(invalid)?;
     Ok(AuthUser { id, role })
 }
@@ -111,7 +119,7 @@ impl FromRequest for MaybeAuthUser {
     type Future = Extracted<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let parsed = credential(req).and_then(|token| Ok((token, state_of(req)?)));
+        let parsed = state_of(req).and_then(|state| Ok((credential(req, &state)?, state)));
         Box::pin(async move {
             match parsed? {
                 (None, _) => Ok(MaybeAuthUser(None)),
@@ -151,6 +159,35 @@ impl FromRequest for AdminUser {
             } else {
                 Err(ApiError::Forbidden("administrators only".to_owned()))
             }
+        })
+    }
+}
+
+/// `T` (typically the JSON body) extracted only once the caller has passed
+/// `A` (`AuthUser`, `AdminUser`). Actix extracts a handler's arguments
+/// concurrently, so with separate arguments a body that fails to parse can
+/// answer 422 before the account lookup answers 403, which both leaks the
+/// body's rules to anyone and makes the status depend on timing. Here the
+/// body is not even read until authorisation has succeeded.
+pub struct Authorized<A, T>(pub A, pub T);
+
+impl<A, T> FromRequest for Authorized<A, T>
+where
+    A: FromRequest<Error = ApiError> + 'static,
+    T: FromRequest + 'static,
+    T::Error: Into<actix_web::Error>,
+{
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, actix_web::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        // The body stays unread until the caller is known to be allowed.
+        let mut body = payload.take();
+        Box::pin(async move {
+            let caller = A::from_request(&req, &mut Payload::None).await?;
+            let inner = T::from_request(&req, &mut body).await.map_err(Into::into)?;
+            Ok(Authorized(caller, inner))
         })
     }
 }

@@ -1,4 +1,7 @@
-//! JSON Web Tokens: HS256 only, claims `sub` (user id), `role`, `iat`, `exp`.
+//! JSON Web Tokens: HS256 only, claims `sub` (user id), `role`, `iat`,
+//! `exp` and `sv` (the account's session version when issued). Also the
+//! CSRF token of a browser session, which is derived from its token with the
+//! same key so that it cannot be chosen by anyone else.
 
 use std::fmt;
 use std::time::Duration;
@@ -17,6 +20,11 @@ pub struct Claims {
     pub iat: u64,
     /// Expires at (Unix seconds).
     pub exp: u64,
+    /// The account's session version at issue. A token whose version is
+    /// older than the account's is refused (signed out everywhere, password
+    /// or role changed). Tokens from before versions existed count as 0.
+    #[serde(default)]
+    pub sv: i32,
 }
 
 /// Signing and verification keys from one secret. `Debug` hides the secret.
@@ -65,16 +73,32 @@ impl JwtKeys {
         self.lifetime
     }
 
-    /// Issues a token for a user.
-    pub fn issue(&self, user_id: i32, role: &str) -> Result<String, TokenError> {
+    /// Issues a token for a user at the account's session version.
+    pub fn issue(
+        &self,
+        user_id: i32,
+        role: &str,
+        session_version: i32,
+    ) -> Result<String, TokenError> {
         let now = jsonwebtoken::get_current_timestamp();
         let claims = Claims {
             sub: user_id.to_string(),
             role: role.to_owned(),
             iat: now,
             exp: now + self.lifetime.as_secs(),
+            sv: session_version,
         };
         encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .map_err(|e| TokenError(e.to_string()))
+    }
+
+    /// The CSRF token that belongs to a session token: a MAC of the token
+    /// under the signing key. A page (or an attacker who can plant cookies)
+    /// cannot pick a cookie/header pair of its own; only the server can make
+    /// the token that matches a session.
+    pub fn csrf_token(&self, session_token: &str) -> Result<String, TokenError> {
+        let message = format!("cinerank-csrf:{session_token}");
+        jsonwebtoken::crypto::sign(message.as_bytes(), &self.encoding, Algorithm::HS256)
             .map_err(|e| TokenError(e.to_string()))
     }
 
@@ -114,17 +138,18 @@ mod tests {
     #[test]
     fn issued_tokens_verify_and_carry_the_claims() {
         let keys = JwtKeys::new(SECRET, Duration::from_secs(3600));
-        let token = keys.issue(42, "admin").unwrap();
+        let token = keys.issue(42, "admin", 3).unwrap();
         let (id, claims) = keys.verify(&token).unwrap();
         assert_eq!(id, 42);
         assert_eq!(claims.role, "admin");
+        assert_eq!(claims.sv, 3);
         assert_eq!(claims.exp - claims.iat, 3600);
     }
 
     #[test]
     fn tampered_foreign_expired_and_unsigned_tokens_are_refused() {
         let keys = JwtKeys::new(SECRET, Duration::from_secs(3600));
-        let token = keys.issue(1, "user").unwrap();
+        let token = keys.issue(1, "user", 0).unwrap();
         let mut parts: Vec<&str> = token.split('.').collect();
         let forged_payload = b64(br#"{"sub":"1","role":"admin","iat":1,"exp":99999999999}"#);
         parts[1] = &forged_payload;
@@ -135,12 +160,12 @@ mod tests {
             Duration::from_secs(60),
         );
         assert!(
-            keys.verify(&other.issue(1, "user").unwrap()).is_err(),
+            keys.verify(&other.issue(1, "user", 0).unwrap()).is_err(),
             "foreign key"
         );
 
         let expired = JwtKeys::new(SECRET, Duration::ZERO)
-            .issue(1, "user")
+            .issue(1, "user", 0)
             .unwrap();
         std::thread::sleep(Duration::from_millis(1100));
         assert!(keys.verify(&expired).is_err(), "expired");

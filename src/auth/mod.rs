@@ -12,7 +12,7 @@ pub mod session;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-pub use extract::{AdminUser, AuthUser, MaybeAuthUser};
+pub use extract::{AdminUser, AuthUser, Authorized, MaybeAuthUser};
 
 /// What an account may do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

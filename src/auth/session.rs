@@ -1,24 +1,45 @@
 //! Browser sessions: the JWT travels in an `HttpOnly; SameSite=Strict`
 //! cookie instead of script-readable storage, and state-changing requests
-//! authenticated by that cookie must echo a second, script-readable cookie
-//! in `X-CSRF-Token` (double submit). Bearer-token clients never see any of
-//! this: a request with an `Authorization` header ignores the cookies.
+//! authenticated by that cookie must send the session's CSRF token in
+//! `X-CSRF-Token`. The CSRF token is derived from the session token with the
+//! signing key (see `JwtKeys::csrf_token`), so it is bound to the session: a
+//! cookie/header pair chosen by anyone else is refused. It is also set as a
+//! second, script-readable cookie for the page. In production both cookies
+//! take the `__Host-` prefix (HTTPS only, this host only, path `/`), so a
+//! sibling subdomain cannot plant them. Bearer-token clients never see any
+//! of this: a request with an `Authorization` header ignores the cookies.
 
 use actix_web::http::{Method, StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::auth::jwt::JwtKeys;
 use crate::config::{AppEnv, Settings};
 use crate::error::ApiError;
 use crate::routes::views::accounts::{AuthResponse, UserProfile};
 
 /// The cookie holding the JWT (`HttpOnly`: scripts cannot read it).
 pub const SESSION_COOKIE: &str = "cinerank_session";
-/// The double-submit CSRF cookie (readable by the page's own script).
+/// The CSRF cookie (readable by the page's own script).
 pub const CSRF_COOKIE: &str = "cinerank_csrf";
-/// The header a cookie-authenticated write must carry, equal to [`CSRF_COOKIE`].
+/// [`SESSION_COOKIE`] in production.
+pub const SESSION_COOKIE_HOST: &str = "__Host-cinerank_session";
+/// [`CSRF_COOKIE`] in production.
+pub const CSRF_COOKIE_HOST: &str = "__Host-cinerank_csrf";
+/// The header a cookie-authenticated write must carry: the session's CSRF token.
 pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// The names of the session and CSRF cookies under these settings:
+/// `__Host-` prefixed in production, where everything is served over HTTPS
+/// (browsers only accept such cookies with `Secure`).
+pub fn cookie_names(settings: &Settings) -> (&'static str, &'static str) {
+    if settings.app_env == AppEnv::Production {
+        (SESSION_COOKIE_HOST, CSRF_COOKIE_HOST)
+    } else {
+        (SESSION_COOKIE, CSRF_COOKIE)
+    }
+}
 
 /// Answer to signing in or up through a session: the token itself stays in
 /// the cookie, out of reach of scripts.
@@ -55,29 +76,26 @@ fn same_token(a: &str, b: &str) -> bool {
 }
 
 /// For a cookie-authenticated request: safe methods pass; anything else
-/// needs `X-CSRF-Token` equal to the CSRF cookie. A cross-site page can make
-/// the browser send cookies (older browsers, same-site subdomains) but can
-/// neither read the cookie nor set the header.
-pub fn check_csrf(req: &HttpRequest) -> Result<(), ApiError> {
+/// needs `X-CSRF-Token` equal to the CSRF token of `session_token`. A
+/// cross-site page can make the browser send cookies (older browsers,
+/// same-site subdomains) but can neither read the token nor set the header,
+/// and a planted cookie does not help: only the signing key makes the token
+/// that matches a session.
+pub fn check_csrf(req: &HttpRequest, keys: &JwtKeys, session_token: &str) -> Result<(), ApiError> {
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return Ok(());
     }
-    let expected = cookie(req, CSRF_COOKIE);
     let sent = req
         .headers()
         .get(CSRF_HEADER)
         .and_then(|value| value.to_str().ok());
-    match (expected, sent) {
-        (Some(expected), Some(sent)) if same_token(&expected, sent.trim()) => Ok(()),
+    let expected = keys
+        .csrf_token(session_token)
+        .map_err(|_| ApiError::CsrfFailed)?;
+    match sent {
+        Some(sent) if same_token(&expected, sent.trim()) => Ok(()),
         _ => Err(ApiError::CsrfFailed),
     }
-}
-
-/// 32 random bytes, hex-encoded.
-fn new_csrf_token() -> Result<String, ApiError> {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|e| ApiError::internal(e.to_string()))?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
 fn set_cookie(name: &str, value: &str, max_age: u64, http_only: bool, secure: bool) -> String {
@@ -96,20 +114,24 @@ fn set_cookie(name: &str, value: &str, max_age: u64, http_only: bool, secure: bo
 /// The signed-in response: both cookies set for the token's lifetime.
 pub fn start(
     settings: &Settings,
+    keys: &JwtKeys,
     status: StatusCode,
     auth: AuthResponse,
 ) -> Result<HttpResponse, ApiError> {
     let secure = settings.app_env == AppEnv::Production;
-    let csrf_token = new_csrf_token()?;
+    let (session_name, csrf_name) = cookie_names(settings);
+    let csrf_token = keys
+        .csrf_token(&auth.access_token)
+        .map_err(ApiError::internal)?;
     let lifetime = auth.expires_in;
     Ok(HttpResponse::build(status)
         .append_header((
             header::SET_COOKIE,
-            set_cookie(SESSION_COOKIE, &auth.access_token, lifetime, true, secure),
+            set_cookie(session_name, &auth.access_token, lifetime, true, secure),
         ))
         .append_header((
             header::SET_COOKIE,
-            set_cookie(CSRF_COOKIE, &csrf_token, lifetime, false, secure),
+            set_cookie(csrf_name, &csrf_token, lifetime, false, secure),
         ))
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(SessionResponse {
@@ -122,20 +144,23 @@ pub fn start(
 /// The signed-out response: both cookies expired.
 pub fn end(settings: &Settings) -> HttpResponse {
     let secure = settings.app_env == AppEnv::Production;
+    let (session_name, csrf_name) = cookie_names(settings);
     HttpResponse::NoContent()
         .append_header((
             header::SET_COOKIE,
-            set_cookie(SESSION_COOKIE, "", 0, true, secure),
+            set_cookie(session_name, "", 0, true, secure),
         ))
         .append_header((
             header::SET_COOKIE,
-            set_cookie(CSRF_COOKIE, "", 0, false, secure),
+            set_cookie(csrf_name, "", 0, false, secure),
         ))
         .finish()
 }
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use actix_web::test::TestRequest;
 
     use super::*;
@@ -157,25 +182,26 @@ mod tests {
     }
 
     #[test]
-    fn writes_need_the_header_to_match_the_cookie_and_reads_do_not() {
+    fn writes_need_the_token_of_their_own_session_and_reads_do_not() {
+        let keys = JwtKeys::new(b"0123456789abcdef0123456789abcdef", Duration::from_secs(60));
+        let session = "the-session-token";
+        let token = keys.csrf_token(session).unwrap();
         let with = |method: Method, header_value: Option<&str>| {
+            // The CSRF cookie's value does not matter: a planted one is no help.
             let mut req = TestRequest::default()
                 .method(method)
-                .insert_header((header::COOKIE, "cinerank_csrf=abc123"));
+                .insert_header((header::COOKIE, "cinerank_csrf=chosen"));
             if let Some(value) = header_value {
                 req = req.insert_header((CSRF_HEADER, value));
             }
-            check_csrf(&req.to_http_request()).is_ok()
+            check_csrf(&req.to_http_request(), &keys, session).is_ok()
         };
         assert!(with(Method::GET, None));
-        assert!(with(Method::PUT, Some("abc123")));
+        assert!(with(Method::PUT, Some(&token)));
         assert!(!with(Method::PUT, None));
-        assert!(!with(Method::DELETE, Some("abc124")));
-        assert!(!with(Method::POST, Some("abc12")));
-        let no_cookie = TestRequest::default()
-            .method(Method::POST)
-            .insert_header((CSRF_HEADER, "abc123"))
-            .to_http_request();
-        assert!(check_csrf(&no_cookie).is_err());
+        assert!(!with(Method::POST, Some("chosen")), "attacker-chosen pair");
+        assert!(!with(Method::DELETE, Some(&token[..token.len() - 1])));
+        let other = keys.csrf_token("another-session").unwrap();
+        assert!(!with(Method::POST, Some(&other)), "another session's token");
     }
 }

@@ -46,7 +46,7 @@ impl HttpMetrics {
         self.in_flight.fetch_sub(1, Ordering::Relaxed);
         let seconds = elapsed.as_secs_f64();
         let key = SeriesKey {
-            method: method.to_owned(),
+            method: method_label(method).to_owned(),
             route: route.to_owned(),
             status,
         };
@@ -127,6 +127,20 @@ impl HttpMetrics {
     }
 }
 
+/// The `method` label: one of the standard methods, or `other`. Anyone can
+/// send a made-up method, and each new label value would be a new series
+/// kept forever (20,000 invented methods grew the exposition to 35 MB).
+/// Routes are bounded already: the route pattern, or one `<unmatched>`.
+fn method_label(method: &str) -> &'static str {
+    const KNOWN: [&str; 9] = [
+        "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE",
+    ];
+    KNOWN
+        .into_iter()
+        .find(|known| *known == method)
+        .unwrap_or("other")
+}
+
 fn labels<'a>(key: &'a SeriesKey, le: Option<&'a str>) -> Vec<(&'static str, String)> {
     let mut labels = vec![
         ("method", key.method.clone()),
@@ -178,6 +192,19 @@ mod tests {
             "cinerank_http_request_duration_seconds_bucket{{{series},le=\"+Inf\"}} 2"
         )));
         assert!(text.contains("cinerank_http_requests_in_flight 0"));
+        for made_up in ["FOO", "BAR", "get"] {
+            metrics.started();
+            metrics.finished(made_up, "<unmatched>", 405, Duration::from_millis(1));
+        }
+        let mut out = Exposition::default();
+        metrics.render(&mut out);
+        let bounded = out.finish();
+        assert!(
+            bounded.contains(
+                r#"cinerank_http_requests_total{method="other",route="<unmatched>",status="405"} 3"#
+            ),
+            "{bounded}"
+        );
         assert!(text.contains(r#"x{l="a\"b\\c\nd"} 1.5"#), "{text}");
     }
 }

@@ -52,14 +52,24 @@ pub async fn docs_policy(
 
 /// Headers every response carries. The CSP forbids everything: JSON needs
 /// nothing (the docs page sets its own, see [`docs_policy`], and so do the
-/// web pages, see `routes::web::PAGE_CSP`).
-pub fn headers() -> DefaultHeaders {
-    DefaultHeaders::new()
+/// web pages, see `routes::web::PAGE_CSP`). In production, which is served
+/// over HTTPS only, `Strict-Transport-Security` tells browsers never to try
+/// plain HTTP (where a session cookie could be seen or planted) for two years.
+pub fn headers(production: bool) -> DefaultHeaders {
+    let headers = DefaultHeaders::new()
         .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .add((header::REFERRER_POLICY, "no-referrer"))
         .add((header::X_FRAME_OPTIONS, "DENY"))
         .add((
             header::CONTENT_SECURITY_POLICY,
             "default-src 'none'; frame-ancestors 'none'",
+        ));
+    if production {
+        headers.add((
+            header::STRICT_TRANSPORT_SECURITY,
+            "max-age=63072000; includeSubDomains",
         ))
+    } else {
+        headers
+    }
 }

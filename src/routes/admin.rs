@@ -4,7 +4,7 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 
-use crate::auth::AdminUser;
+use crate::auth::{AdminUser, Authorized};
 use crate::error::{ApiError, ErrorEnvelope};
 use crate::routes::extract::{QueryParams, parse_id};
 use crate::routes::views::Page;
@@ -54,9 +54,8 @@ pub async fn list_users(
 #[patch("/admin/users/{id}")]
 pub async fn change_role(
     path: web::Path<String>,
-    _admin: AdminUser,
+    Authorized(_admin, body): Authorized<AdminUser, web::Json<RoleChangeRequest>>,
     state: web::Data<AppState>,
-    body: web::Json<RoleChangeRequest>,
 ) -> Result<web::Json<UserProfile>, ApiError> {
     let id = parse_id(&path, "id")?;
     let profile = state.accounts.change_role(id, body.role).await?;
@@ -104,9 +103,8 @@ pub async fn delete_user(
 )]
 #[post("/admin/imports")]
 pub async fn start_import(
-    _admin: AdminUser,
+    Authorized(_admin, body): Authorized<AdminUser, web::Json<ImportRequest>>,
     state: web::Data<AppState>,
-    body: web::Json<ImportRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let job = state.imports.start(
         state.db.clone(),

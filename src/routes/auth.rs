@@ -4,6 +4,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, delete, post, web};
 
+use crate::auth::AuthUser;
 use crate::auth::session::{self, SessionResponse};
 use crate::error::{ApiError, ErrorEnvelope};
 use crate::routes::views::accounts::{AuthResponse, LoginRequest, RegisterRequest};
@@ -94,7 +95,7 @@ pub async fn sign_in(
     body: web::Json<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let response = login_limited(&req, &state, body.into_inner()).await?;
-    session::start(&state.settings, StatusCode::OK, response)
+    session::start(&state.settings, &state.jwt, StatusCode::OK, response)
 }
 
 /// Create an account and sign it in with session cookies (see `POST /auth/session`).
@@ -115,7 +116,7 @@ pub async fn sign_up(
     body: web::Json<RegisterRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let response = register_limited(&req, &state, body.into_inner()).await?;
-    session::start(&state.settings, StatusCode::CREATED, response)
+    session::start(&state.settings, &state.jwt, StatusCode::CREATED, response)
 }
 
 /// Sign out: expires both session cookies. Needs no credentials, so a
@@ -127,4 +128,25 @@ pub async fn sign_up(
 #[delete("/auth/session")]
 pub async fn sign_out(state: web::Data<AppState>) -> HttpResponse {
     session::end(&state.settings)
+}
+
+/// Sign out everywhere: every token and browser session of the account
+/// issued before now stops working (this one included, whose cookies are
+/// also expired).
+#[utoipa::path(
+    tag = "accounts",
+    security(("bearer" = [])),
+    responses(
+        (status = 204, headers(("set-cookie" = String, description = "both session cookies, expired"))),
+        (status = 401, body = ErrorEnvelope),
+        (status = 403, description = "Cookie session without the CSRF token", body = ErrorEnvelope),
+    )
+)]
+#[post("/auth/logout-all")]
+pub async fn logout_all(
+    user: AuthUser,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    state.accounts.end_sessions(user.id).await?;
+    Ok(session::end(&state.settings))
 }

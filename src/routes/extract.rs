@@ -9,6 +9,7 @@ use actix_web::{HttpRequest, web};
 
 use crate::error::{ApiError, FieldErrors};
 use crate::services::PageRequest;
+use crate::services::validation::{Lines, check_text};
 
 /// Largest accepted JSON body.
 pub const JSON_LIMIT_BYTES: usize = 64 * 1024;
@@ -85,19 +86,23 @@ pub struct QueryParams {
 }
 
 impl QueryParams {
-    /// Parses the request's query string.
+    /// Parses the request's query string. A name or value with a control
+    /// character is recorded as a problem of that parameter (the service's
+    /// one text rule, see `services::validation`), so it never reaches a
+    /// query.
     pub fn from_request(req: &HttpRequest) -> Self {
         let mut values: HashMap<String, Vec<String>> = HashMap::new();
+        let mut problems = FieldErrors::new();
         for (key, value) in form_urlencoded::parse(req.query_string().as_bytes()) {
+            if check_text(&mut problems, &key, &key, Lines::Single) {
+                check_text(&mut problems, &key, &value, Lines::Single);
+            }
             values
                 .entry(key.into_owned())
                 .or_default()
                 .push(value.into_owned());
         }
-        QueryParams {
-            values,
-            problems: FieldErrors::new(),
-        }
+        QueryParams { values, problems }
     }
 
     /// The last value of `name`, trimmed; empty counts as absent.
@@ -139,8 +144,14 @@ impl QueryParams {
         T: FromStr + PartialOrd + std::fmt::Display + Copy,
     {
         let value = self.number::<T>(name)?;
+        // Written with `partial_cmp` so that NaN, which compares neither
+        // way, is out of range too.
+        let in_range = |v: &T| {
+            v.partial_cmp(&min).is_some_and(|o| o.is_ge())
+                && v.partial_cmp(&max).is_some_and(|o| o.is_le())
+        };
         if let Some(v) = value
-            && (v < min || v > max)
+            && !in_range(&v)
         {
             self.problem(name, format!("must be between {min} and {max}"));
             return Ok(None);

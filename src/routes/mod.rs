@@ -43,6 +43,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(auth::sign_in)
                 .service(auth::sign_up)
                 .service(auth::sign_out)
+                .service(auth::logout_all)
                 .service(users::me)
                 .service(users::update_me)
                 .service(users::my_ratings)

@@ -6,7 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::auth::{AdminUser, AuthUser, MaybeAuthUser};
+use crate::auth::{AdminUser, AuthUser, Authorized, MaybeAuthUser};
 use crate::error::{ApiError, ErrorEnvelope};
 use crate::routes::extract::{QueryParams, parse_id};
 use crate::routes::views::Page;
@@ -182,9 +182,8 @@ pub async fn get_movie(
 )]
 #[post("/movies")]
 pub async fn create_movie(
-    _admin: AdminUser,
+    Authorized(_admin, body): Authorized<AdminUser, web::Json<NewMovie>>,
     state: web::Data<AppState>,
-    body: web::Json<NewMovie>,
 ) -> Result<HttpResponse, ApiError> {
     let movie = state.catalog.create_movie(body.into_inner().into()).await?;
     Ok(HttpResponse::Created()
@@ -210,9 +209,8 @@ pub async fn create_movie(
 #[patch("/movies/{id}")]
 pub async fn update_movie(
     path: web::Path<String>,
-    _admin: AdminUser,
+    Authorized(_admin, body): Authorized<AdminUser, web::Json<MoviePatch>>,
     state: web::Data<AppState>,
-    body: web::Json<MoviePatch>,
 ) -> Result<web::Json<MovieDetails>, ApiError> {
     let id = parse_id(&path, "id")?;
     let movie = state

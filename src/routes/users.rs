@@ -26,7 +26,9 @@ pub async fn me(
     Ok(web::Json(state.accounts.profile(user.id).await?.into()))
 }
 
-/// Change preferred genres, email, or password (with `current_password`).
+/// Change preferred genres, email or password; the email and the password
+/// need `current_password`, whose attempts are rate-limited like sign-in. A
+/// new password ends every session of the account, this one included.
 #[utoipa::path(
     tag = "accounts",
     security(("bearer" = [])),
@@ -36,14 +38,22 @@ pub async fn me(
         (status = 401, body = ErrorEnvelope),
         (status = 409, description = "Email taken", body = ErrorEnvelope),
         (status = 422, body = ErrorEnvelope),
+        (status = 429, description = "Too many password attempts", body = ErrorEnvelope),
     )
 )]
 #[patch("/users/me")]
 pub async fn update_me(
+    req: HttpRequest,
     user: AuthUser,
     state: web::Data<AppState>,
     body: web::Json<UpdateMeRequest>,
 ) -> Result<web::Json<UserProfile>, ApiError> {
+    // A stolen token must not become a password-guessing oracle.
+    if body.current_password.is_some() {
+        state
+            .auth_limiter
+            .check(&req, state.settings.trust_forwarded_for)?;
+    }
     let profile = state
         .accounts
         .update_me(user.id, body.into_inner().into())

@@ -3,7 +3,10 @@
 //! a background job of this instance, with its progress in `/metrics` and
 //! in `GET /api/v1/admin/imports/{id}`. Folders are named relative to
 //! `IMPORT_DIR`, so an administrator cannot make the server read anything
-//! outside it.
+//! outside it: `..` is refused, the folder must resolve inside the root, and
+//! a folder holding symbolic links is refused (a link could lead anywhere).
+//! Errors and skipped lines name files relative to `IMPORT_DIR`, never by
+//! the server's absolute paths.
 
 use std::collections::VecDeque;
 use std::path::{Component, Path, PathBuf};
@@ -37,6 +40,45 @@ pub enum ImportJobError {
     /// No such job (on this instance).
     #[error("import not found")]
     NotFound,
+}
+
+/// Refuses a release folder with a symbolic link among its entries. The
+/// folder itself was checked to lie inside `IMPORT_DIR`, but a link inside
+/// it (`movies.csv -> /elsewhere`) would make the importer read whatever it
+/// points at; import folders hold plain files.
+fn refuse_symlinks(dir: &Path, relative: &str) -> Result<(), Invalid> {
+    let unreadable = || Invalid::field("path", format!("cannot list the folder `{relative}`"));
+    let mut links = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(|_| unreadable())? {
+        let entry = entry.map_err(|_| unreadable())?;
+        if entry.file_type().map_err(|_| unreadable())?.is_symlink() {
+            links.push(format!(
+                "{}/{}",
+                relative.trim_end_matches('/'),
+                entry.file_name().to_string_lossy()
+            ));
+        }
+    }
+    if links.is_empty() {
+        return Ok(());
+    }
+    links.sort();
+    Err(Invalid::field(
+        "path",
+        format!(
+            "symbolic links are not followed in import folders: {}",
+            links.join(", ")
+        ),
+    ))
+}
+
+/// `message` with every mention of the import root dropped, so that paths
+/// read relative to `IMPORT_DIR` and the server's layout stays private.
+fn relative_to_root(message: &str, root: &Path) -> String {
+    let root = root.display().to_string();
+    message
+        .replace(&format!("{root}/"), "")
+        .replace(&root, "IMPORT_DIR")
 }
 
 /// What an administrator asks to import.
@@ -214,6 +256,7 @@ impl ImportJobs {
         if !full.starts_with(&root) || !full.is_dir() {
             return Err(missing());
         }
+        refuse_symlinks(&full, trimmed)?;
         Ok(full)
     }
 
@@ -230,6 +273,10 @@ impl ImportJobs {
             return Err(Invalid::field("source", "unknown source; expected `movielens`").into());
         }
         let dir = self.resolve(&request.path)?;
+        let root = self
+            .root
+            .canonicalize()
+            .unwrap_or_else(|_| self.root.clone());
         let job = {
             let mut jobs = self.jobs.lock().unwrap_or_else(|p| p.into_inner());
             if let Some(running) = jobs.iter().find(|j| j.is_running()) {
@@ -261,6 +308,11 @@ impl ImportJobs {
             jobs.last_duration_ms.store(elapsed, Ordering::Relaxed);
             let result = match result {
                 Ok(mut outcome) => {
+                    for problem in &mut outcome.skipped {
+                        if let Ok(relative) = problem.path.strip_prefix(&root) {
+                            problem.path = relative.to_owned();
+                        }
+                    }
                     log::info!(
                         "import {} finished in {elapsed} ms: {:?}",
                         job.id,
@@ -274,7 +326,7 @@ impl ImportJobs {
                 Err(err) => {
                     log::warn!("import {} failed, nothing stored: {err}", job.id);
                     jobs.failed.fetch_add(1, Ordering::Relaxed);
-                    JobResult::Failed(err.to_string())
+                    JobResult::Failed(relative_to_root(&err.to_string(), &root))
                 }
             };
             *job.result.lock().unwrap_or_else(|p| p.into_inner()) = Some((finished, result));

@@ -246,7 +246,7 @@ async fn protected_routes_refuse_missing_malformed_tampered_expired_and_foreign_
         b"some-other-secret-of-at-least-32-bytes",
         Duration::from_secs(60),
     )
-    .issue(id, "user")
+    .issue(id, "user", 0)
     .unwrap();
     // Change one character in the middle of the signature (the last one
     // partly encodes padding bits, so it is left alone).
@@ -310,7 +310,10 @@ async fn the_profile_can_change_genres_email_and_password() {
             Method::PATCH,
             "/api/v1/users/me",
             token,
-            Some(json!({"preferred_genres": ["Horror", "war"], "email": "New@Example.org"})),
+            Some(
+                json!({"preferred_genres": ["Horror", "war"], "email": "New@Example.org",
+                        "current_password": "correct horse battery"}),
+            ),
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -381,7 +384,7 @@ async fn the_profile_can_change_genres_email_and_password() {
             Method::PATCH,
             "/api/v1/users/me",
             Some(&other.token),
-            Some(json!({"email": "new@example.org"})),
+            Some(json!({"email": "new@example.org", "current_password": "correct horse battery"})),
         )
         .await;
     assert_error(response, StatusCode::CONFLICT, "email_taken").await;

@@ -210,12 +210,35 @@ async fn admins_list_users_change_roles_and_delete_accounts() {
         .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(promoted["role"], "admin");
-    // The member's existing token now carries admin rights (roles are read per request).
+    // A role change ends the account's sessions: the old token is refused,
+    // and a new sign-in carries the new role.
+    let response = app
+        .send(
+            Method::GET,
+            "/api/v1/admin/users",
+            Some(&member.token),
+            None,
+        )
+        .await;
+    assert_error(response, StatusCode::UNAUTHORIZED, "unauthorized").await;
+    let sign_in = || async {
+        let (status, body) = app
+            .call(
+                Method::POST,
+                "/api/v1/auth/login",
+                None,
+                Some(json!({"login": "member", "password": "correct horse battery"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body["access_token"].as_str().unwrap().to_owned()
+    };
+    let member_token = sign_in().await;
     let (status, _) = app
         .call(
             Method::GET,
             "/api/v1/admin/users",
-            Some(&member.token),
+            Some(&member_token),
             None,
         )
         .await;
@@ -228,7 +251,16 @@ async fn admins_list_users_change_roles_and_delete_accounts() {
         .send(
             Method::GET,
             "/api/v1/admin/users",
-            Some(&member.token),
+            Some(&member_token),
+            None,
+        )
+        .await;
+    assert_error(response, StatusCode::UNAUTHORIZED, "unauthorized").await;
+    let response = app
+        .send(
+            Method::GET,
+            "/api/v1/admin/users",
+            Some(&sign_in().await),
             None,
         )
         .await;

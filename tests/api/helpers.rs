@@ -380,6 +380,9 @@ impl TestApp {
             external_id: Set(None),
             created_at: Set(now),
             updated_at: Set(now),
+            // Set, as the service does (see `insert_account`): SQLite's
+            // RETURNING can answer NULL for a default added by ALTER TABLE.
+            session_version: Set(0),
             ..Default::default()
         }
         .insert(&self.db)
@@ -395,7 +398,7 @@ impl TestApp {
 /// A token signed with the test apps' secret.
 pub fn mint_token(user_id: i32, role: &str, lifetime: std::time::Duration) -> String {
     cinerank::auth::jwt::JwtKeys::new(TEST_JWT_SECRET.as_bytes(), lifetime)
-        .issue(user_id, role)
+        .issue(user_id, role, 0)
         .expect("token")
 }
 

@@ -17,6 +17,7 @@ mod demo;
 mod deploy;
 mod enrich;
 mod errors;
+mod hardening;
 mod helpers;
 mod import;
 mod learn;

@@ -1,5 +1,5 @@
 //! Browser sessions: the JWT in an HttpOnly, SameSite=Strict cookie and a
-//! double-submit CSRF token for cookie-authenticated writes.
+//! CSRF token, bound to the session, for cookie-authenticated writes.
 
 use reqwest::header::{HeaderMap, SET_COOKIE};
 use reqwest::{Method, StatusCode};
@@ -36,6 +36,17 @@ fn cookie_pair<'a>(lines: &'a [String], name: &str) -> &'a str {
 }
 
 async fn start_session(app: &TestApp, path: &str, body: Value, expected: StatusCode) -> Session {
+    start_named_session(app, path, body, expected, "").await
+}
+
+/// Like [`start_session`] for cookies named with `prefix` (`__Host-` in production).
+async fn start_named_session(
+    app: &TestApp,
+    path: &str,
+    body: Value,
+    expected: StatusCode,
+    prefix: &str,
+) -> Session {
     let response = app
         .client
         .post(format!("{}{path}", app.address))
@@ -46,11 +57,13 @@ async fn start_session(app: &TestApp, path: &str, body: Value, expected: StatusC
     assert_eq!(response.status(), expected);
     let lines = set_cookies(response.headers());
     let body: Value = response.json().await.unwrap();
-    let session = cookie_pair(&lines, "cinerank_session").to_owned();
-    let csrf = cookie_pair(&lines, "cinerank_csrf").to_owned();
+    let session = cookie_pair(&lines, &format!("{prefix}cinerank_session")).to_owned();
+    let csrf = cookie_pair(&lines, &format!("{prefix}cinerank_csrf")).to_owned();
     Session {
         cookie: format!("{session}; {csrf}"),
-        csrf: csrf.trim_start_matches("cinerank_csrf=").to_owned(),
+        csrf: csrf
+            .trim_start_matches(&format!("{prefix}cinerank_csrf="))
+            .to_owned(),
         set_cookies: lines,
         body,
     }
@@ -116,7 +129,7 @@ async fn signing_up_sets_an_httponly_strict_session_cookie_and_no_token_in_the_b
         !csrf_cookie.contains("HttpOnly"),
         "the page's script reads it"
     );
-    assert_eq!(session.csrf.len(), 64);
+    assert_eq!(session.csrf.len(), 43, "an HMAC-SHA256, base64url");
     assert_eq!(session.body["csrf_token"], session.csrf.as_str());
     assert_eq!(session.body["user"]["username"], "cookie_fan");
     assert_eq!(session.body["user"]["preferred_genres"], json!(["Drama"]));
@@ -158,14 +171,14 @@ async fn cookie_writes_need_the_matching_csrf_header() {
         )
         .await;
     assert_error(response, StatusCode::FORBIDDEN, "csrf_failed").await;
-    // The header without the cookie it must match proves nothing either.
+    // A cookie/header pair of the attacker's choosing proves nothing either.
     let only_session = session.cookie.split(';').next().unwrap().to_owned();
     let response = app
         .with_cookie(
             Method::PUT,
             &path,
-            &only_session,
-            Some(&session.csrf),
+            &format!("{only_session}; cinerank_csrf=chosen"),
+            Some("chosen"),
             rating.clone(),
         )
         .await;
@@ -286,19 +299,173 @@ async fn signing_in_and_out_sets_and_clears_both_cookies() {
 }
 
 #[tokio::test]
-async fn production_session_cookies_are_secure() {
+async fn production_session_cookies_are_secure_host_prefixed_and_hsts_is_sent() {
     let secret = "p".repeat(48);
     let app = crate::helpers::spawn_app_with(
         Some(crate::helpers::fixture_dir()),
         &[("APP_ENV", "production"), ("JWT_SECRET", &secret)],
     )
     .await;
-    let session = sign_up(&app, "deployed").await;
+    let session = start_named_session(
+        &app,
+        "/api/v1/auth/session/register",
+        json!({"username": "deployed", "email": "deployed@example.org",
+               "password": "correct horse battery"}),
+        StatusCode::CREATED,
+        "__Host-",
+    )
+    .await;
     assert!(
-        session.set_cookies.iter().all(|l| l.contains("; Secure")),
+        session.set_cookies.iter().all(|l| l.starts_with("__Host-")
+            && l.contains("; Secure")
+            && l.contains("Path=/")
+            && !l.contains("Domain")),
         "{:?}",
         session.set_cookies
     );
+    // The prefixed cookie is the one that authenticates; the plain name is ignored.
+    let response = app
+        .with_cookie(Method::GET, "/api/v1/users/me", &session.cookie, None, None)
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let plain = session.cookie.replace("__Host-", "");
+    let response = app
+        .with_cookie(Method::GET, "/api/v1/users/me", &plain, None, None)
+        .await;
+    assert_error(response, StatusCode::UNAUTHORIZED, "unauthorized").await;
+    let response = app
+        .with_cookie(
+            Method::POST,
+            "/api/v1/auth/logout-all",
+            &session.cookie,
+            Some(&session.csrf),
+            None,
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    let health = app.request(Method::GET, "/health").await;
+    let hsts = health.headers()["strict-transport-security"]
+        .to_str()
+        .unwrap();
+    assert!(hsts.contains("max-age="), "{hsts}");
+
+    let development = spawn_app().await;
+    let health = development.request(Method::GET, "/health").await;
+    assert!(
+        health.headers().get("strict-transport-security").is_none(),
+        "development serves plain http"
+    );
+}
+
+#[tokio::test]
+async fn csrf_tokens_are_bound_to_their_session() {
+    let app = spawn_app().await;
+    let alice = sign_up(&app, "alice_csrf").await;
+    let mallory = sign_up(&app, "mallory_csrf").await;
+    let movie = app.movie_id("Heat").await;
+    let path = format!("/api/v1/movies/{movie}/rating");
+    let rating = Some(json!({"rating": 2.0}));
+    // Mallory's own, valid CSRF token (cookie and header) on Alice's session.
+    let alice_session = alice.cookie.split(';').next().unwrap();
+    let planted = format!("{alice_session}; cinerank_csrf={}", mallory.csrf);
+    let response = app
+        .with_cookie(
+            Method::PUT,
+            &path,
+            &planted,
+            Some(&mallory.csrf),
+            rating.clone(),
+        )
+        .await;
+    assert_error(response, StatusCode::FORBIDDEN, "csrf_failed").await;
+    let response = app
+        .with_cookie(Method::PUT, &path, &alice.cookie, Some(&alice.csrf), rating)
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn signing_out_everywhere_ends_every_token_and_browser_session() {
+    let app = spawn_app().await;
+    let browser = sign_up(&app, "everywhere").await;
+    let first = app
+        .call(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"login": "everywhere", "password": "correct horse battery"})),
+        )
+        .await
+        .1["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let second = app
+        .call(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"login": "everywhere", "password": "correct horse battery"})),
+        )
+        .await
+        .1["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let response = app
+        .send(Method::POST, "/api/v1/auth/logout-all", None, None)
+        .await;
+    assert_error(response, StatusCode::UNAUTHORIZED, "unauthorized").await;
+    // A cookie session must pass the CSRF check to sign out everywhere.
+    let response = app
+        .with_cookie(
+            Method::POST,
+            "/api/v1/auth/logout-all",
+            &browser.cookie,
+            None,
+            None,
+        )
+        .await;
+    assert_error(response, StatusCode::FORBIDDEN, "csrf_failed").await;
+
+    let response = app
+        .send(Method::POST, "/api/v1/auth/logout-all", Some(&first), None)
+        .await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    let cleared = set_cookies(response.headers());
+    assert!(
+        cleared.iter().any(|l| l.starts_with("cinerank_session=;")),
+        "{cleared:?}"
+    );
+    for token in [&first, &second] {
+        let response = app
+            .send(Method::GET, "/api/v1/users/me", Some(token), None)
+            .await;
+        assert_error(response, StatusCode::UNAUTHORIZED, "unauthorized").await;
+    }
+    let response = app
+        .with_cookie(Method::GET, "/api/v1/users/me", &browser.cookie, None, None)
+        .await;
+    assert_error(response, StatusCode::UNAUTHORIZED, "unauthorized").await;
+    // Signing in again works, with a token of the new version.
+    let (status, body) = app
+        .call(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"login": "everywhere", "password": "correct horse battery"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = app
+        .call(
+            Method::GET,
+            "/api/v1/users/me",
+            body["access_token"].as_str(),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
 }
 
 #[tokio::test]

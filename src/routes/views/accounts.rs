@@ -67,11 +67,11 @@ impl From<LoginRequest> for svc::LoginRequest {
 pub struct UpdateMeRequest {
     /// Replaces the preferred genres.
     pub preferred_genres: Option<Vec<String>>,
-    /// New email address.
+    /// New email address (needs `current_password`).
     pub email: Option<String>,
-    /// New password (needs `current_password`).
+    /// New password (needs `current_password`); ends every session.
     pub password: Option<String>,
-    /// The current password, required to set a new one.
+    /// The current password, required to change the email or the password.
     pub current_password: Option<String>,
 }
 

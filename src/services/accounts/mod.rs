@@ -12,7 +12,8 @@ mod tests;
 pub use ops::{AdminOutcome, create_admin, preferred_genre_ids};
 
 use ops::{
-    change_role, delete_user, ensure_exists, list_users, login, profile, register, update_me,
+    change_role, delete_user, end_sessions, ensure_exists, list_users, login, profile, register,
+    update_me,
 };
 
 use std::sync::Arc;
@@ -94,11 +95,11 @@ pub struct LoginRequest {
 pub struct UpdateMeRequest {
     /// Replaces the preferred genres.
     pub preferred_genres: Option<Vec<String>>,
-    /// New email address.
+    /// New email address (needs `current_password`).
     pub email: Option<String>,
-    /// New password (needs `current_password`).
+    /// New password (needs `current_password`); ends every session.
     pub password: Option<String>,
-    /// The current password, required to set a new one.
+    /// The current password, required to change the email or the password.
     pub current_password: Option<String>,
 }
 
@@ -196,12 +197,19 @@ impl Accounts {
         Ok(profile)
     }
 
+    /// Signs the account out everywhere: every token and browser session
+    /// issued before now stops working.
+    pub async fn end_sessions(&self, user_id: i32) -> Result<(), AccountError> {
+        end_sessions(&self.db, user_id).await
+    }
+
     /// All accounts, oldest first (admin).
     pub async fn list_users(&self, page: PageRequest) -> Result<Page<UserProfile>, AccountError> {
         list_users(&self.db, self.genres(), page).await
     }
 
     /// Sets an account's role (admin); refuses to remove the last admin.
+    /// A changed role ends the account's sessions.
     pub async fn change_role(&self, user_id: i32, role: Role) -> Result<UserProfile, AccountError> {
         change_role(&self.db, self.genres(), user_id, role).await
     }

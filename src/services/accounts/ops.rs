@@ -12,13 +12,13 @@ use sea_orm::{
     QueryOrder, QuerySelect, SqlErr, TransactionTrait,
 };
 
-use super::rules::{check_new_account, email_problem, resolve_genres};
+use super::rules::{check_new_account, email_problem, new_password_problem, resolve_genres};
 use super::*;
 use crate::auth::Role;
 use crate::auth::jwt::JwtKeys;
-use crate::auth::password::{hash_password, password_problem, verify_password};
+use crate::auth::password::{hash_password, verify_password};
 use crate::services::catalog::GenreCatalog;
-use crate::services::validation::{FieldErrors, Invalid};
+use crate::services::validation::{FieldErrors, Invalid, Lines, check_text};
 use crate::services::{Page, PageRequest};
 
 /// Hashes on the blocking pool: Argon2 takes tens of milliseconds of CPU.
@@ -53,6 +53,10 @@ async fn insert_account(
         external_id: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
+        // Given, not left to the column default: SQLite's RETURNING has
+        // answered NULL for a default added by ALTER TABLE earlier on the
+        // same connection (the upgrade's migration, then a registration).
+        session_version: Set(0),
         ..Default::default()
     }
     .insert(db)
@@ -190,9 +194,13 @@ pub(super) async fn profile(
         .ok_or(AccountError::NotFound)
 }
 
-fn auth_response(keys: &JwtKeys, user: UserProfile) -> Result<AuthResponse, AccountError> {
+fn auth_response(
+    keys: &JwtKeys,
+    user: UserProfile,
+    session_version: i32,
+) -> Result<AuthResponse, AccountError> {
     let access_token = keys
-        .issue(user.id, user.role.as_str())
+        .issue(user.id, user.role.as_str(), session_version)
         .map_err(AccountError::internal)?;
     Ok(AuthResponse {
         user,
@@ -221,7 +229,7 @@ pub(super) async fn register(
     txn.commit().await?;
     let user = profile(db, genres, created.id).await?;
     log::info!("registered user {}", user.id);
-    auth_response(keys, user)
+    auth_response(keys, user, created.session_version)
 }
 
 /// Signs in by username or email. Every failure is the same 401, and an
@@ -233,6 +241,9 @@ pub(super) async fn login(
     request: LoginRequest,
 ) -> Result<AuthResponse, AccountError> {
     let login = request.login.trim().to_lowercase();
+    let mut problems = FieldErrors::new();
+    check_text(&mut problems, "login", &login, Lines::Single);
+    Invalid::check(problems)?;
     let account = if login.is_empty() || login.chars().count() > MAX_EMAIL_CHARS {
         None
     } else {
@@ -253,13 +264,15 @@ pub(super) async fn login(
     match account {
         Some(account) if verified => {
             let user = profile(db, genres, account.id).await?;
-            auth_response(keys, user)
+            auth_response(keys, user, account.session_version)
         }
         _ => Err(AccountError::WrongCredentials),
     }
 }
 
-/// Changes the caller's preferred genres, email or password.
+/// Changes the caller's preferred genres, email or password. A new email
+/// address or password needs the current password; a new password also
+/// ends every session of the account (its session version moves on).
 pub(super) async fn update_me(
     db: &DatabaseConnection,
     genres: &GenreCatalog,
@@ -279,16 +292,25 @@ pub(super) async fn update_me(
     if let Some(p) = email.as_deref().and_then(email_problem) {
         problems.insert("email".into(), vec![p]);
     }
-    let mut new_hash = None;
-    if let Some(password) = request.password {
-        if let Some(p) = password_problem(&password) {
-            problems.insert("password".into(), vec![p]);
-        }
+    let email_changes = email.is_some() && email != account.email;
+    if let Some(password) = &request.password
+        && let Some(p) = new_password_problem(password)
+    {
+        problems.insert("password".into(), vec![p]);
+    }
+    // Whoever holds a stolen token must not be able to take the account over
+    // by pointing its email elsewhere or setting a password of their own.
+    if email_changes || request.password.is_some() {
+        let what = if request.password.is_some() {
+            "the password"
+        } else {
+            "the email address"
+        };
         match request.current_password {
             None => {
                 problems.insert(
                     "current_password".into(),
-                    vec!["is required to change the password".into()],
+                    vec![format!("is required to change {what}")],
                 );
             }
             Some(current) => {
@@ -297,19 +319,21 @@ pub(super) async fn update_me(
                 }
             }
         }
-        if problems.is_empty() {
-            new_hash = Some(hash_off_thread(password).await?);
-        }
     }
+    let new_hash = match request.password {
+        Some(password) if problems.is_empty() => Some(hash_off_thread(password).await?),
+        _ => None,
+    };
     Invalid::check(problems)?;
 
     let txn = db.begin().await?;
-    let mut active: user::ActiveModel = account.into();
+    let mut active: user::ActiveModel = account.clone().into();
     if let Some(email) = email {
         active.email = Set(Some(email));
     }
     if let Some(hash) = new_hash {
         active.password_hash = Set(Some(hash));
+        active.session_version = Set(account.session_version.wrapping_add(1));
     }
     active.updated_at = Set(Utc::now());
     active.update(&txn).await.map_err(conflict_on_unique)?;
@@ -318,6 +342,43 @@ pub(super) async fn update_me(
     }
     txn.commit().await?;
     profile(db, genres, user_id).await
+}
+
+/// Ends every session of an account: tokens issued before now stop working.
+pub(super) async fn end_sessions(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+) -> Result<(), AccountError> {
+    let result = user::Entity::update_many()
+        .col_expr(
+            user::Column::SessionVersion,
+            Expr::col(user::Column::SessionVersion).add(1),
+        )
+        .col_expr(user::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(user::Column::Id.eq(user_id))
+        .exec(db)
+        .await?;
+    if result.rows_affected == 0 {
+        return Err(AccountError::NotFound);
+    }
+    log::info!("ended every session of user {user_id}");
+    Ok(())
+}
+
+/// Locks every administrator row and returns how many there are. Every
+/// change of the admin set (demotion, deletion) takes this lock first, in id
+/// order, so on PostgreSQL two of them cannot both count the other admin
+/// and both go ahead: the second waits, then sees the first one's result.
+/// SQLite has no row locks, but a write transaction (`BEGIN IMMEDIATE`, see
+/// `begin_write`) already holds the database's single writer lock.
+async fn lock_admins(db: &impl ConnectionTrait) -> Result<usize, DbErr> {
+    Ok(user::Entity::find()
+        .filter(user::Column::Role.eq(Role::Admin.as_str()))
+        .order_by_asc(user::Column::Id)
+        .lock_exclusive()
+        .all(db)
+        .await?
+        .len())
 }
 
 /// All accounts, oldest first (admin).
@@ -344,22 +405,23 @@ pub(super) async fn change_role(
     role: Role,
 ) -> Result<UserProfile, AccountError> {
     let txn = crate::services::begin_write(db).await?;
+    let admins = lock_admins(&txn).await?;
     let account = user::Entity::find_by_id(user_id)
         .lock_exclusive()
         .one(&txn)
         .await?
         .ok_or(AccountError::NotFound)?;
-    if account.role == Role::Admin.as_str() && role != Role::Admin {
-        let admins = user::Entity::find()
-            .filter(user::Column::Role.eq(Role::Admin.as_str()))
-            .count(&txn)
-            .await?;
-        if admins <= 1 {
-            return Err(AccountError::LastAdmin { action: "demote" });
-        }
+    if account.role == Role::Admin.as_str() && role != Role::Admin && admins <= 1 {
+        return Err(AccountError::LastAdmin { action: "demote" });
     }
+    let changed = account.role != role.as_str();
+    let session_version = account.session_version;
     let mut active: user::ActiveModel = account.into();
     active.role = Set(role.as_str().to_owned());
+    if changed {
+        // Tokens name the role they were issued for; none may outlive it.
+        active.session_version = Set(session_version.wrapping_add(1));
+    }
     active.updated_at = Set(Utc::now());
     active.update(&txn).await?;
     txn.commit().await?;
@@ -374,18 +436,13 @@ pub(super) async fn delete_user(
     user_id: i32,
 ) -> Result<Vec<i32>, AccountError> {
     let txn = crate::services::begin_write(db).await?;
+    let admins = lock_admins(&txn).await?;
     let account = user::Entity::find_by_id(user_id)
         .one(&txn)
         .await?
         .ok_or(AccountError::NotFound)?;
-    if account.role == Role::Admin.as_str() {
-        let admins = user::Entity::find()
-            .filter(user::Column::Role.eq(Role::Admin.as_str()))
-            .count(&txn)
-            .await?;
-        if admins <= 1 {
-            return Err(AccountError::LastAdmin { action: "delete" });
-        }
+    if account.role == Role::Admin.as_str() && admins <= 1 {
+        return Err(AccountError::LastAdmin { action: "delete" });
     }
     let rated = rating::Entity::find()
         .filter(rating::Column::UserId.eq(user_id))
@@ -436,9 +493,12 @@ pub async fn create_admin(
     match existing {
         Some(account) => {
             let id = account.id;
+            let session_version = account.session_version;
             let mut active: user::ActiveModel = account.into();
             active.role = Set(Role::Admin.as_str().to_owned());
             active.password_hash = Set(Some(hash));
+            // A new role and a new password: no earlier session survives.
+            active.session_version = Set(session_version.wrapping_add(1));
             active.updated_at = Set(Utc::now());
             active.update(db).await.map_err(conflict_on_unique)?;
             Ok(AdminOutcome::Promoted(id))

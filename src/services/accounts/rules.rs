@@ -4,7 +4,7 @@ use super::{MAX_EMAIL_CHARS, MAX_USERNAME_CHARS};
 
 use crate::auth::password::password_problem;
 use crate::services::catalog::GenreCatalog;
-use crate::services::validation::FieldErrors;
+use crate::services::validation::{FieldErrors, Lines, control_character_problem};
 
 pub(super) fn username_problem(username: &str) -> Option<String> {
     let chars = username.chars().count();
@@ -23,7 +23,16 @@ pub(super) fn username_problem(username: &str) -> Option<String> {
     None
 }
 
+/// A new password's length rule, and no control characters (a password is
+/// hashed, never stored, but it is still text that a person types).
+pub(super) fn new_password_problem(password: &str) -> Option<String> {
+    password_problem(password).or_else(|| control_character_problem(password, Lines::Single))
+}
+
 pub(super) fn email_problem(email: &str) -> Option<String> {
+    if let Some(problem) = control_character_problem(email, Lines::Single) {
+        return Some(problem);
+    }
     let valid = email.chars().count() <= MAX_EMAIL_CHARS
         && !email.chars().any(char::is_whitespace)
         && email.split_once('@').is_some_and(|(local, domain)| {
@@ -77,7 +86,7 @@ pub(super) fn check_new_account(
     if let Some(p) = email_problem(&email) {
         problems.insert("email".into(), vec![p]);
     }
-    if let Some(p) = password_problem(password) {
+    if let Some(p) = new_password_problem(password) {
         problems.insert("password".into(), vec![p]);
     }
     (username, email, problems)

@@ -11,7 +11,7 @@ use sea_orm::{
 
 use super::credits::add_named_credits;
 use super::{CatalogError, GenreCatalog, Movie, find_movie, title_search_key};
-use crate::services::validation::{FieldErrors, Invalid};
+use crate::services::validation::{FieldErrors, Invalid, Lines, check_text};
 use migration::search_key;
 
 /// Longest title.
@@ -108,7 +108,8 @@ impl MovieFields {
     fn title(&mut self, title: &str) -> String {
         let title = title.trim().to_owned();
         let chars = title.chars().count();
-        if chars == 0 || chars > MAX_TITLE_CHARS {
+        let clean = check_text(&mut self.problems, "title", &title, Lines::Single);
+        if clean && (chars == 0 || chars > MAX_TITLE_CHARS) {
             self.problem(
                 "title",
                 format!("must be 1 to {MAX_TITLE_CHARS} characters"),
@@ -146,6 +147,9 @@ impl MovieFields {
 
     fn overview(&mut self, overview: Option<String>) -> Option<String> {
         let overview = trimmed(overview);
+        if let Some(o) = &overview {
+            check_text(&mut self.problems, "overview", o, Lines::Multi);
+        }
         if overview
             .as_ref()
             .is_some_and(|o| o.chars().count() > MAX_OVERVIEW_CHARS)
@@ -163,7 +167,7 @@ impl MovieFields {
         if let Some(u) = &url
             && (!(u.starts_with("https://") || u.starts_with("http://"))
                 || u.chars().count() > MAX_URL_CHARS
-                || u.chars().any(char::is_whitespace))
+                || u.chars().any(|c| c.is_whitespace() || c.is_control()))
         {
             self.problem(
                 "poster_url",
