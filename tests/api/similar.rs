@@ -91,4 +91,14 @@ async fn a_new_movie_without_ratings_gets_neighbours_that_share_its_series_or_pe
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(body["error"]["details"]["directors"].is_array(), "{body}");
+    let (status, body) = app
+        .call(
+            Method::POST,
+            "/api/v1/movies",
+            Some(&admin.token),
+            Some(json!({"title": "Nameless", "cast": ["Nul\u{0}Byte"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body["error"]["details"]["cast"].is_array(), "{body}");
 }

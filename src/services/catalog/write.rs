@@ -191,6 +191,11 @@ impl MovieFields {
                 format!("names must be 1 to {MAX_NAME_CHARS} characters"),
             );
         }
+        for name in &names {
+            if !check_text(&mut self.problems, field, name, Lines::Single) {
+                break;
+            }
+        }
         names
     }
 
