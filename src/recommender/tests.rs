@@ -330,7 +330,10 @@ fn model_with(change: impl FnOnce(&mut TrainConfig)) -> Model {
 #[test]
 fn the_pruned_neighbourhood_solve_ranks_like_the_dense_one() {
     // Nine items are "too many" for a dense cap of 0, so every column is solved on its own.
-    let sparse = model_with(|c| c.ease.dense_max_items = 0);
+    let sparse = model_with(|c| {
+        c.ease.dense_max_items = 0;
+        c.ease.sparse_budget = u64::MAX;
+    });
     let dense = model();
     for ctx in [rated(&[(1, 5.0)]), rated(&[(5, 5.0), (9, 3.0)])] {
         let r = req(Strategy::Collaborative, 3);
@@ -370,4 +373,14 @@ fn the_rating_rerank_keeps_lists_ordered_and_exclusions_out() {
         recs[0].movie_id, 3,
         "the action fan's remaining action movie leads"
     );
+}
+
+#[test]
+fn above_the_dense_cap_ease_covers_the_most_rated_movies_and_knn_the_rest() {
+    // Movies 1–3 and 4–6 have 10 ratings each, 7–8 too, 9 has 30: a cap of 4 keeps 9 and the
+    // first three of the rest by id.
+    let m = model_with(|c| c.ease.dense_max_items = 4);
+    assert_eq!(m.stats().ease_items, 4);
+    let top = ids(&m.recommend(&rated(&[(7, 5.0)]), &req(Strategy::Collaborative, 1)));
+    assert_eq!(top, vec![8], "item-kNN serves a user outside the EASE head");
 }
