@@ -135,7 +135,7 @@ pub struct EaseConfig {
     pub lambda: f32,
     /// Up to this many items (those with any interaction) EASE is solved exactly, with one
     /// dense inverse whose memory is quadratic and time cubic in the number of items (9 500
-    /// items: 1.8 GB and ≈ 13 s; 3 000: ≈ 240 MB for the whole process and 0.3 s; ml-100k's
+    /// items: 1.8 GB and ≈ 13 s; 3 000: ≈ 240 MB for the whole process and 0.5 s; ml-100k's
     /// 1 682: 0.1 s). Above it, either the pruned solve (see `sparse_budget`) covers every item,
     /// or the dense solve covers the `dense_max_items` most-interacted ones and item-kNN the rest.
     pub dense_max_items: usize,
