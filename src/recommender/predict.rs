@@ -3,8 +3,6 @@
 //! current ratings (a ridge solve for MF, one ALS step for the baseline), so predictions never
 //! depend on a stale per-user vector and unseen users fall back to the item baselines.
 
-use std::collections::HashMap;
-
 use super::PredictConfig;
 use super::catalog::Interactions;
 use super::item_knn::Neighbours;
@@ -169,7 +167,9 @@ pub(crate) struct UserFactors {
     base_bias: f32,
     /// Per MF model: the user's factors and bias.
     mf: Vec<(Vec<f32>, f32)>,
-    ratings: HashMap<u32, f32>,
+    /// The user's rating of every catalogue item, NaN where unrated: the neighbour scan of
+    /// each prediction reads it directly instead of hashing up to `knn_stored` ids.
+    ratings: Vec<f32>,
 }
 
 /// The trained rating predictor.
@@ -233,7 +233,13 @@ impl Predictor {
                 .iter()
                 .map(|mf| self.fold_in_mf(mf, rated))
                 .collect(),
-            ratings: rated.iter().copied().collect(),
+            ratings: {
+                let mut dense = vec![f32::NAN; self.base_item.len()];
+                for &(i, r) in rated {
+                    dense[i as usize] = r;
+                }
+                dense
+            },
         }
     }
 
@@ -297,7 +303,8 @@ impl Predictor {
             if used == self.knn_k {
                 break;
             }
-            if let Some(&r) = user.ratings.get(&j) {
+            let r = user.ratings[j as usize];
+            if !r.is_nan() {
                 num += s * (r - (self.base_mu + user.base_bias + self.base_item[j as usize]));
                 den += s;
                 used += 1;
