@@ -35,6 +35,104 @@ pub(super) struct EvalArgs {
     /// One JSON object per line instead of a table.
     #[arg(long)]
     json: bool,
+    /// Change one training setting for this run, `KEY=VALUE` (repeatable), e.g.
+    /// `--set ease.lambda=300`: how the defaults were tuned, without recompiling.
+    /// An unknown key prints the list of keys.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    set: Vec<String>,
+}
+
+/// Stores a parsed `--set` value into its field.
+type Store = fn(&mut TrainConfig, f64);
+
+/// The settings `--set` can change: name, then how to store a parsed value.
+const SETTINGS: &[(&str, Store)] = &[
+    // The implicit weight of a 1-, 2-, 3-, 4- and 5-star rating (the defaults' points).
+    ("implicit.w1", |c, v| set_point(c, 0, v)),
+    ("implicit.w2", |c, v| set_point(c, 1, v)),
+    ("implicit.w3", |c, v| set_point(c, 2, v)),
+    ("implicit.w4", |c, v| set_point(c, 3, v)),
+    ("implicit.w5", |c, v| set_point(c, 4, v)),
+    ("popular.prior_votes", |c, v| {
+        c.popular.prior_votes = v as f32
+    }),
+    ("knn.neighbours", |c, v| c.knn.neighbours = v as usize),
+    ("knn.shrink", |c, v| c.knn.shrink = v as f32),
+    ("ease.lambda", |c, v| c.ease.lambda = v as f32),
+    ("ease.dropout", |c, v| c.ease.dropout = v as f32),
+    ("ease.user_norm", |c, v| c.ease.user_norm = v as f32),
+    ("ease.genre_weight", |c, v| c.ease.genre_weight = v as f32),
+    ("ease.dense_max_items", |c, v| {
+        c.ease.dense_max_items = v as usize
+    }),
+    ("ease.sparse_budget", |c, v| c.ease.sparse_budget = v as u64),
+    ("ease.sparse_neighbours", |c, v| {
+        c.ease.sparse_neighbours = v as usize
+    }),
+    ("ease.popularity_debias", |c, v| {
+        c.ease.popularity_debias = v as f32
+    }),
+    ("predict.baseline_reg_item", |c, v| {
+        c.predict.baseline_reg_item = v as f32
+    }),
+    ("predict.baseline_reg_user", |c, v| {
+        c.predict.baseline_reg_user = v as f32
+    }),
+    ("predict.factors", |c, v| c.predict.factors = v as usize),
+    ("predict.epochs", |c, v| c.predict.epochs = v as usize),
+    ("predict.learning_rate", |c, v| {
+        c.predict.learning_rate = v as f32
+    }),
+    ("predict.reg", |c, v| c.predict.reg = v as f32),
+    ("predict.init_std", |c, v| c.predict.init_std = v as f32),
+    ("predict.fold_in_reg", |c, v| {
+        c.predict.fold_in_reg = v as f32
+    }),
+    ("predict.knn_k", |c, v| c.predict.knn_k = v as usize),
+    ("predict.knn_shrink", |c, v| c.predict.knn_shrink = v as f32),
+    ("predict.knn_stored", |c, v| {
+        c.predict.knn_stored = v as usize
+    }),
+    ("predict.knn_blend", |c, v| c.predict.knn_blend = v as f32),
+    ("predict.mf_models", |c, v| c.predict.mf_models = v as usize),
+    ("hybrid.knn_weight", |c, v| c.hybrid.knn_weight = v as f32),
+    ("hybrid.half_knowledge", |c, v| {
+        c.hybrid.half_knowledge = v as f32
+    }),
+    ("hybrid.genre_share", |c, v| c.hybrid.genre_share = v as f32),
+    ("hybrid.rating_weight", |c, v| {
+        c.hybrid.rating_weight = v as f32
+    }),
+    ("hybrid.rerank_depth", |c, v| {
+        c.hybrid.rerank_depth = v as usize
+    }),
+];
+
+/// Sets the weight of the `k`-th rating point (kept as is if there is none).
+fn set_point(config: &mut TrainConfig, k: usize, weight: f64) {
+    if let Some(point) = config.implicit.rating_points.get_mut(k) {
+        point.1 = weight as f32;
+    }
+}
+
+/// The default training settings with every `--set KEY=VALUE` applied.
+fn train_config(set: &[String]) -> Result<TrainConfig, String> {
+    let mut config = TrainConfig::default();
+    let keys = || SETTINGS.iter().map(|s| s.0).collect::<Vec<_>>().join(", ");
+    for kv in set {
+        let Some((key, value)) = kv.split_once('=') else {
+            return Err(format!("--set takes KEY=VALUE; the keys are {}", keys()));
+        };
+        let Some((_, store)) = SETTINGS.iter().find(|s| s.0 == key.trim()) else {
+            return Err(format!("unknown setting {key:?}; the keys are {}", keys()));
+        };
+        let value: f64 = value
+            .trim()
+            .parse()
+            .map_err(|_| format!("--set {key}: {value:?} is not a number"))?;
+        store(&mut config, value);
+    }
+    Ok(config)
 }
 
 type Ratings = Vec<(i64, i64, f32)>;
@@ -84,13 +182,14 @@ fn evaluate_split(
     train: &Ratings,
     test: &Ratings,
     movies: &[MovieMeta],
+    config: &TrainConfig,
 ) -> Result<Vec<Row>, Box<dyn std::error::Error>> {
     let data = TrainingData {
         ratings: train.clone(),
         movies: movies.to_vec(),
         purchases: Vec::new(),
     };
-    let model = Model::train(&data, &TrainConfig::default())?;
+    let model = Model::train(&data, config)?;
     let stats = model.stats();
     for timing in &stats.timings {
         eprintln!("trained {:<10} {:.3} s", timing.source, timing.seconds);
@@ -234,6 +333,7 @@ fn print_summary(folds: &[Vec<Row>], json: bool) {
 }
 
 pub(super) fn evaluate(args: &EvalArgs) -> CliResult {
+    let config = train_config(&args.set)?;
     let movies = args
         .movies
         .as_deref()
@@ -242,7 +342,7 @@ pub(super) fn evaluate(args: &EvalArgs) -> CliResult {
         .unwrap_or_default();
     if let (Some(train), Some(test)) = (&args.train, &args.test) {
         let (train, test) = (load_ratings(train)?, load_ratings(test)?);
-        for row in evaluate_split(&train, &test, &movies)? {
+        for row in evaluate_split(&train, &test, &movies, &config)? {
             print_row(None, &row, args.json);
         }
         return Ok(());
@@ -257,7 +357,7 @@ pub(super) fn evaluate(args: &EvalArgs) -> CliResult {
     let mut by_strategy: Vec<Vec<Row>> = Vec::new();
     for f in 0..folds {
         let (train, test) = fold(&ratings, &fold_of, f);
-        for (i, row) in evaluate_split(&train, &test, &movies)?
+        for (i, row) in evaluate_split(&train, &test, &movies, &config)?
             .into_iter()
             .enumerate()
         {
@@ -270,4 +370,20 @@ pub(super) fn evaluate(args: &EvalArgs) -> CliResult {
     }
     print_summary(&by_strategy, args.json);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_changes_the_named_setting_and_rejects_unknown_ones() {
+        let config = train_config(&["ease.lambda=300".into(), "implicit.w5=1.5".into()]).unwrap();
+        assert_eq!(config.ease.lambda, 300.0);
+        assert_eq!(config.implicit.rating_points[4].1, 1.5);
+        let err = train_config(&["ease.lamda=300".into()]).unwrap_err();
+        assert!(err.contains("ease.lambda"), "lists the keys: {err}");
+        assert!(train_config(&["ease.lambda".into()]).is_err());
+        assert!(train_config(&["ease.lambda=lots".into()]).is_err());
+    }
 }

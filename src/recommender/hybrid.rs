@@ -75,13 +75,14 @@ pub(crate) fn recommend(model: &Model, user: &FoldedUser, req: &RecRequest) -> V
     let mut stages: Vec<(Stage, Scores)> = Vec::new();
     match req.strategy {
         Strategy::Hybrid => {
-            let blend = (0..cat.len())
+            let mut blend: Scores = (0..cat.len())
                 .map(|i| {
                     let c = collab.as_ref().map_or(0.0, |c| finite_or_zero(c.scores[i]));
                     let g = genre.as_ref().map_or(0.0, |s| finite_or_zero(s[i]));
                     mix.collab * c + mix.genre * g + mix.popular * model.popular.quality(i as u32)
                 })
                 .collect();
+            rerank_by_rating(model, user, &allowed, mix.collab, &mut blend);
             stages.push((Stage::Blend, blend));
         }
         Strategy::Collaborative => {
@@ -146,6 +147,34 @@ pub(crate) fn recommend(model: &Model, user: &FoldedUser, req: &RecRequest) -> V
             }
         })
         .collect()
+}
+
+/// Adds `rating_weight × collab share × predicted rating` (mapped to [0, 1]) to the best
+/// `rerank_depth` allowed candidates. Only the head is re-ranked, so serving pays for a few
+/// predictions, not one per movie; the boost is never negative, so the head stays above the rest.
+fn rerank_by_rating(
+    model: &Model,
+    user: &FoldedUser,
+    allowed: &[bool],
+    collab_share: f32,
+    blend: &mut [f32],
+) {
+    let hc = &model.config.hybrid;
+    let weight = hc.rating_weight * collab_share;
+    if weight <= 0.0 || hc.rerank_depth == 0 {
+        return;
+    }
+    let cands: Vec<(u32, f32)> = blend
+        .iter()
+        .enumerate()
+        .filter(|&(i, s)| allowed[i] && s.is_finite())
+        .map(|(i, &s)| (i as u32, s))
+        .collect();
+    let (lo, hi) = model.predictor.scale();
+    for (i, _) in top_k(cands, hc.rerank_depth) {
+        let r = model.predictor.predict(&user.factors, Some(i));
+        blend[i as usize] += weight * ((r - lo) / (hi - lo).max(1e-6)).clamp(0.0, 1.0);
+    }
 }
 
 fn finite_or_zero(v: f32) -> f32 {

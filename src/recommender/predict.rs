@@ -3,8 +3,6 @@
 //! current ratings (a ridge solve for MF, one ALS step for the baseline), so predictions never
 //! depend on a stale per-user vector and unseen users fall back to the item baselines.
 
-use std::collections::HashMap;
-
 use super::PredictConfig;
 use super::catalog::Interactions;
 use super::item_knn::Neighbours;
@@ -92,6 +90,14 @@ pub(crate) struct Mf {
     hi: f32,
 }
 
+/// How many MF models to train: `mf_models`, fewer when their SGD updates would not fit in
+/// `update_budget` together (at least one).
+pub(crate) fn ensemble_size(inter: &Interactions, cfg: &PredictConfig) -> usize {
+    let per_model = (explicit_sum(inter).1 as u64).saturating_mul(cfg.epochs as u64);
+    let fit = cfg.update_budget / per_model.max(1);
+    cfg.mf_models.min(fit as usize).max(1)
+}
+
 /// Funk-style SGD over the explicit ratings in a seeded shuffled order.
 pub(crate) fn train_mf(inter: &Interactions, n_items: usize, cfg: &PredictConfig, seed: u64) -> Mf {
     let k = cfg.factors;
@@ -159,16 +165,21 @@ pub(crate) fn train_mf(inter: &Interactions, n_items: usize, cfg: &PredictConfig
 /// A user's rating-model parameters, solved from their current ratings.
 pub(crate) struct UserFactors {
     base_bias: f32,
-    mf_bias: f32,
-    p: Vec<f32>,
-    ratings: HashMap<u32, f32>,
+    /// Per MF model: the user's factors and bias.
+    mf: Vec<(Vec<f32>, f32)>,
+    /// The user's rating of every catalogue item, NaN where unrated: the neighbour scan of
+    /// each prediction reads it directly instead of hashing up to `knn_stored` ids.
+    ratings: Vec<f32>,
 }
 
 /// The trained rating predictor.
 pub(crate) struct Predictor {
     base_mu: f32,
     base_item: Vec<f32>,
-    mf: Mf,
+    /// MF models from different seeds; their predictions are averaged.
+    mfs: Vec<Mf>,
+    lo: f32,
+    hi: f32,
     pearson: Neighbours,
     reg_user: f32,
     fold_in_reg: f32,
@@ -177,11 +188,19 @@ pub(crate) struct Predictor {
 }
 
 impl Predictor {
-    pub(crate) fn new(base: Baselines, mf: Mf, pearson: Neighbours, cfg: &PredictConfig) -> Self {
+    pub(crate) fn new(
+        base: Baselines,
+        mfs: Vec<Mf>,
+        pearson: Neighbours,
+        cfg: &PredictConfig,
+    ) -> Self {
+        let (lo, hi) = mfs.first().map_or((0.5, 5.0), |m| (m.lo, m.hi));
         Self {
             base_mu: base.mu,
             base_item: base.item,
-            mf,
+            mfs,
+            lo,
+            hi,
             pearson,
             reg_user: cfg.baseline_reg_user,
             fold_in_reg: cfg.fold_in_reg,
@@ -194,24 +213,41 @@ impl Predictor {
         self.pearson.len()
     }
 
-    /// One ALS step for the baseline user bias and a ridge solve of `[p_u, b_u]` against the
-    /// fixed item factors; the ridge strength grows with the number of ratings as SGD's per-rating
-    /// regularisation does.
+    /// The rating scale predictions are clipped to, lowest first.
+    pub(crate) fn scale(&self) -> (f32, f32) {
+        (self.lo, self.hi)
+    }
+
+    /// One ALS step for the baseline user bias and, per MF model, a ridge solve of `[p_u, b_u]`
+    /// against the fixed item factors; the ridge strength grows with the number of ratings as
+    /// SGD's per-rating regularisation does.
     pub(crate) fn fold_in(&self, rated: &[(u32, f32)]) -> UserFactors {
-        let k = self.mf.k;
         let base_sum: f32 = rated
             .iter()
             .map(|&(i, r)| r - self.base_mu - self.base_item[i as usize])
             .sum();
-        let base_bias = base_sum / (self.reg_user + rated.len() as f32);
-        let ratings: HashMap<u32, f32> = rated.iter().copied().collect();
+        UserFactors {
+            base_bias: base_sum / (self.reg_user + rated.len() as f32),
+            mf: self
+                .mfs
+                .iter()
+                .map(|mf| self.fold_in_mf(mf, rated))
+                .collect(),
+            ratings: {
+                let mut dense = vec![f32::NAN; self.base_item.len()];
+                for &(i, r) in rated {
+                    dense[i as usize] = r;
+                }
+                dense
+            },
+        }
+    }
+
+    /// The user's factors and bias in one MF model (zeros without ratings).
+    fn fold_in_mf(&self, mf: &Mf, rated: &[(u32, f32)]) -> (Vec<f32>, f32) {
+        let k = mf.k;
         if rated.is_empty() {
-            return UserFactors {
-                base_bias,
-                mf_bias: 0.0,
-                p: vec![0.0; k],
-                ratings,
-            };
+            return (vec![0.0; k], 0.0);
         }
         let d = k + 1;
         let mut a = vec![0f64; d * d];
@@ -219,11 +255,11 @@ impl Predictor {
         let mut x = vec![0f64; d];
         for &(i, r) in rated {
             let i = i as usize;
-            for (xf, &qf) in x.iter_mut().zip(&self.mf.q[i * k..(i + 1) * k]) {
+            for (xf, &qf) in x.iter_mut().zip(&mf.q[i * k..(i + 1) * k]) {
                 *xf = f64::from(qf);
             }
             x[k] = 1.0;
-            let y = f64::from(r - self.mf.mu - self.mf.item_bias[i]);
+            let y = f64::from(r - mf.mu - mf.item_bias[i]);
             for (r_, &xr) in x.iter().enumerate() {
                 b[r_] += xr * y;
                 let row = &mut a[r_ * d..(r_ + 1) * d];
@@ -237,37 +273,29 @@ impl Predictor {
             a[j * d + j] += lambda.max(1e-6);
         }
         if !cholesky_solve(&mut a, &mut b, d) {
-            return UserFactors {
-                base_bias,
-                mf_bias: 0.0,
-                p: vec![0.0; k],
-                ratings,
-            };
+            return (vec![0.0; k], 0.0);
         }
-        let p = b[..k].iter().map(|&v| v as f32).collect();
-        UserFactors {
-            base_bias,
-            mf_bias: b[k] as f32,
-            p,
-            ratings,
-        }
+        (b[..k].iter().map(|&v| v as f32).collect(), b[k] as f32)
     }
 
     /// Blended prediction, clipped; `None` (a movie the model has never seen) gets the user's
     /// baseline.
     pub(crate) fn predict(&self, user: &UserFactors, item: Option<u32>) -> f32 {
         let Some(i) = item else {
-            return (self.base_mu + user.base_bias).clamp(self.mf.lo, self.mf.hi);
+            return (self.base_mu + user.base_bias).clamp(self.lo, self.hi);
         };
         let iu = i as usize;
-        let k = self.mf.k;
-        let dot: f32 = user
-            .p
+        let mf_sum: f32 = self
+            .mfs
             .iter()
-            .zip(&self.mf.q[iu * k..(iu + 1) * k])
-            .map(|(a, b)| a * b)
+            .zip(&user.mf)
+            .map(|(mf, (p, bias))| {
+                let q = &mf.q[iu * mf.k..(iu + 1) * mf.k];
+                let dot: f32 = p.iter().zip(q).map(|(a, b)| a * b).sum();
+                mf.mu + mf.item_bias[iu] + bias + dot
+            })
             .sum();
-        let mf = self.mf.mu + self.mf.item_bias[iu] + user.mf_bias + dot;
+        let mf = mf_sum / self.mfs.len().max(1) as f32;
         let base_i = self.base_mu + user.base_bias + self.base_item[iu];
         let (mut num, mut den, mut used) = (0f32, 0f32, 0usize);
         let (idx, sim) = self.pearson.row(i);
@@ -275,7 +303,8 @@ impl Predictor {
             if used == self.knn_k {
                 break;
             }
-            if let Some(&r) = user.ratings.get(&j) {
+            let r = user.ratings[j as usize];
+            if !r.is_nan() {
                 num += s * (r - (self.base_mu + user.base_bias + self.base_item[j as usize]));
                 den += s;
                 used += 1;
@@ -287,6 +316,6 @@ impl Predictor {
             base_i
         };
         let blended = (1.0 - self.knn_blend) * mf + self.knn_blend * knn;
-        blended.clamp(self.mf.lo, self.mf.hi)
+        blended.clamp(self.lo, self.hi)
     }
 }

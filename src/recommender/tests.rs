@@ -319,3 +319,68 @@ fn the_pair_budget_trims_only_heavy_users() {
     assert!(trimmed < full);
     assert_eq!(inter.cap_within(2000, 0), 1, "never below one item");
 }
+
+/// The fixture trained with `change` applied to the default settings.
+fn model_with(change: impl FnOnce(&mut TrainConfig)) -> Model {
+    let mut config = TrainConfig::default();
+    change(&mut config);
+    Model::train(&fixture(), &config).unwrap()
+}
+
+#[test]
+fn the_pruned_neighbourhood_solve_ranks_like_the_dense_one() {
+    // Nine items are "too many" for a dense cap of 0, so every column is solved on its own.
+    let sparse = model_with(|c| {
+        c.ease.dense_max_items = 0;
+        c.ease.sparse_budget = u64::MAX;
+    });
+    let dense = model();
+    for ctx in [rated(&[(1, 5.0)]), rated(&[(5, 5.0), (9, 3.0)])] {
+        let r = req(Strategy::Collaborative, 3);
+        assert_eq!(
+            ids(&sparse.recommend(&ctx, &r)),
+            ids(&dense.recommend(&ctx, &r))
+        );
+    }
+    let recs = sparse.recommend(&rated(&[(7, 5.0)]), &req(Strategy::Collaborative, 1));
+    assert_eq!(ids(&recs), vec![8]);
+    assert_eq!(
+        recs[0].reasons.first(),
+        Some(&Reason::SimilarTo { movie_id: 7 }),
+        "explanations read the sparse weights too"
+    );
+}
+
+#[test]
+fn dropout_regularisation_keeps_the_taste_groups() {
+    let m = model_with(|c| c.ease.dropout = 0.3);
+    let top = ids(&m.recommend(&rated(&[(1, 5.0)]), &req(Strategy::Collaborative, 2)));
+    assert_eq!(top, vec![2, 3]);
+}
+
+#[test]
+fn the_rating_rerank_keeps_lists_ordered_and_exclusions_out() {
+    let m = model_with(|c| c.hybrid.rating_weight = 0.5);
+    let ctx = UserContext {
+        ratings: vec![(1, 5.0), (4, 2.0)],
+        excluded: vec![2],
+        ..Default::default()
+    };
+    let recs = m.recommend(&ctx, &req(Strategy::Hybrid, 6));
+    assert!(recs.windows(2).all(|w| w[0].score >= w[1].score));
+    assert!(!ids(&recs).iter().any(|id| [1, 2, 4].contains(id)));
+    assert_eq!(
+        recs[0].movie_id, 3,
+        "the action fan's remaining action movie leads"
+    );
+}
+
+#[test]
+fn above_the_dense_cap_ease_covers_the_most_rated_movies_and_knn_the_rest() {
+    // Movies 1–3 and 4–6 have 10 ratings each, 7–8 too, 9 has 30: a cap of 4 keeps 9 and the
+    // first three of the rest by id.
+    let m = model_with(|c| c.ease.dense_max_items = 4);
+    assert_eq!(m.stats().ease_items, 4);
+    let top = ids(&m.recommend(&rated(&[(7, 5.0)]), &req(Strategy::Collaborative, 1)));
+    assert_eq!(top, vec![8], "item-kNN serves a user outside the EASE head");
+}
