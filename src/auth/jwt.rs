@@ -9,13 +9,16 @@ use std::time::Duration;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
 use serde::{Deserialize, Serialize};
 
+use super::Role;
+
 /// The claims cinerank puts in (and requires of) every token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Claims {
     /// The user id, as a string (RFC 7519 `sub` is a string).
     pub sub: String,
-    /// `user` or `admin` at the time of issue.
-    pub role: String,
+    /// The role at the time of issue (`user` or `admin` on the wire). The
+    /// server checks the account's current role, not this one.
+    pub role: Role,
     /// Issued at (Unix seconds).
     pub iat: u64,
     /// Expires at (Unix seconds).
@@ -77,13 +80,13 @@ impl JwtKeys {
     pub fn issue(
         &self,
         user_id: i32,
-        role: &str,
+        role: Role,
         session_version: i32,
     ) -> Result<String, TokenError> {
         let now = jsonwebtoken::get_current_timestamp();
         let claims = Claims {
             sub: user_id.to_string(),
-            role: role.to_owned(),
+            role,
             iat: now,
             exp: now + self.lifetime.as_secs(),
             sv: session_version,
@@ -138,10 +141,10 @@ mod tests {
     #[test]
     fn issued_tokens_verify_and_carry_the_claims() {
         let keys = JwtKeys::new(SECRET, Duration::from_secs(3600));
-        let token = keys.issue(42, "admin", 3).unwrap();
+        let token = keys.issue(42, Role::Admin, 3).unwrap();
         let (id, claims) = keys.verify(&token).unwrap();
         assert_eq!(id, 42);
-        assert_eq!(claims.role, "admin");
+        assert_eq!(claims.role, Role::Admin);
         assert_eq!(claims.sv, 3);
         assert_eq!(claims.exp - claims.iat, 3600);
     }
@@ -149,7 +152,7 @@ mod tests {
     #[test]
     fn tampered_foreign_expired_and_unsigned_tokens_are_refused() {
         let keys = JwtKeys::new(SECRET, Duration::from_secs(3600));
-        let token = keys.issue(1, "user", 0).unwrap();
+        let token = keys.issue(1, Role::User, 0).unwrap();
         let mut parts: Vec<&str> = token.split('.').collect();
         let forged_payload = b64(br#"{"sub":"1","role":"admin","iat":1,"exp":99999999999}"#);
         parts[1] = &forged_payload;
@@ -160,12 +163,13 @@ mod tests {
             Duration::from_secs(60),
         );
         assert!(
-            keys.verify(&other.issue(1, "user", 0).unwrap()).is_err(),
+            keys.verify(&other.issue(1, Role::User, 0).unwrap())
+                .is_err(),
             "foreign key"
         );
 
         let expired = JwtKeys::new(SECRET, Duration::ZERO)
-            .issue(1, "user", 0)
+            .issue(1, Role::User, 0)
             .unwrap();
         std::thread::sleep(Duration::from_millis(1100));
         assert!(keys.verify(&expired).is_err(), "expired");

@@ -246,7 +246,7 @@ async fn protected_routes_refuse_missing_malformed_tampered_expired_and_foreign_
         b"some-other-secret-of-at-least-32-bytes",
         Duration::from_secs(60),
     )
-    .issue(id, "user", 0)
+    .issue(id, cinerank::auth::Role::User, 0)
     .unwrap();
     // Change one character in the middle of the signature (the last one
     // partly encodes padding bits, so it is left alone).

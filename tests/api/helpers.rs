@@ -398,7 +398,11 @@ impl TestApp {
 /// A token signed with the test apps' secret.
 pub fn mint_token(user_id: i32, role: &str, lifetime: std::time::Duration) -> String {
     cinerank::auth::jwt::JwtKeys::new(TEST_JWT_SECRET.as_bytes(), lifetime)
-        .issue(user_id, role, 0)
+        .issue(
+            user_id,
+            cinerank::auth::Role::parse(role).expect("a role name"),
+            0,
+        )
         .expect("token")
 }
 

@@ -200,7 +200,7 @@ fn auth_response(
     session_version: i32,
 ) -> Result<AuthResponse, AccountError> {
     let access_token = keys
-        .issue(user.id, user.role.as_str(), session_version)
+        .issue(user.id, user.role, session_version)
         .map_err(AccountError::internal)?;
     Ok(AuthResponse {
         user,
