@@ -13,7 +13,7 @@ use crate::recommender::content::ContentMovie;
 use crate::recommender::{MovieMeta, TrainingData, UserContext};
 use crate::services::accounts::preferred_genre_ids;
 use crate::services::catalog::{GenreCatalog, Movie};
-use crate::services::ids::{self};
+use crate::services::ids::{self, IdOutOfRange};
 
 /// The user's current state, as the model needs it.
 pub async fn user_context(
@@ -138,9 +138,8 @@ pub async fn load_content(db: &impl ConnectionTrait) -> Result<Vec<ContentMovie>
         .await?;
     let mut genres: HashMap<i32, Vec<u32>> = HashMap::new();
     for link in movie_genre::Entity::find().all(db).await? {
-        if let Ok(genre) = u32::try_from(link.genre_id) {
-            genres.entry(link.movie_id).or_default().push(genre);
-        }
+        let genre = ids::genre_to_model(link.genre_id)?;
+        genres.entry(link.movie_id).or_default().push(genre);
     }
     let names: HashMap<i32, String> = person::Entity::find()
         .all(db)
@@ -191,23 +190,23 @@ pub async fn load_content(db: &impl ConnectionTrait) -> Result<Vec<ContentMovie>
 
 /// The content profile of one catalogue movie (as loaded for its page), so
 /// a movie added since training finds neighbours too.
-pub fn content_of(movie: &Movie, genres: &GenreCatalog) -> ContentMovie {
+pub fn content_of(movie: &Movie, genres: &GenreCatalog) -> Result<ContentMovie, IdOutOfRange> {
     let named = |role: CreditRole| -> Vec<String> {
         (movie.credits.iter())
             .filter(|c| c.role == role && (role == CreditRole::Director || c.position <= 5))
             .map(|c| c.name.clone())
             .collect()
     };
-    ContentMovie {
+    Ok(ContentMovie {
         id: ids::movie_to_model(movie.id()),
         series: series_of(&movie.row.title),
         year: movie.row.year,
         genres: (movie.genres.iter())
-            .filter_map(|g| genres.resolve(g))
-            .filter_map(|g| u32::try_from(g).ok())
-            .collect(),
+            .filter_map(|name| genres.resolve(name))
+            .map(ids::genre_to_model)
+            .collect::<Result<_, _>>()?,
         directors: named(CreditRole::Director),
         cast: named(CreditRole::Cast),
         overview: movie.row.overview.clone().unwrap_or_default(),
-    }
+    })
 }

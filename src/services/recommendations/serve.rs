@@ -139,12 +139,25 @@ impl Recommender {
         let collaborative = snapshot.model.similar(model_id, 2 * limit);
         let content = snapshot
             .content
-            .similar(&content_of(&details, genres), 2 * limit);
+            .similar(&content_of(&details, genres)?, 2 * limit);
         let ratings = u32::try_from(details.row.rating_count).unwrap_or(0);
         let blended = blend_similar(&collaborative, &content, ratings, limit);
         let scored = blended
             .into_iter()
-            .map(|m| Ok((ids::movie_from_model(m.id)?, m.score, m.reason)))
+            .map(|m| {
+                let reason = match m.reason {
+                    None => SimilarReason::RatedTogether,
+                    Some(ContentReason::SameSeries) => SimilarReason::SameSeries,
+                    Some(ContentReason::SameDirector(name)) => SimilarReason::SameDirector { name },
+                    Some(ContentReason::SharedCast(name)) => SimilarReason::SharedCast { name },
+                    Some(ContentReason::SameGenre(genre)) => SimilarReason::SameGenre {
+                        genre: (genres.name(ids::genre_from_model(genre)?))
+                            .unwrap_or_default()
+                            .to_owned(),
+                    },
+                };
+                Ok((ids::movie_from_model(m.id)?, m.score, reason))
+            })
             .collect::<Result<Vec<_>, IdOutOfRange>>()?;
         let movie_ids: Vec<i32> = scored.iter().map(|(id, _, _)| *id).collect();
         let found = self.catalog.movies(&movie_ids).await?;
@@ -156,21 +169,7 @@ impl Recommender {
                 Some(SimilarItem {
                     movie: details.clone(),
                     score: round(score, 4),
-                    reason: match reason {
-                        None => SimilarReason::RatedTogether,
-                        Some(ContentReason::SameSeries) => SimilarReason::SameSeries,
-                        Some(ContentReason::SameDirector(name)) => {
-                            SimilarReason::SameDirector { name }
-                        }
-                        Some(ContentReason::SharedCast(name)) => SimilarReason::SharedCast { name },
-                        Some(ContentReason::SameGenre(genre)) => SimilarReason::SameGenre {
-                            genre: i32::try_from(genre)
-                                .ok()
-                                .and_then(|g| genres.name(g))
-                                .unwrap_or_default()
-                                .to_owned(),
-                        },
-                    },
+                    reason,
                 })
             })
             .collect();
