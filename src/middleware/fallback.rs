@@ -1,6 +1,7 @@
 //! What happens to requests no handler takes: 405 with `Allow` when the path
-//! exists under another method, 404 otherwise; and a last-resort rewrite of
-//! any non-JSON error body into the envelope.
+//! exists under another method, 404 otherwise (a browser asking for an
+//! unknown page gets the site's own "not found" page); and a last-resort
+//! rewrite of any other non-JSON error body into the envelope.
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::ServiceResponse;
@@ -15,6 +16,10 @@ use crate::state::AppState;
 pub async fn not_routed(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let error = match state.routes.allowed_methods(req.path()) {
         Some(allow) => ApiError::MethodNotAllowed { allow },
+        // A browser gets the site's own "not found" page.
+        None if crate::routes::web::wants_page(&req) => {
+            return crate::routes::web::page_not_found(req, state).await;
+        }
         None => ApiError::NotFound(format!("no route for {} {}", req.method(), req.path())),
     };
     error.error_response()
@@ -44,12 +49,14 @@ fn default_code(status: actix_web::http::StatusCode) -> &'static str {
 pub fn envelope_non_json_errors<B: MessageBody + 'static>(
     res: ServiceResponse<B>,
 ) -> actix_web::Result<ErrorHandlerResponse<B>> {
-    let is_json = res
+    // JSON bodies are envelopes already; HTML is the site's own 404 page
+    // (actix's own error bodies are plain text).
+    let keep = res
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
-    if is_json {
+        .is_some_and(|v| v.starts_with("application/json") || v.starts_with("text/html"));
+    if keep {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
     let status = res.status();

@@ -139,6 +139,47 @@ async fn shell(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     response
 }
 
+/// Whether an unrouted request is a browser asking for a page: a GET or
+/// HEAD that accepts HTML, outside the API, the docs, the assets and the
+/// operations endpoints (those always answer with the JSON envelope).
+pub fn wants_page(req: &HttpRequest) -> bool {
+    const NOT_PAGES: [&str; 6] = [
+        "/api/",
+        "/api-docs/",
+        "/assets/",
+        "/health",
+        "/ready",
+        "/metrics",
+    ];
+    let read = matches!(
+        *req.method(),
+        actix_web::http::Method::GET | actix_web::http::Method::HEAD
+    );
+    let accepts_html = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
+    let path = req.path();
+    read && accepts_html && !NOT_PAGES.iter().any(|prefix| path.starts_with(prefix))
+}
+
+/// A page path the front end does not know (`/nope`, `/movies/abc`): the
+/// shell with status 404, so the browser shows the site's own "not found"
+/// page instead of a JSON body.
+pub async fn page_not_found(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let mut response = shell(req, state).await;
+    *response.status_mut() = actix_web::http::StatusCode::NOT_FOUND;
+    response
+}
+
+/// `/docs` without its trailing slash: the Swagger UI lives at `/docs/`.
+async fn docs_redirect() -> HttpResponse {
+    HttpResponse::PermanentRedirect()
+        .insert_header((header::LOCATION, "/docs/"))
+        .finish()
+}
+
 /// One file from `web/`, by name.
 async fn asset(req: HttpRequest, name: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let index = ASSETS
@@ -173,6 +214,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .default_service(web::to(read_only)),
         );
     }
+    cfg.service(
+        web::resource("/docs")
+            .route(web::get().to(docs_redirect))
+            .route(web::head().to(docs_redirect))
+            .default_service(web::to(read_only)),
+    );
     cfg.service(
         web::resource("/assets/{name}")
             .route(web::get().to(asset))

@@ -123,3 +123,44 @@ async fn api_and_unknown_paths_keep_the_json_envelope() {
     assert!(!paths.contains_key("/"));
     assert!(!paths.keys().any(|p| p.starts_with("/assets")));
 }
+
+#[tokio::test]
+async fn browsers_get_the_sites_not_found_page_and_docs_its_slash() {
+    let app = spawn_app().await;
+    let browser = |path: &str| {
+        app.client
+            .get(format!("{}{path}", app.address))
+            .header("accept", "text/html,application/xhtml+xml,*/*;q=0.8")
+            .send()
+    };
+    for path in ["/nope", "/movies/abc", "/browse/extra"] {
+        let response = browser(path).await.expect("request");
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
+        let content_type = response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            content_type.starts_with("text/html"),
+            "{path}: {content_type}"
+        );
+        let body = response.text().await.unwrap();
+        assert!(body.contains("/assets/app.js"), "{path}: the shell");
+    }
+    // The API, its documents and the assets keep the JSON envelope.
+    for path in ["/api/v1/nope", "/assets/missing.js", "/api-docs/nope"] {
+        let response = browser(path).await.expect("request");
+        assert_error(response, StatusCode::NOT_FOUND, "not_found").await;
+    }
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let response = no_redirects
+        .get(format!("{}/docs", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::PERMANENT_REDIRECT);
+    assert_eq!(response.headers()["location"], "/docs/");
+}
