@@ -1,8 +1,6 @@
 //! A user's watchlist and "not interested" list. Both are idempotent sets of
 //! movies: adding twice or removing an absent movie succeeds.
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, Utc};
 use entity::{dismissal, movie, watchlist_item};
 use migration::OnConflict;
@@ -15,7 +13,7 @@ use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 
-use super::catalog::{GenreCatalog, Movie, with_genres};
+use super::catalog::{GenreCatalog, Movie, movies_in_order};
 use super::recommendations::Recommender;
 use super::{Page, PageRequest};
 
@@ -90,25 +88,6 @@ impl Lists {
     ) -> Result<Page<WatchlistEntry>, ListError> {
         watchlist(&self.db, &self.genres, user_id, page).await
     }
-}
-
-/// Summaries of movies in the given order (`None` where a movie is gone).
-pub async fn movies_in_order(
-    db: &impl ConnectionTrait,
-    genres: &GenreCatalog,
-    ids: impl Iterator<Item = i32>,
-) -> Result<Vec<Option<Movie>>, DbErr> {
-    let ids: Vec<i32> = ids.collect();
-    let rows = movie::Entity::find()
-        .filter(movie::Column::Id.is_in(ids.clone()))
-        .all(db)
-        .await?;
-    let mut by_id: HashMap<i32, Movie> = with_genres(db, genres, rows)
-        .await?
-        .into_iter()
-        .map(|m| (m.id(), m))
-        .collect();
-    Ok(ids.into_iter().map(|id| by_id.remove(&id)).collect())
 }
 
 async fn ensure_movie(db: &impl ConnectionTrait, movie_id: i32) -> Result<(), ListError> {

@@ -284,7 +284,8 @@ pub async fn list_ratings(
         .offset(page.offset())
         .all(db)
         .await?;
-    let movies = super::lists::movies_in_order(db, genres, rows.iter().map(|r| r.movie_id)).await?;
+    let movies =
+        super::catalog::movies_in_order(db, genres, rows.iter().map(|r| r.movie_id)).await?;
     let items = rows
         .into_iter()
         .zip(movies)

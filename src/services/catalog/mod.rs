@@ -17,7 +17,7 @@ pub use credits::{Credit, PersonFilmography, add_credits, credits_of, find_perso
 pub use genres::GenreCatalog;
 pub use query::{
     GenreCount, Movie, MovieFilter, MovieSort, display_average, find_movie, find_movies, genres_of,
-    list_genres, list_movies, title_search_key, with_genres,
+    list_genres, list_movies, movies_in_order, title_search_key, with_genres,
 };
 pub use search_db::Suggestion;
 pub use write::{

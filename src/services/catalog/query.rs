@@ -281,6 +281,26 @@ pub async fn list_movies(
     Ok(Page::new(with_genres(db, genres, rows).await?, page, total))
 }
 
+/// Movies with their genres (no credits: what lists show), in the order of
+/// `ids` (`None` where a movie is gone).
+pub async fn movies_in_order(
+    db: &impl ConnectionTrait,
+    genres: &GenreCatalog,
+    ids: impl Iterator<Item = i32>,
+) -> Result<Vec<Option<Movie>>, DbErr> {
+    let ids: Vec<i32> = ids.collect();
+    let rows = movie::Entity::find()
+        .filter(movie::Column::Id.is_in(ids.clone()))
+        .all(db)
+        .await?;
+    let mut by_id: HashMap<i32, Movie> = with_genres(db, genres, rows)
+        .await?
+        .into_iter()
+        .map(|m| (m.id(), m))
+        .collect();
+    Ok(ids.into_iter().map(|id| by_id.remove(&id)).collect())
+}
+
 /// A movie's details, straight from the database.
 pub async fn find_movie(
     db: &impl ConnectionTrait,

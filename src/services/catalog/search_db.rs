@@ -3,8 +3,6 @@
 //! and paged here, for movies (by title, or by a person in their credits)
 //! and for people (by name).
 
-use std::collections::HashMap;
-
 use entity::{movie, movie_credit, person};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SimpleExpr};
 use sea_orm::{
@@ -13,7 +11,7 @@ use sea_orm::{
 };
 
 use super::GenreCatalog;
-use super::query::{Movie, MovieFilter, MovieSort, filtered, find_movies};
+use super::query::{Movie, MovieFilter, MovieSort, filtered, movies_in_order};
 use super::search::{FUZZY_CANDIDATES, SearchQuery, TitleMatch, match_title};
 use crate::services::{Page, PageRequest};
 
@@ -115,29 +113,34 @@ pub(super) async fn search_movies(
     let Some(query) = SearchQuery::parse(q) else {
         return Ok(Page::new(Vec::new(), page, 0));
     };
-    let hits = ranked_movies(db, filter, &query).await?;
+    let people: Vec<i32> = matching_people(db, &query, MATCHED_PEOPLE)
+        .await?
+        .into_iter()
+        .map(|(_, p)| p.id)
+        .collect();
+    let hits = ranked_movies(db, filter, &query, &people).await?;
     let total = hits.len() as u64;
-    let ids: Vec<i32> = hits
+    let ids = hits
         .iter()
         .skip(usize::try_from(page.offset()).unwrap_or(usize::MAX))
         .take(usize::try_from(page.per_page).unwrap_or(usize::MAX))
-        .map(|(_, c)| c.id)
-        .collect();
-    let mut found: HashMap<i32, Movie> = find_movies(db, genres, &ids)
+        .map(|(_, c)| c.id);
+    let items = movies_in_order(db, genres, ids)
         .await?
         .into_iter()
-        .map(|m| (m.id(), m))
+        .flatten()
         .collect();
-    let items = ids.iter().filter_map(|id| found.remove(id)).collect();
     Ok(Page::new(items, page, total))
 }
 
-/// Every movie matching `query` and the filter's other conditions, in the
-/// filter's order (by relevance for [`MovieSort::Relevance`]).
+/// Every movie matching `query` by title, or crediting one of `people`, and
+/// the filter's other conditions, in the filter's order (by relevance for
+/// [`MovieSort::Relevance`]).
 async fn ranked_movies(
     db: &impl ConnectionTrait,
     filter: &MovieFilter,
     query: &SearchQuery,
+    people: &[i32],
 ) -> Result<Vec<(TitleMatch, Candidate)>, DbErr> {
     let backend = db.get_database_backend();
     let by_title = filtered(filter).filter(candidate_condition(backend, MOVIES, query));
@@ -147,18 +150,13 @@ async fn ranked_movies(
         .filter_map(|c| match_title(query, &c.title_search, &c.search_key).map(|m| (m, c)))
         .collect();
     // Then the films of the people the query names.
-    let people: Vec<i32> = matching_people(db, query, MATCHED_PEOPLE)
-        .await?
-        .into_iter()
-        .map(|(_, p)| p.id)
-        .collect();
     if !people.is_empty() {
         let by_person = filtered(filter).filter(
             movie::Column::Id.in_subquery(
                 Query::select()
                     .column(movie_credit::Column::MovieId)
                     .from(movie_credit::Entity)
-                    .and_where(movie_credit::Column::PersonId.is_in(people))
+                    .and_where(movie_credit::Column::PersonId.is_in(people.iter().copied()))
                     .to_owned(),
             ),
         );
@@ -240,11 +238,11 @@ pub(super) async fn suggestions(
         ..MovieFilter::default()
     };
     let limit = usize::try_from(limit).unwrap_or(usize::MAX);
-    let movies = ranked_movies(db, &filter, &query).await?;
+    // Title matches only: the people themselves are suggested.
+    let movies = ranked_movies(db, &filter, &query, &[]).await?;
     let people = matching_people(db, &query, limit as u64).await?;
     let mut merged: Vec<Ranked> = movies
         .iter()
-        .filter(|(found, _)| *found != TitleMatch::ByPerson)
         .take(limit)
         .enumerate()
         .map(|(rank, (found, c))| Ranked {
@@ -271,26 +269,18 @@ pub(super) async fn suggestions(
             .then(a.rank.cmp(&b.rank))
     });
     merged.truncate(limit);
-    let movie_ids: Vec<i32> = merged
-        .iter()
-        .filter_map(|r| match r.what {
-            Found::Movie(id) => Some(id),
-            Found::Person(_) => None,
-        })
-        .collect();
-    let rows = movie::Entity::find()
-        .filter(movie::Column::Id.is_in(movie_ids))
-        .all(db)
-        .await?;
-    let mut found: HashMap<i32, Movie> = super::query::with_genres(db, genres, rows)
-        .await?
-        .into_iter()
-        .map(|m| (m.id(), m))
-        .collect();
+    let movie_ids = merged.iter().filter_map(|r| match r.what {
+        Found::Movie(id) => Some(id),
+        Found::Person(_) => None,
+    });
+    let mut movies = movies_in_order(db, genres, movie_ids).await?.into_iter();
     Ok(merged
         .into_iter()
         .filter_map(|r| match r.what {
-            Found::Movie(id) => found.remove(&id).map(|m| Suggestion::Movie(Box::new(m))),
+            Found::Movie(_) => movies
+                .next()
+                .flatten()
+                .map(|m| Suggestion::Movie(Box::new(m))),
             Found::Person(p) => Some(Suggestion::Person(p)),
         })
         .collect())

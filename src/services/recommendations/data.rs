@@ -5,7 +5,9 @@ use std::collections::HashMap;
 
 use entity::{dismissal, movie, movie_credit, movie_genre, person, rating};
 use futures_util::TryStreamExt;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, StreamTrait};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, StreamTrait,
+};
 
 use super::{RecommendationError, TrainingError};
 use crate::dataset::{CreditRole, series_of};
@@ -122,11 +124,12 @@ where
     })
 }
 
+/// Top-billed cast members a movie's content profile keeps.
+const CONTENT_CAST: i32 = 5;
+
 /// What the content source needs of every movie: title (for its series),
 /// year, overview, genres, directors and top-billed cast.
 pub async fn load_content(db: &impl ConnectionTrait) -> Result<Vec<ContentMovie>, TrainingError> {
-    /// Cast members a movie's profile keeps.
-    const CAST: i32 = 5;
     let rows: Vec<(i32, String, Option<i32>, Option<String>)> = movie::Entity::find()
         .select_only()
         .column(movie::Column::Id)
@@ -149,17 +152,13 @@ pub async fn load_content(db: &impl ConnectionTrait) -> Result<Vec<ContentMovie>
         .collect();
     let mut credits: HashMap<i32, Vec<movie_credit::Model>> = HashMap::new();
     for credit in movie_credit::Entity::find()
-        .filter(movie_credit::Column::Role.eq(CreditRole::Director.name()))
+        .filter(
+            Condition::any()
+                .add(movie_credit::Column::Role.eq(CreditRole::Director.name()))
+                .add(movie_credit::Column::Position.lte(CONTENT_CAST)),
+        )
         .all(db)
         .await?
-        .into_iter()
-        .chain(
-            movie_credit::Entity::find()
-                .filter(movie_credit::Column::Role.eq(CreditRole::Cast.name()))
-                .filter(movie_credit::Column::Position.lte(CAST))
-                .all(db)
-                .await?,
-        )
     {
         credits.entry(credit.movie_id).or_default().push(credit);
     }
@@ -193,7 +192,9 @@ pub async fn load_content(db: &impl ConnectionTrait) -> Result<Vec<ContentMovie>
 pub fn content_of(movie: &Movie, genres: &GenreCatalog) -> Result<ContentMovie, IdOutOfRange> {
     let named = |role: CreditRole| -> Vec<String> {
         (movie.credits.iter())
-            .filter(|c| c.role == role && (role == CreditRole::Director || c.position <= 5))
+            .filter(|c| {
+                c.role == role && (role == CreditRole::Director || c.position <= CONTENT_CAST)
+            })
             .map(|c| c.name.clone())
             .collect()
     };

@@ -12,7 +12,7 @@ use sea_orm::{
 use super::*;
 use crate::services::begin_write;
 use crate::services::catalog::GenreCatalog;
-use crate::services::lists::movies_in_order;
+use crate::services::catalog::movies_in_order;
 use crate::services::validation::Invalid;
 
 /// Checks an `Idempotency-Key` header: 1–100 printable ASCII characters.
