@@ -1,5 +1,6 @@
 //! `cargo bench --bench recommender`: training time and single-user latency
-//! (uncached and cached) on MovieLens 100k.
+//! (uncached and cached) on MovieLens 100k, and model snapshot encode/decode
+//! time and size (`cargo bench --bench recommender -- snapshot`).
 
 use std::hint::black_box;
 use std::sync::Arc;
@@ -7,7 +8,7 @@ use std::sync::Arc;
 use cinerank::cache::GuardedCache;
 use cinerank::recommender::eval::contexts;
 use cinerank::recommender::{Model, RecRequest, Strategy, TrainConfig, UserContext};
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 #[path = "support.rs"]
 #[expect(dead_code, reason = "shared by both benchmarks; each uses part of it")]
@@ -76,5 +77,41 @@ fn benchmarks(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, benchmarks);
+/// Encoding and decoding a model snapshot (what the worker publishes and serving instances
+/// load), on the ml-100k shape and on the scale benchmark's `SCALE=0.1` shape (16k users,
+/// 19.6k movies, 2.5M ratings); prints each snapshot's size.
+fn snapshot_benchmarks(c: &mut Criterion) {
+    let (small, name) = support::ml100k();
+    let shapes = [
+        (small, name.to_owned()),
+        (
+            support::synthetic(16_200, 19_606, 2_500_000),
+            "synthetic 25M shape, SCALE=0.1".to_owned(),
+        ),
+    ];
+    for (data, name) in shapes {
+        let model = match Model::train(&data, &TrainConfig::default()) {
+            Ok(model) => model,
+            Err(err) => panic!("training failed: {err}"),
+        };
+        drop(data);
+        let bytes = model.to_bytes();
+        println!(
+            "snapshot/{name}: {} movies, {} EASE items, {:.2} MiB",
+            model.stats().movies,
+            model.stats().ease_items,
+            bytes.len() as f64 / (1024.0 * 1024.0)
+        );
+        let mut group = c.benchmark_group(format!("snapshot/{name}"));
+        group.sample_size(10);
+        group.throughput(Throughput::Bytes(bytes.len() as u64));
+        group.bench_function("encode", |b| b.iter(|| black_box(model.to_bytes()).len()));
+        group.bench_function("decode", |b| {
+            b.iter(|| Model::from_bytes(black_box(&bytes)).map(|m| m.stats().movies))
+        });
+        group.finish();
+    }
+}
+
+criterion_group!(benches, benchmarks, snapshot_benchmarks);
 criterion_main!(benches);

@@ -1,7 +1,8 @@
 //! `cargo bench --bench scale`: the recommender on a MovieLens-25M-shaped
 //! synthetic dataset (≈162k users, 62k movies, 25M ratings from cinerank's
 //! seeded generator): generation, training time per source, peak memory,
-//! and uncached single-user latency percentiles. `SCALE=0.1` runs a tenth.
+//! snapshot size with encode/decode time, and uncached single-user latency
+//! percentiles. `SCALE=0.1` runs a tenth.
 //! One measured run (not criterion: a single training takes minutes).
 
 use std::time::Instant;
@@ -52,6 +53,24 @@ fn main() {
     if let Some(peak) = support::peak_rss_mib() {
         println!("peak RSS after training: {peak:.0} MiB");
     }
+
+    // What the worker publishes and a serving instance loads instead of training.
+    let started = Instant::now();
+    let bytes = model.to_bytes();
+    let encode = started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    let loaded = match Model::from_bytes(&bytes) {
+        Ok(loaded) => loaded,
+        Err(err) => panic!("snapshot does not load: {err}"),
+    };
+    let decode = started.elapsed().as_secs_f64();
+    println!(
+        "snapshot: {:.1} MiB, encode {:.0} ms, decode {:.0} ms",
+        bytes.len() as f64 / (1024.0 * 1024.0),
+        encode * 1e3,
+        decode * 1e3
+    );
+    drop((bytes, loaded));
 
     let users = contexts(&data.ratings);
     let sample: Vec<_> = users

@@ -7,12 +7,28 @@ use std::ops::Range;
 use super::{GenreId, ImplicitConfig, MovieId, TrainingData};
 
 /// Every movie the model knows: catalogue metadata plus anything rated or purchased.
+///
+/// Fields are `pub(super)` so that the snapshot codec (`snapshot/`) can write them and rebuild
+/// the derived ones (`index`, `n_genres`) with [`id_index`] and [`genre_count`] on load.
 pub(crate) struct Catalog {
     pub(crate) ids: Vec<MovieId>,
-    index: HashMap<MovieId, u32>,
-    genre_ptr: Vec<u32>,
-    genre_ids: Vec<GenreId>,
+    pub(super) index: HashMap<MovieId, u32>,
+    pub(super) genre_ptr: Vec<u32>,
+    pub(super) genre_ids: Vec<GenreId>,
     pub(crate) n_genres: usize,
+}
+
+/// Movie id → catalogue index (its position in the sorted `ids`).
+pub(super) fn id_index(ids: &[MovieId]) -> HashMap<MovieId, u32> {
+    ids.iter()
+        .enumerate()
+        .map(|(k, &id)| (id, k as u32))
+        .collect()
+}
+
+/// One more than the largest genre id, so that genre ids index per-genre arrays directly.
+pub(super) fn genre_count(genre_ids: &[GenreId]) -> usize {
+    genre_ids.iter().map(|&g| g as usize + 1).max().unwrap_or(0)
 }
 
 impl Catalog {
@@ -22,11 +38,7 @@ impl Catalog {
         ids.extend(data.purchases.iter().map(|p| p.1));
         ids.sort_unstable();
         ids.dedup();
-        let index: HashMap<MovieId, u32> = ids
-            .iter()
-            .enumerate()
-            .map(|(k, &id)| (id, k as u32))
-            .collect();
+        let index = id_index(&ids);
         let mut per_item: Vec<Vec<GenreId>> = vec![Vec::new(); ids.len()];
         for m in &data.movies {
             if let Some(&k) = index.get(&m.id) {
@@ -43,7 +55,7 @@ impl Catalog {
             genre_ids.extend(g);
             genre_ptr.push(genre_ids.len() as u32);
         }
-        let n_genres = genre_ids.iter().map(|&g| g as usize + 1).max().unwrap_or(0);
+        let n_genres = genre_count(&genre_ids);
         Self {
             ids,
             index,

@@ -19,20 +19,30 @@ use super::{EaseConfig, TrainError};
 /// Sentinel for "not an EASE item".
 const NONE: u32 = u32::MAX;
 
-/// The trained item–item weights over the covered items.
+/// The trained item–item weights over the covered items. Fields are `pub(super)` for the
+/// snapshot codec, which rebuilds `local` from `items` with [`local_index`].
 pub(crate) struct Ease {
     /// EASE-local index → catalogue index.
-    items: Vec<u32>,
+    pub(super) items: Vec<u32>,
     /// Catalogue index → EASE-local index or [`NONE`].
-    local: Vec<u32>,
+    pub(super) local: Vec<u32>,
     /// The item–item weights, dense or pruned.
-    weights: Weights,
+    pub(super) weights: Weights,
     /// Popularity de-biasing factor per local item.
-    debias: Vec<f32>,
+    pub(super) debias: Vec<f32>,
+}
+
+/// Catalogue index → EASE-local index (or [`NONE`]) for the covered `items`.
+pub(super) fn local_index(items: &[u32], n_items: usize) -> Vec<u32> {
+    let mut local = vec![NONE; n_items];
+    for (l, &i) in items.iter().enumerate() {
+        local[i as usize] = l as u32;
+    }
+    local
 }
 
 /// EASE weights between local items.
-enum Weights {
+pub(super) enum Weights {
     /// Row-major `n×n`; row `i` holds the weights from item `i` to every item.
     Dense(Vec<f32>),
     /// Row `i` holds the weights from item `i` to the items that have `i` as a neighbour, in
@@ -79,10 +89,7 @@ impl Ease {
         // Local order follows catalogue order so that ties stay ordered by movie id.
         items.sort_unstable();
         let n = items.len();
-        let mut local = vec![NONE; n_items];
-        for (l, &i) in items.iter().enumerate() {
-            local[i as usize] = l as u32;
-        }
+        let local = local_index(&items, n_items);
         let weights = if sparse {
             sparse_weights(inter, catalog, knn, &items, &local, cfg)
         } else {

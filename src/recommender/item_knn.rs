@@ -8,10 +8,11 @@ use super::util::top_k;
 use super::{KnnConfig, PredictConfig};
 
 /// CSR neighbour lists; each row is sorted by similarity descending, ties by index.
+/// Fields are `pub(super)` for the snapshot codec.
 pub(crate) struct Neighbours {
-    ptr: Vec<usize>,
-    idx: Vec<u32>,
-    sim: Vec<f32>,
+    pub(super) ptr: Vec<usize>,
+    pub(super) idx: Vec<u32>,
+    pub(super) sim: Vec<f32>,
 }
 
 impl Neighbours {

@@ -15,6 +15,7 @@ mod hybrid;
 mod item_knn;
 mod popular;
 mod predict;
+mod snapshot;
 mod strategy;
 mod util;
 
@@ -26,6 +27,7 @@ use std::fmt;
 use std::time::Instant;
 
 use catalog::{Catalog, Interactions};
+pub use snapshot::{SNAPSHOT_FORMAT_VERSION, SnapshotError};
 pub use strategy::{Strategy, UnknownStrategy};
 
 /// External movie id (the database primary key).
@@ -56,7 +58,7 @@ pub struct TrainingData {
 }
 
 /// How an interaction turns into implicit confidence for the collaborative sources.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ImplicitConfig {
     /// `(rating, weight)` points, ascending by rating, interpolated linearly and clamped at the
     /// ends. Low ratings keep a small positive weight: on MovieLens having watched a movie at all
@@ -96,7 +98,7 @@ impl ImplicitConfig {
 }
 
 /// Popularity chart settings.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PopularConfig {
     /// Strength of the Bayesian prior (in votes at the global mean) that damps small samples.
     /// Larger values lean the chart towards much-rated movies (ml-100k fold 1 NDCG@10 of the
@@ -105,7 +107,7 @@ pub struct PopularConfig {
 }
 
 /// Content-based source settings.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GenreConfig {
     /// Profile weight added to each explicitly preferred genre.
     pub preferred_boost: f32,
@@ -115,7 +117,7 @@ pub struct GenreConfig {
 }
 
 /// Item–item neighbourhood settings.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct KnnConfig {
     /// Neighbours kept per item (the sparse top-k lists that replace a dense item×item matrix).
     pub neighbours: usize,
@@ -130,7 +132,7 @@ pub struct KnnConfig {
 }
 
 /// EASE (Steck 2019) linear item model settings.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct EaseConfig {
     /// L2 regularisation of the item–item weights.
     pub lambda: f32,
@@ -165,7 +167,7 @@ pub struct EaseConfig {
 }
 
 /// Rating prediction settings: biased MF (SGD) blended with item-based KNN-baseline.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PredictConfig {
     /// Regularisation of the item biases in the baseline ALS.
     pub baseline_reg_item: f32,
@@ -206,7 +208,7 @@ pub struct PredictConfig {
 }
 
 /// How the hybrid blends sources.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct HybridConfig {
     /// Weight of the item-kNN score next to EASE in the collaborative score (both normalised).
     pub knn_weight: f32,
@@ -226,7 +228,7 @@ pub struct HybridConfig {
 }
 
 /// All training settings. `Default` is what was measured on MovieLens (see RECOMMENDER.md).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TrainConfig {
     /// Implicit weighting shared by EASE and item-kNN.
     pub implicit: ImplicitConfig,

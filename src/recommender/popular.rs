@@ -4,17 +4,17 @@
 use super::catalog::{Catalog, Interactions};
 use super::{GenreId, PopularConfig};
 
-/// Per-movie rating statistics and the chart order.
+/// Per-movie rating statistics and the chart order. Fields are `pub(super)` for the snapshot codec.
 pub(crate) struct Popular {
     /// Number of explicit ratings (also the popularity EASE de-biases against).
     pub(crate) count: Vec<u32>,
     /// `(sum + m·μ) / (count + m)`.
     pub(crate) damped: Vec<f32>,
     /// All movies, best damped mean first, ties by id.
-    order: Vec<u32>,
+    pub(super) order: Vec<u32>,
     /// Range of `damped`, to map it into [0, 1] for blending.
-    lo: f32,
-    hi: f32,
+    pub(super) lo: f32,
+    pub(super) hi: f32,
 }
 
 impl Popular {

@@ -80,14 +80,15 @@ fn explicit_sum(inter: &Interactions) -> (f64, usize) {
 }
 
 /// Item side of the biased MF model (the user side is folded in per request).
+/// Fields are `pub(super)` for the snapshot codec.
 pub(crate) struct Mf {
-    mu: f32,
-    item_bias: Vec<f32>,
+    pub(super) mu: f32,
+    pub(super) item_bias: Vec<f32>,
     /// Row-major `n_items × k`.
-    q: Vec<f32>,
-    k: usize,
-    lo: f32,
-    hi: f32,
+    pub(super) q: Vec<f32>,
+    pub(super) k: usize,
+    pub(super) lo: f32,
+    pub(super) hi: f32,
 }
 
 /// How many MF models to train: `mf_models`, fewer when their SGD updates would not fit in
@@ -172,19 +173,19 @@ pub(crate) struct UserFactors {
     ratings: Vec<f32>,
 }
 
-/// The trained rating predictor.
+/// The trained rating predictor. Fields are `pub(super)` for the snapshot codec.
 pub(crate) struct Predictor {
-    base_mu: f32,
-    base_item: Vec<f32>,
+    pub(super) base_mu: f32,
+    pub(super) base_item: Vec<f32>,
     /// MF models from different seeds; their predictions are averaged.
-    mfs: Vec<Mf>,
-    lo: f32,
-    hi: f32,
-    pearson: Neighbours,
-    reg_user: f32,
-    fold_in_reg: f32,
-    knn_k: usize,
-    knn_blend: f32,
+    pub(super) mfs: Vec<Mf>,
+    pub(super) lo: f32,
+    pub(super) hi: f32,
+    pub(super) pearson: Neighbours,
+    pub(super) reg_user: f32,
+    pub(super) fold_in_reg: f32,
+    pub(super) knn_k: usize,
+    pub(super) knn_blend: f32,
 }
 
 impl Predictor {

@@ -10,7 +10,7 @@ const DRAMA: GenreId = 3;
 /// Movies 1–3 are action, 4–6 comedy, 7–8 drama. Users 100–109 love 1–3, 200–209 love 4–6,
 /// 300–309 love 7–8 (all 5 stars, so movies within a group tie and order by id); every group
 /// also gives movie 9 (genre-less) a middling 3.
-fn fixture() -> TrainingData {
+pub(super) fn fixture() -> TrainingData {
     let mut movies: Vec<MovieMeta> = (1..=3)
         .map(|id| MovieMeta {
             id,
