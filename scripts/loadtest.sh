@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Load test: a release build on SQLite and/or PostgreSQL, one wrk run per
-# endpoint (list, detail, search, login, rate, recommend), a mixed run, and
+# endpoint (list, detail, search, the signed-in profile, login, rate,
+# recommend), a mixed run, and
 # a trivial handler (/health) measured in the same session for scale.
 # Each row follows a 2-second warm-up of the same traffic.
 # Usage: scripts/loadtest.sh [sqlite|postgres|both] [DURATION_SECONDS] [CONNECTIONS]
@@ -86,6 +87,7 @@ measure_backend() {
   run "GET /movies?genre&sort=rating" "$BASE" scripts/wrk/list.lua
   run "GET /movies/{id}" "$BASE" scripts/wrk/detail.lua
   run "GET /movies?q= (search)" "$BASE" scripts/wrk/search.lua
+  run "GET /users/me (signed in)" "$BASE" scripts/wrk/me.lua
   run "POST /auth/login" "$BASE" scripts/wrk/login.lua
   run "PUT /movies/{id}/rating" "$BASE" scripts/wrk/rate.lua
   run "GET /users/me/recommendations" "$BASE" scripts/wrk/recommend.lua

@@ -177,11 +177,14 @@ pub struct Settings {
     /// in memory (default 20000; 0 disables).
     pub catalog_cache_capacity: u64,
     /// `CACHE_TTL_SECONDS`: the longest any cached entry lives (default 300).
-    /// Writes through this instance invalidate at once; the TTL bounds how
-    /// long another instance's writes can go unseen.
+    /// It bounds memory, not staleness: every write, on any instance or
+    /// process, invalidates through the change feed.
     pub cache_ttl: Duration,
     /// `RECOMMENDATION_CACHE_CAPACITY`: ranked lists kept (default 50000; 0 disables).
     pub recommendation_cache_capacity: u64,
+    /// `ACCOUNT_CACHE_CAPACITY`: accounts kept in memory so signed-in
+    /// requests skip the database (default 100000; 0 disables).
+    pub account_cache_capacity: u64,
     /// `MODEL_TRAIN_ON_START`: train as soon as the service starts (default true).
     pub model_train_on_start: bool,
     /// `MODEL_RETRAIN_AFTER_WRITES`: retrain after this many rating and
@@ -194,6 +197,14 @@ pub struct Settings {
     /// written outside this instance (imports, other instances) and retrains
     /// when at least `MODEL_RETRAIN_AFTER_WRITES` arrived (default 30).
     pub model_data_check_interval: Duration,
+    /// `MODEL_TRAINING`: `in-process` (default) trains the model in this
+    /// process; `off` trains nothing and serves the newest model a
+    /// `cinerank worker` published to the database.
+    pub model_training: ModelTraining,
+    /// `CHANGE_POLL_MS`: how often an SQLite server reads the change log
+    /// for writes by other processes (default 250). PostgreSQL is told at
+    /// once (`LISTEN`).
+    pub change_poll_interval: Duration,
     /// `JWT_SECRET`: HS256 signing secret, at least 32 bytes; required in
     /// production. Without it (development only) a random per-process
     /// secret is used, so tokens do not survive a restart.
@@ -388,6 +399,13 @@ impl Settings {
                 0,
                 10_000_000,
             )?,
+            account_cache_capacity: parse_ranged(
+                &get,
+                "ACCOUNT_CACHE_CAPACITY",
+                100_000,
+                0,
+                10_000_000,
+            )?,
             model_train_on_start: parse_bool(&get, "MODEL_TRAIN_ON_START", true)?,
             model_retrain_after_writes: parse_ranged(
                 &get,
@@ -413,6 +431,26 @@ impl Settings {
                 1,
                 86_400,
             )?),
+            model_training: match get("MODEL_TRAINING")
+                .map(|v| v.trim().to_ascii_lowercase())
+                .as_deref()
+            {
+                None | Some("in-process") => ModelTraining::InProcess,
+                Some("off") => ModelTraining::Off,
+                Some(other) => {
+                    return Err(ConfigError {
+                        var: "MODEL_TRAINING",
+                        reason: format!("expected `in-process` or `off`, got `{other}`"),
+                    });
+                }
+            },
+            change_poll_interval: Duration::from_millis(parse_ranged(
+                &get,
+                "CHANGE_POLL_MS",
+                250,
+                10,
+                60_000,
+            )?),
             jwt_secret,
             jwt_ttl: Duration::from_secs(
                 60 * parse_ranged::<u64>(&get, "JWT_TTL_MINUTES", 1440, 1, 60 * 24 * 30)?,
@@ -424,6 +462,15 @@ impl Settings {
         };
         Ok(settings)
     }
+}
+
+/// Where a serving process's model comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ModelTraining {
+    /// It trains its own (a single `cinerank serve`, and the worker).
+    InProcess,
+    /// It loads what `cinerank worker` publishes to the database.
+    Off,
 }
 
 /// TMDB's v3 API root, used when `TMDB_API_BASE_URL` is not set.

@@ -60,9 +60,49 @@ pub async fn probe_write(db: &DatabaseConnection) -> Result<(), DbErr> {
     txn.rollback().await
 }
 
-/// Applies every pending migration.
+/// The advisory lock held while migrating PostgreSQL ("cinerank-migrate"
+/// folded into an `i64`).
+const MIGRATION_LOCK: i64 = 0x6d69_6772_6174_6531;
+
+/// Applies every pending migration. Several processes may start at once on
+/// a new database (two web instances and the worker): on PostgreSQL they
+/// take turns under an advisory lock; SQLite has one server, but a worker
+/// or a CLI command may start beside it, so a migration that lost such a
+/// race is retried once the other process's work is visible.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
-    Migrator::up(db, None).await
+    if db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+        let pool = db.get_postgres_connection_pool();
+        let mut lock = pool.acquire().await.map_err(conn_err)?.detach();
+        loop {
+            // `try` in a loop: a blocking lock call would meet the statement timeout.
+            let taken: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
+                .bind(MIGRATION_LOCK)
+                .fetch_one(&mut lock)
+                .await
+                .map_err(conn_err)?;
+            if taken {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+        // Closing `lock` (dropping it) releases the lock, also on an error.
+        return Migrator::up(db, None).await;
+    }
+    let mut attempts = 0;
+    loop {
+        match Migrator::up(db, None).await {
+            Err(err) if attempts < 20 => {
+                attempts += 1;
+                log::info!("migration raced another process ({err}); retrying");
+                tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+            }
+            done => return done,
+        }
+    }
+}
+
+fn conn_err(err: sqlx::Error) -> DbErr {
+    DbErr::Conn(RuntimeErr::SqlxError(std::sync::Arc::new(err)))
 }
 
 fn create_sqlite_parent_dir(url: &DatabaseUrl) -> Result<(), DbErr> {

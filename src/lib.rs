@@ -5,6 +5,9 @@
 //! `routes` (HTTP: extract, call a service, map the result) → `services`
 //! (business rules over SeaORM, each service owning its caches) →
 //! `entity` / `migration`; `recommender` is pure Rust under `services`.
+//! Every write records what it changed in the change feed
+//! (`services::changes`), which keeps every instance's caches exact; the
+//! `worker` trains and publishes models for serving instances to load.
 
 pub mod auth;
 pub mod cache;
@@ -23,3 +26,4 @@ pub mod services;
 pub mod startup;
 pub mod state;
 pub mod synth;
+pub mod worker;

@@ -3,6 +3,7 @@
 
 use std::net::TcpListener;
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::{self, Compress, ErrorHandlers};
@@ -13,14 +14,17 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth::jwt::JwtKeys;
 use crate::auth::rate_limit::RateLimiter;
+use crate::config::ModelTraining;
 use crate::config::Settings;
 use crate::db;
 use crate::metrics::HttpMetrics;
 use crate::middleware::{fallback, observe, route_table, security};
 use crate::recommender::TrainConfig;
 use crate::routes::{self, extract};
-use crate::services::accounts::Accounts;
+use crate::services::accounts::{AccountCache, Accounts};
 use crate::services::catalog::{Catalog, GenreCatalog};
+use crate::services::changes::Caches;
+use crate::services::changes::feed::{self, FeedStatus};
 use crate::services::import_jobs::ImportJobs;
 use crate::services::lists::Lists;
 use crate::services::ratings::Ratings;
@@ -79,11 +83,99 @@ pub enum StartupError {
     },
 }
 
+/// What every process role shares: the catalogue, the recommender, the
+/// caches in front of them and the change feed that keeps those exact.
+pub struct Core {
+    /// Movies, genres and their caches.
+    pub catalog: Arc<Catalog>,
+    /// The model and its list cache.
+    pub recommender: Arc<Recommender>,
+    /// Every cache, for services to drop what their writes change.
+    pub caches: Arc<Caches>,
+    /// What the change feed has done.
+    pub feed: Arc<FeedStatus>,
+}
+
+impl Core {
+    /// The services over a prepared database. `training` says where the
+    /// model comes from; `publish` makes every model trained here public
+    /// (the worker).
+    pub async fn build(
+        settings: &Settings,
+        db: &DatabaseConnection,
+        training: ModelTraining,
+        publish: bool,
+    ) -> Result<Core, DbErr> {
+        let genres = Arc::new(GenreCatalog::load(db).await?);
+        let catalog = Arc::new(Catalog::new(
+            db.clone(),
+            genres,
+            settings.catalog_cache_capacity,
+            Some(settings.cache_ttl),
+        ));
+        let recommender = Arc::new(Recommender::new(
+            Arc::clone(&catalog),
+            TrainConfig::default(),
+            RecommenderSettings {
+                train_on_start: settings.model_train_on_start,
+                retrain_after_writes: settings.model_retrain_after_writes,
+                retrain_interval: settings.model_retrain_interval,
+                data_check_interval: settings.model_data_check_interval,
+                cache_capacity: settings.recommendation_cache_capacity,
+                cache_ttl: settings.cache_ttl,
+                training,
+                publish,
+            },
+        ));
+        let accounts = Arc::new(AccountCache::new(
+            settings.account_cache_capacity,
+            Some(settings.cache_ttl),
+        ));
+        let caches = Arc::new(Caches::new(
+            Arc::clone(&catalog),
+            Arc::clone(&recommender),
+            accounts,
+        ));
+        Ok(Core {
+            catalog,
+            recommender,
+            caches,
+            feed: Arc::new(FeedStatus::default()),
+        })
+    }
+
+    /// Starts the change feed and the model's trainer or loader; they stop
+    /// when the returned value is dropped.
+    pub fn spawn_background(&self, db: &DatabaseConnection, poll: Duration) -> Background {
+        Background(vec![
+            tokio::spawn(feed::run(
+                db.clone(),
+                Arc::clone(&self.caches),
+                Arc::clone(&self.feed),
+                poll,
+            )),
+            tokio::spawn(Arc::clone(&self.recommender).run()),
+        ])
+    }
+}
+
+/// Background tasks of a process, aborted when this is dropped.
+pub struct Background(Vec<tokio::task::JoinHandle<()>>);
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        for task in &self.0 {
+            task.abort();
+        }
+    }
+}
+
 /// A running server and what tests need to reach it.
 pub struct Application {
     port: u16,
     server: Server,
     state: web::Data<AppState>,
+    background: Background,
 }
 
 /// Connects, migrates and (when enabled and the database is empty) seeds.
@@ -159,51 +251,33 @@ impl Application {
             }
         };
         let jwt = JwtKeys::new(&secret, settings.jwt_ttl);
-        let genres = Arc::new(GenreCatalog::load(&db).await?);
-        let catalog = Arc::new(Catalog::new(
-            db.clone(),
-            Arc::clone(&genres),
-            settings.catalog_cache_capacity,
-            Some(settings.cache_ttl),
-        ));
-        let recommender = Arc::new(Recommender::new(
-            Arc::clone(&catalog),
-            TrainConfig::default(),
-            RecommenderSettings {
-                train_on_start: settings.model_train_on_start,
-                retrain_after_writes: settings.model_retrain_after_writes,
-                retrain_interval: settings.model_retrain_interval,
-                data_check_interval: settings.model_data_check_interval,
-                cache_capacity: settings.recommendation_cache_capacity,
-                cache_ttl: settings.cache_ttl,
-            },
-        ));
+        let core = Core::build(&settings, &db, settings.model_training, false).await?;
+        let background = core.spawn_background(&db, settings.change_poll_interval);
+        let caches = Arc::clone(&core.caches);
         let state = web::Data::new(AppState {
-            ratings: Ratings::new(Arc::clone(&catalog), Arc::clone(&recommender)),
-            lists: Lists::new(db.clone(), genres, Arc::clone(&recommender)),
-            accounts: Accounts::new(jwt.clone(), Arc::clone(&catalog), Arc::clone(&recommender)),
-            store: Store::new(
-                settings.store_currency.clone(),
-                Arc::clone(&catalog),
-                Arc::clone(&recommender),
-            ),
+            ratings: Ratings::new(Arc::clone(&caches)),
+            lists: Lists::new(Arc::clone(&caches)),
+            accounts: Accounts::new(jwt.clone(), Arc::clone(&caches)),
+            store: Store::new(settings.store_currency.clone(), Arc::clone(&caches)),
             jwt,
             auth_limiter: RateLimiter::new(settings.auth_rate_limit_per_min),
             metrics: HttpMetrics::default(),
             imports: Arc::new(ImportJobs::new(settings.import_dir.clone())),
-            catalog,
-            recommender,
+            catalog: core.catalog,
+            recommender: core.recommender,
+            caches,
+            feed: core.feed,
             routes: Arc::new(route_table::RouteTable::from_openapi(&api)),
             settings: Arc::new(settings),
             db,
         });
-        tokio::spawn(state.recommender.clone().run_trainer());
         let server = serve(listener, state.clone(), api)
             .map_err(|source| StartupError::Bind { address, source })?;
         Ok(Application {
             port,
             server,
             state,
+            background,
         })
     }
 
@@ -224,6 +298,8 @@ impl Application {
 
     /// Serves until stopped through a [`ServerHandle`].
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        // The feed and the trainer live as long as the server.
+        let _background = self.background;
         self.server.await
     }
 }

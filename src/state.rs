@@ -16,6 +16,8 @@ use crate::metrics::{self, HttpMetrics};
 use crate::middleware::route_table::RouteTable;
 use crate::services::accounts::Accounts;
 use crate::services::catalog::Catalog;
+use crate::services::changes::Caches;
+use crate::services::changes::feed::FeedStatus;
 use crate::services::import_jobs::ImportJobs;
 use crate::services::lists::Lists;
 use crate::services::ratings::Ratings;
@@ -40,6 +42,10 @@ pub struct AppState {
     pub store: Store,
     /// The recommendation model, its trainer and its cache.
     pub recommender: Arc<Recommender>,
+    /// Every cache (what the change feed and the services' writes drop).
+    pub caches: Arc<Caches>,
+    /// The change feed's state.
+    pub feed: Arc<FeedStatus>,
     /// Known route patterns, to tell 405 from 404.
     pub routes: Arc<RouteTable>,
     /// Token verification (the extractors).
@@ -61,10 +67,12 @@ impl AppState {
         };
         let mut caches = self.catalog.cache_counts().to_vec();
         caches.push(("recommendations", self.recommender.cache_counts()));
+        caches.push(("accounts", self.caches.accounts().counts()));
         metrics::exposition(&[
             &self.metrics,
             &pool,
             &CacheMetrics(caches),
+            self.feed.as_ref(),
             self.recommender.as_ref(),
             &ImportMetrics(&self.imports),
         ])

@@ -3,8 +3,10 @@
 
 pub mod cart;
 pub mod cart_item;
+pub mod change_log;
 pub mod dismissal;
 pub mod genre;
+pub mod model_snapshot;
 pub mod movie;
 pub mod movie_credit;
 pub mod movie_genre;

@@ -8,9 +8,11 @@ mod m20261122_000002_store;
 mod m20261201_000003_search;
 mod m20261201_000004_credits;
 mod m20261201_000005_session_version;
+mod m20261202_000006_change_feed;
 
 pub use m20261122_000001_catalogue_and_accounts::GENRE_NAMES;
 pub use m20261201_000003_search::search_key;
+pub use m20261202_000006_change_feed::CHANGE_CHANNEL;
 
 /// The ordered list of cinerank's migrations.
 pub struct Migrator;
@@ -23,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000003_search::Migration),
             Box::new(m20261201_000004_credits::Migration),
             Box::new(m20261201_000005_session_version::Migration),
+            Box::new(m20261202_000006_change_feed::Migration),
         ]
     }
 }

@@ -39,3 +39,6 @@ function req_recommend()
   return wrk.format("GET", "/api/v1/users/me/recommendations?limit=10",
     {["Authorization"] = "Bearer " .. pick(tokens)})
 end
+function req_me()
+  return wrk.format("GET", "/api/v1/users/me", {["Authorization"] = "Bearer " .. pick(tokens)})
+end

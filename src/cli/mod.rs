@@ -1,4 +1,4 @@
-//! The command line: `cinerank [serve]`, `migrate`, `seed [DIR]`,
+//! The command line: `cinerank [serve]`, `worker`, `migrate`, `seed [DIR]`,
 //! `create-admin`, `healthcheck`, `import movielens DIR`, `eval`,
 //! `generate`, `enrich tmdb`. Each command with more than a few lines has
 //! its own module here; this one parses and dispatches.
@@ -39,6 +39,10 @@ enum Command {
         #[arg(long)]
         no_seed: bool,
     },
+    /// Train and publish recommendation models for serving instances that
+    /// run with MODEL_TRAINING=off (one worker trains at a time; a second
+    /// one waits). Serves no HTTP.
+    Worker,
     /// Apply pending database migrations and exit.
     Migrate,
     /// Load movies.csv and ratings.csv from DIR (default SEED_DIR, `seed_data`)
@@ -168,6 +172,15 @@ async fn run(command: Command, mut settings: Settings) -> CliResult {
                 settings.seed_on_start = false;
             }
             serve(settings).await
+        }
+        Command::Worker => {
+            log::info!("starting the worker with {settings:?}");
+            crate::worker::run(settings, async {
+                wait_for_shutdown_signal().await;
+                log::info!("shutdown signal received");
+            })
+            .await?;
+            Ok(())
         }
         Command::Migrate => {
             let db = crate::db::connect(&settings).await?;

@@ -27,7 +27,7 @@ use std::fmt;
 use std::time::Instant;
 
 use catalog::{Catalog, Interactions};
-pub use snapshot::{SNAPSHOT_FORMAT_VERSION, SnapshotError};
+pub use snapshot::{SNAPSHOT_FORMAT_VERSION, SnapshotError, header_checksum};
 pub use strategy::{Strategy, UnknownStrategy};
 
 /// External movie id (the database primary key).

@@ -232,11 +232,14 @@ pub async fn model_info(
 /// Answer to a retrain request.
 #[derive(Serialize, ToSchema)]
 pub struct RetrainAccepted {
-    /// `training` (started) or `queued` (after the running one).
+    /// `training` (started, here or by the worker) or `queued` (after the
+    /// running one).
     pub status: &'static str,
 }
 
-/// Retrain in the background; the current model serves until the new one is ready.
+/// Retrain in the background (here, or on the worker when this instance
+/// serves published models); the current model serves until the new one
+/// is ready.
 #[utoipa::path(
     tag = "admin",
     security(("bearer" = [])),
@@ -244,14 +247,18 @@ pub struct RetrainAccepted {
         (status = 202, body = RetrainAccepted),
         (status = 401, body = ErrorEnvelope),
         (status = 403, body = ErrorEnvelope),
+        (status = 503, description = "The database is unavailable", body = ErrorEnvelope),
     )
 )]
 #[post("/admin/model/retrain")]
-pub async fn retrain(_admin: AdminUser, state: web::Data<AppState>) -> HttpResponse {
-    let status = if state.recommender.request_training() {
+pub async fn retrain(
+    _admin: AdminUser,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let status = if state.recommender.ask_for_retrain().await? {
         "training"
     } else {
         "queued"
     };
-    HttpResponse::Accepted().json(RetrainAccepted { status })
+    Ok(HttpResponse::Accepted().json(RetrainAccepted { status }))
 }

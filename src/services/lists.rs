@@ -14,8 +14,8 @@ use std::sync::Arc;
 use sea_orm::DatabaseConnection;
 
 use super::catalog::{GenreCatalog, Movie, movies_in_order};
-use super::recommendations::Recommender;
-use super::{Page, PageRequest};
+use super::changes::{self, Caches, Change};
+use super::{Page, PageRequest, begin_write};
 
 /// Why a list operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -38,25 +38,22 @@ pub struct WatchlistEntry {
 }
 
 /// The watchlist and "not interested" service. Dismissals change what is
-/// recommended, so writes to that list invalidate the user's
-/// recommendations after they commit.
+/// recommended, so writes to that list record the user's change in their
+/// transaction and drop the user's recommendations after they commit. The
+/// watchlist is never cached, and recommendations do not read it.
 pub struct Lists {
     db: DatabaseConnection,
     genres: Arc<GenreCatalog>,
-    recommender: Arc<Recommender>,
+    caches: Arc<Caches>,
 }
 
 impl Lists {
     /// The service.
-    pub fn new(
-        db: DatabaseConnection,
-        genres: Arc<GenreCatalog>,
-        recommender: Arc<Recommender>,
-    ) -> Self {
+    pub fn new(caches: Arc<Caches>) -> Self {
         Lists {
-            db,
-            genres,
-            recommender,
+            db: caches.catalog().db().clone(),
+            genres: Arc::clone(caches.catalog().genres()),
+            caches,
         }
     }
 
@@ -69,14 +66,19 @@ impl Lists {
         movie_id: i32,
         member: bool,
     ) -> Result<(), ListError> {
+        let txn = begin_write(&self.db).await?;
         if member {
-            add(&self.db, list, user_id, movie_id).await?;
+            add(&txn, list, user_id, movie_id).await?;
         } else {
-            remove(&self.db, list, user_id, movie_id).await?;
+            remove(&txn, list, user_id, movie_id).await?;
         }
-        if list == MovieList::NotInterested {
-            self.recommender.user_changed(user_id);
-        }
+        let changes = match list {
+            MovieList::NotInterested => vec![Change::User(user_id)],
+            MovieList::Watchlist => Vec::new(),
+        };
+        changes::record(&txn, &changes).await?;
+        txn.commit().await?;
+        self.caches.committed(&changes).await;
         Ok(())
     }
 

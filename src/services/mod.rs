@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod catalog;
+pub mod changes;
 pub mod enrich;
 pub mod ids;
 pub mod import;

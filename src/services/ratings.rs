@@ -12,8 +12,8 @@ use sea_orm::{
 
 use std::sync::Arc;
 
-use super::catalog::{Catalog, GenreCatalog, Movie};
-use super::recommendations::Recommender;
+use super::catalog::{GenreCatalog, Movie};
+use super::changes::{self, Caches, Change};
 use super::validation::Invalid;
 use super::{Page, PageRequest, begin_write};
 use crate::dataset::HalfStars;
@@ -64,21 +64,20 @@ pub struct RatedMovie {
 }
 
 /// The ratings service. A rating changes its movie's aggregates (so the
-/// catalogue's cached copies) and its user's recommendations: every write
-/// invalidates both after it commits.
+/// catalogue's cached copies) and its user's recommendations and profile:
+/// every write records that in its transaction and drops them after it
+/// commits.
 pub struct Ratings {
     db: DatabaseConnection,
-    catalog: Arc<Catalog>,
-    recommender: Arc<Recommender>,
+    caches: Arc<Caches>,
 }
 
 impl Ratings {
     /// The service over the catalogue's database.
-    pub fn new(catalog: Arc<Catalog>, recommender: Arc<Recommender>) -> Self {
+    pub fn new(caches: Arc<Caches>) -> Self {
         Ratings {
-            db: catalog.db().clone(),
-            catalog,
-            recommender,
+            db: caches.catalog().db().clone(),
+            caches,
         }
     }
 
@@ -90,20 +89,19 @@ impl Ratings {
         rating: f64,
     ) -> Result<(RatingView, Upsert), RatingError> {
         let stored = put_rating(&self.db, user_id, movie_id, rating).await?;
-        self.changed(user_id, movie_id).await;
+        self.caches
+            .committed(&rating_changes(user_id, movie_id))
+            .await;
         Ok(stored)
     }
 
     /// Removes the user's rating of a movie; `RatingNotFound` when there was none.
     pub async fn delete(&self, user_id: i32, movie_id: i32) -> Result<(), RatingError> {
         delete_rating(&self.db, user_id, movie_id).await?;
-        self.changed(user_id, movie_id).await;
+        self.caches
+            .committed(&rating_changes(user_id, movie_id))
+            .await;
         Ok(())
-    }
-
-    async fn changed(&self, user_id: i32, movie_id: i32) {
-        self.catalog.movies_changed([movie_id]).await;
-        self.recommender.user_changed(user_id);
     }
 
     /// The user's rating of one movie, if any.
@@ -117,7 +115,7 @@ impl Ratings {
         user_id: i32,
         page: PageRequest,
     ) -> Result<Page<RatedMovie>, RatingError> {
-        list_ratings(&self.db, self.catalog.genres(), user_id, page).await
+        list_ratings(&self.db, self.caches.catalog().genres(), user_id, page).await
     }
 
     /// Every rating counted per half star.
@@ -229,6 +227,7 @@ async fn put_rating(
             Upsert::Updated
         }
     };
+    changes::record(&txn, &rating_changes(user_id, movie_id)).await?;
     txn.commit().await?;
     Ok((
         RatingView {
@@ -252,8 +251,15 @@ async fn delete_rating(
         .exec(&txn)
         .await?;
     apply_rating_delta(&txn, movie_id, -1, -i64::from(existing.half_stars)).await?;
+    changes::record(&txn, &rating_changes(user_id, movie_id)).await?;
     txn.commit().await?;
     Ok(())
+}
+
+/// What a rating write changes: the movie's aggregates and its user's
+/// recommendations and profile (the rating count).
+fn rating_changes(user_id: i32, movie_id: i32) -> [Change; 2] {
+    [Change::Movies(vec![movie_id]), Change::User(user_id)]
 }
 
 /// The user's rating of one movie, if any.

@@ -18,6 +18,7 @@ fn help_lists_the_commands() {
     let text = String::from_utf8_lossy(&output.stdout);
     for command in [
         "serve",
+        "worker",
         "migrate",
         "seed",
         "generate",

@@ -24,6 +24,7 @@ mod learn;
 mod operations;
 mod ratings;
 mod recommendations;
+mod scale_out;
 mod search;
 mod security;
 mod seed_data;

@@ -124,6 +124,13 @@ impl fmt::Display for SnapshotError {
 
 impl std::error::Error for SnapshotError {}
 
+/// The payload checksum recorded in a snapshot's header (what the database
+/// row shows beside it); `None` when `snapshot` is shorter than a header.
+pub fn header_checksum(snapshot: &[u8]) -> Option<u32> {
+    let bytes: [u8; 4] = snapshot.get(HEADER_LEN - 4..HEADER_LEN)?.try_into().ok()?;
+    Some(u32::from_le_bytes(bytes))
+}
+
 impl Model {
     /// Serialises the trained model into a self-contained snapshot (format described in the
     /// module documentation). Deterministic: the same model always gives the same bytes.

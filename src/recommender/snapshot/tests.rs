@@ -367,3 +367,10 @@ fn errors_explain_themselves() {
         assert!(message.contains(word), "{message}");
     }
 }
+
+#[test]
+fn the_header_checksum_is_the_payloads_crc() {
+    let bytes = train(&synthetic(), |_| {}).to_bytes();
+    assert_eq!(header_checksum(&bytes), Some(crc32(&bytes[HEADER_LEN..])));
+    assert_eq!(header_checksum(&bytes[..HEADER_LEN - 1]), None);
+}

@@ -3,17 +3,19 @@
 //! [`rules`], the transactions in [`ops`]; passwords are hashed off the
 //! async threads.
 
+mod cache;
 mod ops;
 mod rules;
 
 #[cfg(test)]
 mod tests;
 
+pub use cache::{AccountCache, AccountRecord};
 pub use ops::{AdminOutcome, create_admin, preferred_genre_ids};
 
 use ops::{
-    change_role, delete_user, end_sessions, ensure_exists, list_users, login, profile, register,
-    update_me,
+    account_record, change_role, delete_user, end_sessions, ensure_exists, list_users, login,
+    register, update_me,
 };
 
 use std::sync::Arc;
@@ -23,8 +25,8 @@ use sea_orm::{DatabaseConnection, DbErr};
 
 use crate::auth::Role;
 use crate::auth::jwt::JwtKeys;
-use crate::services::catalog::{Catalog, GenreCatalog};
-use crate::services::recommendations::Recommender;
+use crate::services::catalog::GenreCatalog;
+use crate::services::changes::{Caches, Change};
 use crate::services::validation::Invalid;
 use crate::services::{Page, PageRequest};
 
@@ -141,29 +143,27 @@ pub struct AuthResponse {
     pub expires_in: u64,
 }
 
-/// The accounts service. Preferences feed recommendations and a deleted
-/// account's ratings leave its movies' aggregates, so those writes
-/// invalidate the recommender and the catalogue after they commit.
+/// The accounts service. Accounts are read through the account cache
+/// (signed-in requests never wait for the database); every write records
+/// its change in its transaction and drops what it changed after the commit.
 pub struct Accounts {
     db: DatabaseConnection,
     keys: JwtKeys,
-    catalog: Arc<Catalog>,
-    recommender: Arc<Recommender>,
+    caches: Arc<Caches>,
 }
 
 impl Accounts {
     /// The service, signing tokens with `keys`.
-    pub fn new(keys: JwtKeys, catalog: Arc<Catalog>, recommender: Arc<Recommender>) -> Self {
+    pub fn new(keys: JwtKeys, caches: Arc<Caches>) -> Self {
         Accounts {
-            db: catalog.db().clone(),
+            db: caches.catalog().db().clone(),
             keys,
-            catalog,
-            recommender,
+            caches,
         }
     }
 
     fn genres(&self) -> &GenreCatalog {
-        self.catalog.genres()
+        self.caches.catalog().genres()
     }
 
     /// Creates an account and signs it in.
@@ -176,9 +176,21 @@ impl Accounts {
         login(&self.db, self.genres(), &self.keys, request).await
     }
 
+    /// The account as requests see it (from the cache when possible);
+    /// `None` when it does not exist.
+    pub async fn account(&self, user_id: i32) -> Result<Option<Arc<AccountRecord>>, DbErr> {
+        self.caches
+            .accounts()
+            .get_or_load(user_id, || account_record(&self.db, self.genres(), user_id))
+            .await
+    }
+
     /// The profile of one account.
     pub async fn profile(&self, user_id: i32) -> Result<UserProfile, AccountError> {
-        profile(&self.db, self.genres(), user_id).await
+        self.account(user_id)
+            .await?
+            .map(|record| record.profile.clone())
+            .ok_or(AccountError::NotFound)
     }
 
     /// `Ok` when the account exists.
@@ -192,15 +204,23 @@ impl Accounts {
         user_id: i32,
         request: UpdateMeRequest,
     ) -> Result<UserProfile, AccountError> {
-        let profile = update_me(&self.db, self.genres(), user_id, request).await?;
-        self.recommender.user_changed(user_id);
-        Ok(profile)
+        let result = update_me(&self.db, self.genres(), user_id, request).await;
+        // It may have committed before failing to re-read the profile.
+        if !matches!(
+            result,
+            Err(AccountError::Invalid(_) | AccountError::NotFound)
+        ) {
+            self.caches.committed(&[Change::User(user_id)]).await;
+        }
+        result
     }
 
     /// Signs the account out everywhere: every token and browser session
     /// issued before now stops working.
     pub async fn end_sessions(&self, user_id: i32) -> Result<(), AccountError> {
-        end_sessions(&self.db, user_id).await
+        end_sessions(&self.db, user_id).await?;
+        self.caches.committed(&[Change::User(user_id)]).await;
+        Ok(())
     }
 
     /// All accounts, oldest first (admin).
@@ -211,14 +231,22 @@ impl Accounts {
     /// Sets an account's role (admin); refuses to remove the last admin.
     /// A changed role ends the account's sessions.
     pub async fn change_role(&self, user_id: i32, role: Role) -> Result<UserProfile, AccountError> {
-        change_role(&self.db, self.genres(), user_id, role).await
+        let result = change_role(&self.db, self.genres(), user_id, role).await;
+        if !matches!(
+            result,
+            Err(AccountError::LastAdmin { .. } | AccountError::NotFound)
+        ) {
+            self.caches.committed(&[Change::User(user_id)]).await;
+        }
+        result
     }
 
     /// Deletes an account with its ratings and lists (admin).
     pub async fn delete_user(&self, user_id: i32) -> Result<(), AccountError> {
         let rated = delete_user(&self.db, user_id).await?;
-        self.catalog.movies_changed(rated).await;
-        self.recommender.user_changed(user_id);
+        self.caches
+            .committed(&[Change::User(user_id), Change::Movies(rated)])
+            .await;
         Ok(())
     }
 }

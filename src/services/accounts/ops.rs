@@ -18,6 +18,7 @@ use crate::auth::Role;
 use crate::auth::jwt::JwtKeys;
 use crate::auth::password::{hash_password, verify_password};
 use crate::services::catalog::GenreCatalog;
+use crate::services::changes::{self, Change};
 use crate::services::validation::{FieldErrors, Invalid, Lines, check_text};
 use crate::services::{Page, PageRequest};
 
@@ -194,6 +195,25 @@ pub(super) async fn profile(
         .ok_or(AccountError::NotFound)
 }
 
+/// The account as the cache keeps it; `None` when it does not exist.
+pub(super) async fn account_record(
+    db: &impl ConnectionTrait,
+    genres: &GenreCatalog,
+    user_id: i32,
+) -> Result<Option<AccountRecord>, DbErr> {
+    let Some(account) = user::Entity::find_by_id(user_id).one(db).await? else {
+        return Ok(None);
+    };
+    let session_version = account.session_version;
+    Ok(profiles(db, genres, vec![account])
+        .await?
+        .pop()
+        .map(|profile| AccountRecord {
+            profile,
+            session_version,
+        }))
+}
+
 fn auth_response(
     keys: &JwtKeys,
     user: UserProfile,
@@ -340,15 +360,17 @@ pub(super) async fn update_me(
     if let Some(ids) = genre_ids {
         replace_preferred_genres(&txn, user_id, &ids).await?;
     }
+    changes::record(&txn, &[Change::User(user_id)]).await?;
     txn.commit().await?;
     profile(db, genres, user_id).await
 }
 
 /// Ends every session of an account: tokens issued before now stop working.
 pub(super) async fn end_sessions(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     user_id: i32,
 ) -> Result<(), AccountError> {
+    let txn = db.begin().await?;
     let result = user::Entity::update_many()
         .col_expr(
             user::Column::SessionVersion,
@@ -356,11 +378,13 @@ pub(super) async fn end_sessions(
         )
         .col_expr(user::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(user::Column::Id.eq(user_id))
-        .exec(db)
+        .exec(&txn)
         .await?;
     if result.rows_affected == 0 {
         return Err(AccountError::NotFound);
     }
+    changes::record(&txn, &[Change::User(user_id)]).await?;
+    txn.commit().await?;
     log::info!("ended every session of user {user_id}");
     Ok(())
 }
@@ -424,6 +448,7 @@ pub(super) async fn change_role(
     }
     active.updated_at = Set(Utc::now());
     active.update(&txn).await?;
+    changes::record(&txn, &[Change::User(user_id)]).await?;
     txn.commit().await?;
     log::info!("user {user_id} now has role {}", role.as_str());
     profile(db, genres, user_id).await
@@ -459,6 +484,8 @@ pub(super) async fn delete_user(
     }
     // Ratings, lists and preferences go with the account (ON DELETE CASCADE).
     user::Entity::delete_by_id(user_id).exec(&txn).await?;
+    let movies = rated.iter().map(|r| r.movie_id).collect();
+    changes::record(&txn, &[Change::User(user_id), Change::Movies(movies)]).await?;
     txn.commit().await?;
     log::info!("deleted user {user_id} and {} ratings", rated.len());
     Ok(rated.into_iter().map(|r| r.movie_id).collect())
@@ -490,7 +517,10 @@ pub async fn create_admin(
         )
         .one(db)
         .await?;
-    match existing {
+    // In one transaction with its change-log row: a running server drops
+    // its cached copy of the account as soon as this commits.
+    let txn = db.begin().await?;
+    let outcome = match existing {
         Some(account) => {
             let id = account.id;
             let session_version = account.session_version;
@@ -500,12 +530,16 @@ pub async fn create_admin(
             // A new role and a new password: no earlier session survives.
             active.session_version = Set(session_version.wrapping_add(1));
             active.updated_at = Set(Utc::now());
-            active.update(db).await.map_err(conflict_on_unique)?;
-            Ok(AdminOutcome::Promoted(id))
+            active.update(&txn).await.map_err(conflict_on_unique)?;
+            AdminOutcome::Promoted(id)
         }
         None => {
-            let created = insert_account(db, username, email, hash, Role::Admin).await?;
-            Ok(AdminOutcome::Created(created.id))
+            let created = insert_account(&txn, username, email, hash, Role::Admin).await?;
+            AdminOutcome::Created(created.id)
         }
-    }
+    };
+    let (AdminOutcome::Promoted(id) | AdminOutcome::Created(id)) = outcome;
+    changes::record(&txn, &[Change::User(id)]).await?;
+    txn.commit().await?;
+    Ok(outcome)
 }

@@ -214,6 +214,8 @@ impl Catalog {
     pub async fn delete_movie(&self, id: i32) -> Result<(), CatalogError> {
         delete_movie(&self.db, id).await?;
         self.movies_changed([id]).await;
+        // Its raters' cached accounts (their rating counts) are dropped when
+        // the change feed delivers the deletion, here as on every instance.
         Ok(())
     }
 

@@ -1,9 +1,10 @@
 //! Admin writes to the catalogue: field rules for new and changed movies,
-//! and the create, update and delete transactions. [`super::Catalog`]
+//! and the create, update and delete transactions. Each records what it
+//! changed in its transaction (the change feed); [`super::Catalog`]
 //! invalidates its caches after each of them commits.
 
 use chrono::{DateTime, Utc};
-use entity::{movie, movie_genre};
+use entity::{movie, movie_genre, rating};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
     EntityTrait, QueryFilter, QuerySelect, SqlErr, TransactionTrait,
@@ -11,6 +12,7 @@ use sea_orm::{
 
 use super::credits::add_named_credits;
 use super::{CatalogError, GenreCatalog, Movie, find_movie, title_search_key};
+use crate::services::changes::{self, Change};
 use crate::services::validation::{FieldErrors, Invalid, Lines, check_text};
 use migration::search_key;
 
@@ -324,6 +326,7 @@ pub(super) async fn create_movie(
     .map_err(conflict_on_external_id)?;
     set_movie_genres(&txn, created.id, &genre_ids).await?;
     add_named_credits(&txn, created.id, &directors, &cast).await?;
+    changes::record(&txn, &[Change::Movies(vec![created.id])]).await?;
     txn.commit().await?;
     log::info!("created movie {}", created.id);
     find_movie(db, genres, created.id)
@@ -391,18 +394,40 @@ pub(super) async fn update_movie(
     if let Some(ids) = genre_ids {
         set_movie_genres(&txn, id, &ids).await?;
     }
+    changes::record(&txn, &[Change::Movies(vec![id])]).await?;
     txn.commit().await?;
     find_movie(db, genres, id)
         .await?
         .ok_or(CatalogError::NotFound)
 }
 
-/// Removes a movie with its ratings, genres and list entries (admin).
+/// Most raters of a deleted movie named one by one in the change log;
+/// beyond this, the deletion is announced as a change of everything.
+const MAX_RATERS_NAMED: usize = 1000;
+
+/// Removes a movie with its ratings, genres and list entries (admin), and
+/// records the movie and its raters (their rating counts) as changed.
 pub(super) async fn delete_movie(db: &DatabaseConnection, id: i32) -> Result<(), CatalogError> {
-    let result = movie::Entity::delete_by_id(id).exec(db).await?;
+    let txn = crate::services::begin_write(db).await?;
+    let raters: Vec<i32> = rating::Entity::find()
+        .select_only()
+        .column(rating::Column::UserId)
+        .filter(rating::Column::MovieId.eq(id))
+        .into_tuple()
+        .all(&txn)
+        .await?;
+    let result = movie::Entity::delete_by_id(id).exec(&txn).await?;
     if result.rows_affected == 0 {
         return Err(CatalogError::NotFound);
     }
+    let mut changed = vec![Change::Movies(vec![id])];
+    if raters.len() > MAX_RATERS_NAMED {
+        changed.push(Change::Everything);
+    } else {
+        changed.extend(raters.into_iter().map(Change::User));
+    }
+    changes::record(&txn, &changed).await?;
+    txn.commit().await?;
     log::info!("deleted movie {id}");
     Ok(())
 }

@@ -411,6 +411,11 @@ async fn run(
     sink.restore_indexes(&txn)
         .await
         .writing(|| "the ratings indexes".to_owned())?;
+    // Every instance (and a server running beside `cinerank import`) drops
+    // its caches when this commits.
+    crate::services::changes::record(&txn, &[crate::services::changes::Change::Everything])
+        .await
+        .writing(|| "the change log".to_owned())?;
     txn.commit()
         .await
         .writing(|| "the import (commit)".to_owned())?;

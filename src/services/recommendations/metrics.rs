@@ -47,6 +47,18 @@ impl Component for Recommender {
             );
         }
         out.single(
+            "cinerank_model_trainings_total",
+            "counter",
+            "Models trained by this process.",
+            self.trainings() as f64,
+        );
+        out.single(
+            "cinerank_model_loads_total",
+            "counter",
+            "Published models this process loaded instead of training.",
+            self.loads() as f64,
+        );
+        out.single(
             "cinerank_model_writes_since_training",
             "gauge",
             "Rating and feedback writes not yet in the serving model.",

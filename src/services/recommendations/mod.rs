@@ -10,6 +10,7 @@
 
 pub mod data;
 pub mod metrics;
+pub mod publish;
 pub mod results;
 pub mod serve;
 pub mod trainer;
@@ -29,9 +30,11 @@ use sea_orm::{DatabaseConnection, DbErr};
 use tokio::sync::Notify;
 
 use crate::cache::GuardedCache;
+pub use crate::config::ModelTraining;
 use crate::recommender::content::ContentIndex;
 use crate::recommender::{Model, Recommendation, Strategy, TrainConfig};
 use crate::services::catalog::Catalog;
+use crate::services::changes::Change;
 use crate::services::ids::IdOutOfRange;
 
 /// When and how the model retrains, and the result cache's size.
@@ -47,9 +50,13 @@ pub struct RecommenderSettings {
     pub data_check_interval: Duration,
     /// Cached ranked lists (0 disables the cache).
     pub cache_capacity: u64,
-    /// How long a cached list may live at most. Writes through this instance
-    /// invalidate at once; the TTL bounds staleness from other instances.
+    /// How long a cached list may live at most (memory only: every write,
+    /// on any instance, invalidates through the change feed).
     pub cache_ttl: Duration,
+    /// Train here, or load what a worker publishes.
+    pub training: ModelTraining,
+    /// Publish every model trained here to the database (the worker).
+    pub publish: bool,
 }
 
 /// A trained model and what `/admin/model` reports about it.
@@ -111,6 +118,9 @@ pub struct Recommender {
     force_training: AtomicBool,
     writes_since_training: AtomicU64,
     sequence: AtomicU64,
+    trainings: AtomicU64,
+    loads: AtomicU64,
+    load_wanted: AtomicBool,
     wake: Notify,
     config: TrainConfig,
     settings: RecommenderSettings,
@@ -183,6 +193,9 @@ impl Recommender {
             force_training: AtomicBool::new(false),
             writes_since_training: AtomicU64::new(0),
             sequence: AtomicU64::new(0),
+            trainings: AtomicU64::new(0),
+            loads: AtomicU64::new(0),
+            load_wanted: AtomicBool::new(true),
             wake: Notify::new(),
             config,
             settings,
@@ -213,16 +226,43 @@ impl Recommender {
         self.lists.counts()
     }
 
-    /// Call after the user rated, dismissed, bought or changed preferences:
-    /// drops their cached lists and counts towards the next retrain.
+    /// Models trained by this process.
+    pub fn trainings(&self) -> u64 {
+        self.trainings.load(Ordering::Relaxed)
+    }
+
+    /// Published models this process loaded.
+    pub fn loads(&self) -> u64 {
+        self.loads.load(Ordering::Relaxed)
+    }
+
+    /// Call after this instance committed a write by the user (a rating, a
+    /// dismissal, a purchase, new preferences): drops their cached lists
+    /// and counts towards the next retrain.
     pub fn user_changed(&self, user_id: i32) {
-        self.lists
-            .invalidate_where(move |key| key.user_id == Some(user_id));
+        self.forget_user(user_id);
         let writes = self.writes_since_training.fetch_add(1, Ordering::Relaxed) + 1;
         let threshold = self.settings.retrain_after_writes;
         if threshold > 0 && writes >= threshold {
             self.wake.notify_one();
         }
+    }
+
+    /// Drops the user's cached lists (a write heard from the change feed;
+    /// the trainer counts those writes from the database itself).
+    pub fn forget_user(&self, user_id: i32) {
+        self.lists
+            .invalidate_where(move |key| key.user_id == Some(user_id));
+    }
+
+    /// Drops every cached list.
+    pub fn forget_all_lists(&self) {
+        self.lists.invalidate_all();
+    }
+
+    /// After a bulk write (an import): the model should learn the new data.
+    pub fn data_replaced(&self) {
+        self.request_training();
     }
 
     /// What an import must run after it commits: every cached movie and
@@ -231,15 +271,49 @@ impl Recommender {
         let recommender = Arc::clone(self);
         Box::new(move || {
             recommender.catalog.everything_changed();
-            recommender.request_training();
+            recommender.data_replaced();
         })
     }
 
     /// Asks the background trainer to retrain now. False when a training is
-    /// already running (it will be followed by another).
+    /// already running (it will be followed by another), and when this
+    /// process does not train (see [`Recommender::ask_for_retrain`]).
     pub fn request_training(&self) -> bool {
+        if self.settings.training == ModelTraining::Off {
+            return false;
+        }
         self.force_training.store(true, Ordering::Release);
         self.wake.notify_one();
         !self.training.load(Ordering::Acquire)
+    }
+
+    /// `POST /admin/model/retrain`: retrains here, or, when a worker
+    /// trains, asks it through the change feed. True when a new training
+    /// will start (rather than follow the one already running).
+    pub async fn ask_for_retrain(&self) -> Result<bool, DbErr> {
+        match self.settings.training {
+            ModelTraining::InProcess => Ok(self.request_training()),
+            ModelTraining::Off => {
+                crate::services::changes::record(&self.db, &[Change::RetrainRequested]).await?;
+                Ok(true)
+            }
+        }
+    }
+
+    /// A worker announced a new model: a serving-only process loads it.
+    pub fn published_model_announced(&self) {
+        if self.settings.training == ModelTraining::Off {
+            self.load_wanted.store(true, Ordering::Release);
+            self.wake.notify_one();
+        }
+    }
+
+    /// The background task that keeps a model serving: the trainer, or the
+    /// loader of published models. Runs until the runtime stops.
+    pub async fn run(self: Arc<Self>) {
+        match self.settings.training {
+            ModelTraining::InProcess => self.run_trainer().await,
+            ModelTraining::Off => self.run_loader().await,
+        }
     }
 }

@@ -152,13 +152,22 @@ impl Recommender {
             model,
             content,
         });
-        *self.snapshot.write().unwrap_or_else(|p| p.into_inner()) = Some(snapshot.clone());
-        self.lists.invalidate_all();
+        self.swap_in(snapshot.clone());
+        self.trainings.fetch_add(1, Ordering::Relaxed);
         self.writes_since_training.fetch_sub(
             writes_before.min(self.writes_since_training.load(Ordering::Relaxed)),
             Ordering::Relaxed,
         );
+        if self.settings.publish {
+            self.publish(db, &snapshot).await?;
+        }
         Ok(snapshot)
+    }
+
+    /// Makes `snapshot` the serving model; ranked lists of the old one go.
+    pub(super) fn swap_in(&self, snapshot: Arc<ModelSnapshot>) {
+        *self.snapshot.write().unwrap_or_else(|p| p.into_inner()) = Some(snapshot);
+        self.lists.invalidate_all();
     }
 }
 

@@ -48,8 +48,8 @@ use std::sync::Arc;
 use entity::{order, order_item};
 use sea_orm::{DatabaseConnection, DbErr};
 
-use crate::services::catalog::{Catalog, GenreCatalog, Movie};
-use crate::services::recommendations::Recommender;
+use crate::services::catalog::{GenreCatalog, Movie};
+use crate::services::changes::{Caches, Change};
 use crate::services::validation::Invalid;
 use crate::services::{Page, PageRequest};
 
@@ -185,27 +185,26 @@ pub struct Viewer {
 
 /// The store service, in the one store currency. Placing or cancelling an
 /// order changes its movies' stock (cached by the catalogue) and is strong
-/// feedback for recommendations: both are invalidated after the commit.
+/// feedback for recommendations: both are recorded in the order's
+/// transaction and dropped after the commit.
 pub struct Store {
     db: DatabaseConnection,
     currency: String,
-    catalog: Arc<Catalog>,
-    recommender: Arc<Recommender>,
+    caches: Arc<Caches>,
 }
 
 impl Store {
     /// The service, pricing in `currency` (ISO 4217).
-    pub fn new(currency: String, catalog: Arc<Catalog>, recommender: Arc<Recommender>) -> Self {
+    pub fn new(currency: String, caches: Arc<Caches>) -> Self {
         Store {
-            db: catalog.db().clone(),
+            db: caches.catalog().db().clone(),
             currency,
-            catalog,
-            recommender,
+            caches,
         }
     }
 
     fn genres(&self) -> &GenreCatalog {
-        self.catalog.genres()
+        self.caches.catalog().genres()
     }
 
     /// The caller's cart at current prices.
@@ -277,12 +276,22 @@ impl Store {
         list_orders(&self.db, user_id, page).await
     }
 
-    /// Invalidates what an order changed: its movies' stock and the user's
-    /// recommendations.
     async fn order_changed(&self, order: &Order) {
-        self.catalog
-            .movies_changed(order.lines.iter().filter_map(|line| line.movie_id))
-            .await;
-        self.recommender.user_changed(order.row.user_id);
+        self.caches.committed(&order_changes(order)).await;
     }
+}
+
+/// What placing or cancelling an order changes: its movies' stock and its
+/// user's recommendations (purchases are never recommended).
+fn order_changes(order: &Order) -> Vec<Change> {
+    vec![
+        Change::Movies(
+            order
+                .lines
+                .iter()
+                .filter_map(|line| line.movie_id)
+                .collect(),
+        ),
+        Change::User(order.row.user_id),
+    ]
 }

@@ -13,6 +13,7 @@ use sea_orm::{
 };
 
 use super::*;
+use crate::services::changes;
 use crate::services::{Page, PageRequest, begin_write};
 
 pub(super) async fn order_by_key(
@@ -180,6 +181,7 @@ pub(super) async fn place_order(
     let txn = begin_write(db).await?;
     match place_order_in(&txn, user_id, idempotency_key, currency).await {
         Ok(Placement::Placed(view)) => {
+            changes::record(&txn, &order_changes(&view)).await?;
             txn.commit().await?;
             log::info!(
                 "order {} placed by user {user_id}: total {} {}",
@@ -250,15 +252,17 @@ pub(super) async fn cancel_order(
         .one(&txn)
         .await?
         .ok_or(StoreError::OrderNotFound)?;
+    let cancelled = with_lines(cancelled, items);
+    changes::record(&txn, &order_changes(&cancelled)).await?;
     txn.commit().await?;
     log::info!(
         "order {order_id} cancelled by user {}: total {} {} (placed by user {})",
         viewer.user_id,
-        cancelled.total,
-        cancelled.currency,
-        cancelled.user_id
+        cancelled.row.total,
+        cancelled.row.currency,
+        cancelled.row.user_id
     );
-    Ok(with_lines(cancelled, items))
+    Ok(cancelled)
 }
 
 /// The order if the viewer may see it; 404 otherwise (another user's order
