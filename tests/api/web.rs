@@ -12,9 +12,12 @@ async fn page_paths_serve_the_shell_with_its_own_policy() {
         "/",
         "/browse?genre=Drama",
         "/movies/1",
+        "/people/1",
         "/signup",
         "/signin",
+        "/account",
         "/me/ratings",
+        "/me/not-interested",
         "/watchlist",
         "/cart",
         "/orders",
@@ -65,7 +68,7 @@ async fn assets_have_their_content_types_and_revalidate_with_etags() {
         ("pages.js", "text/javascript"),
         ("i18n.js", "text/javascript"),
         ("style.css", "text/css"),
-        ("placeholder.svg", "image/svg+xml"),
+        ("favicon.svg", "image/svg+xml"),
     ] {
         let response = app.request(Method::GET, &format!("/assets/{name}")).await;
         assert_eq!(response.status(), StatusCode::OK, "{name}");
