@@ -192,16 +192,20 @@ export async function browse(ctx) {
     SORTS.filter((s) => filters.q || s !== 'popularity').map((s) => h('option', { value: s, selected: s === filters.sort }, t(`sort_${s}`))));
   const form = h('form', { class: 'filters', role: 'search', 'aria-label': t('browse_title'), novalidate: true },
     field('f-q', t('search'), h('input', { id: 'f-q', name: 'q', type: 'search', value: filters.q, maxlength: 200 }), 'field wide'),
-    h('fieldset', { class: 'field genre-filter' },
-      h('legend', {}, t('genres_all_of')),
-      h('details', {}, h('summary', {}, genreSummary), h('div', { class: 'genre-picker' }, genreBoxes))),
-    field('f-from', t('year_from'), h('input', { id: 'f-from', name: 'year_from', type: 'number', inputmode: 'numeric', min: 1870, max: 2100, value: filters.year_from })),
-    field('f-to', t('year_to'), h('input', { id: 'f-to', name: 'year_to', type: 'number', inputmode: 'numeric', min: 1870, max: 2100, value: filters.year_to })),
-    field('f-votes', t('min_votes'), h('input', { id: 'f-votes', name: 'min_votes', type: 'number', inputmode: 'numeric', min: 0, value: filters.min_votes })),
-    field('f-sort', t('sort'), sortSelect),
-    field('f-order', t('order'), h('select', { id: 'f-order', name: 'order' },
-      h('option', { value: '' }, t('order_default')),
-      ['desc', 'asc'].map((o) => h('option', { value: o, selected: o === filters.order }, t(`order_${o}`))))));
+    // On a phone the filters start folded, so the results are on the first screen.
+    h('details', { class: 'more-filters', open: window.innerWidth > 760 || null },
+      h('summary', {}, t('filters')),
+      h('div', { class: 'filter-fields' },
+        h('fieldset', { class: 'field genre-filter' },
+          h('legend', {}, t('genres_all_of')),
+          h('details', {}, h('summary', {}, genreSummary), h('div', { class: 'genre-picker' }, genreBoxes))),
+        field('f-from', t('year_from'), h('input', { id: 'f-from', name: 'year_from', type: 'number', inputmode: 'numeric', min: 1870, max: 2100, value: filters.year_from })),
+        field('f-to', t('year_to'), h('input', { id: 'f-to', name: 'year_to', type: 'number', inputmode: 'numeric', min: 1870, max: 2100, value: filters.year_to })),
+        field('f-votes', t('min_votes'), h('input', { id: 'f-votes', name: 'min_votes', type: 'number', inputmode: 'numeric', min: 0, value: filters.min_votes })),
+        field('f-sort', t('sort'), sortSelect),
+        field('f-order', t('order'), h('select', { id: 'f-order', name: 'order' },
+          h('option', { value: '' }, t('order_default')),
+          ['desc', 'asc'].map((o) => h('option', { value: o, selected: o === filters.order }, t(`order_${o}`))))))));
   paintGenreSummary(filters.genre);
 
   const current = () => {
@@ -239,6 +243,7 @@ export async function browse(ctx) {
     } catch (error) {
       if (!(error instanceof ApiError) || error.code !== 'validation_failed') throw error;
       // Keep the page; say which filter is wrong, at the filter.
+      form.querySelector('.more-filters').open = true;
       markFields(form, error, { genre: 'genre' });
       replace(results, h('p', { class: 'form-error', id: 'filter-error' }, t('filters_invalid')));
     }
@@ -485,7 +490,7 @@ export async function account(ctx) {
   const section = (id, heading, ...body) => h('section', { class: 'panel', 'aria-labelledby': id }, h('h2', { id }, heading), ...body);
 
   const genresForm = h('form', { class: 'stack wide', novalidate: true, id: 'genres-form' },
-    h('fieldset', {}, h('legend', {}, t('pick_genres')), genrePicker(allGenres, me.preferred_genres, 'ag')),
+    h('fieldset', { class: 'bare' }, h('legend', { class: 'visually-hidden' }, t('pick_genres')), genrePicker(allGenres, me.preferred_genres, 'ag')),
     h('button', { type: 'submit', class: 'primary' }, t('save_genres')));
   genresForm.addEventListener('submit', async (event) => {
     event.preventDefault();
@@ -731,7 +736,7 @@ export async function cart(ctx) {
     title(t('cart_title')),
     h('ul', { class: 'list cart', id: 'cart-lines' }, rows),
     h('p', { class: 'cart-total' }, h('span', {}, t('total')), ' ', h('strong', { id: 'cart-total' }, formatPrice(view.total, view.currency))),
-    h('div', { class: 'actions' }, checkout),
+    h('div', { class: 'actions cart-actions' }, checkout),
   ];
 }
 

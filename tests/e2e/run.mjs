@@ -129,9 +129,16 @@ async function statusSays(page, text) {
   await page.waitForFunction((expected) => document.getElementById('status').textContent.includes(expected), text);
 }
 
-async function shot(page, name) {
+async function shot(page, name, { tall = false } = {}) {
   await page.evaluate(() => document.activeElement && document.activeElement.blur());
-  await page.screenshot({ path: join(SHOTS, `${name}.png`) });
+  if (!tall) {
+    await page.screenshot({ path: join(SHOTS, `${name}.png`) });
+    return;
+  }
+  // The README's pictures: a little more than one screen, so the home rows show.
+  const { width } = page.viewportSize();
+  const height = Math.min(width > 500 ? 1150 : 1200, await page.evaluate(() => document.documentElement.scrollHeight));
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true, clip: { x: 0, y: 0, width, height } });
 }
 
 async function setLanguage(page, lang) {
@@ -209,7 +216,7 @@ async function sweep(page, paths, shots = {}) {
         await page.waitForLoadState('networkidle').catch(() => {});
         await audit(page, `${path} (${lang}, ${width} px)`);
         const shotName = shots[path];
-        if (shotName) await shot(page, `${shotName}${lang === 'ko' ? '-ko' : ''}${width < 500 ? '-mobile' : ''}`);
+        if (shotName) await shot(page, `${shotName}${lang === 'ko' ? '-ko' : ''}${width < 500 ? '-mobile' : ''}`, { tall: true });
       }
     }
   }
