@@ -137,7 +137,7 @@ async function shot(page, name, { tall = false } = {}) {
   }
   // The README's pictures: a little more than one screen, so the home rows show.
   const { width } = page.viewportSize();
-  const height = Math.min(width > 500 ? 1150 : 1200, await page.evaluate(() => document.documentElement.scrollHeight));
+  const height = Math.min(width > 500 ? 980 : 1200, await page.evaluate(() => document.documentElement.scrollHeight));
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true, clip: { x: 0, y: 0, width, height } });
 }
 
