@@ -263,11 +263,6 @@ export function genreName(name) {
   return current === 'ko' ? (GENRES_KO[name] ?? name) : name;
 }
 
-/** Whether a genre name has a translation (else it is marked as data). */
-export function genreKnown(name) {
-  return current !== 'ko' || name in GENRES_KO;
-}
-
 /** A number in the active language's format. */
 export function number(value, digits = 0) {
   return new Intl.NumberFormat(current, { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(value);

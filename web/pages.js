@@ -466,13 +466,14 @@ export async function signin(ctx) {
       ctx.signedIn(session.user);
       ctx.navigate('/', tNodes('welcome', { name: content(session.user.username) }));
     } catch (error) {
+      if (error.code === 'validation_failed') {
+        showFormError(form, error, ctx);
+        return;
+      }
       // A wrong password is a 401 here: say so plainly, not "something went wrong".
-      const shown = error instanceof ApiError && error.status === 401
-        ? new ApiError(401, 'wrong_credentials', '') : error;
+      const text = error.status === 401 ? t('err_wrong_credentials') : errorText(error);
       markFields(form, null);
       form.querySelector('.form-error')?.remove();
-      const text = shown.code === 'wrong_credentials' ? t('err_wrong_credentials') : errorText(shown);
-      if (shown.code === 'validation_failed') { showFormError(form, shown, ctx); return; }
       form.querySelector('button[type="submit"]').before(h('p', { class: 'form-error', role: 'alert', id: 'signin-error' }, text));
       ctx.status(text, 'error');
     }

@@ -165,6 +165,33 @@ async function signIn(page, login, password) {
 }
 
 /**
+ * Latin words in the page's text nodes and in the labels a screen reader
+ * reads, outside content marked translate="no" (and a few acronyms).
+ */
+function englishOnPage(page) {
+  return page.evaluate((allowed) => {
+    const found = [];
+    const exempt = (el) => !el || el.closest('[translate="no"], script, style, noscript');
+    const words = (text, where) => {
+      for (const word of text.match(/[A-Za-z]{2,}/g) || []) {
+        if (!allowed.includes(word)) found.push(`${word} (${where}: "${text.trim().slice(0, 50)}")`);
+      }
+    };
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      if (!exempt(node.parentElement)) words(node.textContent, node.parentElement.tagName.toLowerCase());
+    }
+    for (const el of document.body.querySelectorAll('[aria-label], [placeholder], [title], [alt]')) {
+      if (exempt(el)) continue;
+      for (const attr of ['aria-label', 'placeholder', 'title', 'alt']) {
+        if (el.hasAttribute(attr)) words(el.getAttribute(attr), `${el.tagName.toLowerCase()}[${attr}]`);
+      }
+    }
+    return found;
+  }, [...LATIN_ALLOWED]);
+}
+
+/**
  * The checks every page gets: no horizontal scrolling, no serious or
  * critical axe-core violation, and in Korean no Latin word outside content
  * marked translate="no" (text nodes and the labels a screen reader reads).
@@ -180,26 +207,7 @@ async function audit(page, name) {
   });
   check(violations.length === 0, `${name}: axe-core violations:\n    ${violations.join('\n    ')}`);
   if ((await page.getAttribute('html', 'lang')) === 'ko') {
-    const english = await page.evaluate((allowed) => {
-      const found = [];
-      const exempt = (el) => !el || el.closest('[translate="no"], script, style, noscript');
-      const words = (text, where) => {
-        for (const word of text.match(/[A-Za-z]{2,}/g) || []) {
-          if (!allowed.includes(word)) found.push(`${word} (${where}: "${text.trim().slice(0, 50)}")`);
-        }
-      };
-      const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-        if (!exempt(node.parentElement)) words(node.textContent, node.parentElement.tagName.toLowerCase());
-      }
-      for (const el of document.body.querySelectorAll('[aria-label], [placeholder], [title], [alt]')) {
-        if (exempt(el)) continue;
-        for (const attr of ['aria-label', 'placeholder', 'title', 'alt']) {
-          if (el.hasAttribute(attr)) words(el.getAttribute(attr), `${el.tagName.toLowerCase()}[${attr}]`);
-        }
-      }
-      return found;
-    }, [...LATIN_ALLOWED]);
+    const english = await englishOnPage(page);
     check(english.length === 0, `${name}: English in Korean mode:\n    ${english.slice(0, 10).join('\n    ')}`);
   }
 }
@@ -561,6 +569,16 @@ async function main() {
     await audit(page, `home in the ${theme} theme`);
     await shot(page, `home-${theme}`);
     await page.click('#theme-toggle');
+
+    step('the Korean check finds English, and skips content marked translate="no"');
+    await setLanguage(page, 'ko');
+    await page.evaluate(() => {
+      document.querySelector('main').append(Object.assign(document.createElement('p'), { id: 'probe', textContent: 'Probe text' }),
+        Object.assign(document.createElement('p'), { id: 'probe-data', translate: false, textContent: 'Catalogue data' }));
+    });
+    const probed = (await englishOnPage(page)).join(' ');
+    check(probed.includes('Probe') && !probed.includes('Catalogue'), `the check sees English text only where it should (${probed})`);
+    await setLanguage(page, 'en');
 
     step('every page, both languages, 390 and 1280 px (visitor)');
     await sweep(page, ['/', '/browse', '/signin', '/signup', `/movies/${film.id}`, '/nope']);
