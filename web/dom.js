@@ -45,3 +45,12 @@ export function replace(parent, ...children) {
   parent.replaceChildren();
   return append(parent, ...children);
 }
+
+/**
+ * Text that the catalogue or a user supplied (a title, a name, an overview),
+ * marked `translate="no"`: it is shown as stored in every language, and the
+ * end-to-end test skips it when it checks that Korean pages have no English.
+ */
+export function content(text, tag = 'span', attrs = {}) {
+  return h(tag, { translate: 'no', ...attrs }, text);
+}

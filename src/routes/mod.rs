@@ -50,6 +50,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(users::my_watchlist)
                 .service(users::add_to_watchlist)
                 .service(users::remove_from_watchlist)
+                .service(users::my_not_interested)
                 .service(users::dismiss)
                 .service(users::undismiss)
                 .service(users::user_ratings)

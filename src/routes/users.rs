@@ -218,6 +218,28 @@ pub async fn remove_from_watchlist(
     change_list(&state, &user, &path, MovieList::Watchlist, false).await
 }
 
+/// The caller's "not interested" movies, most recently dismissed first
+/// (`added_at` is when each was dismissed).
+#[utoipa::path(
+    tag = "ratings",
+    security(("bearer" = [])),
+    params(("page" = Option<u64>, Query, minimum = 1, maximum = 2147483647), ("per_page" = Option<u64>, Query, minimum = 1, maximum = 100)),
+    responses((status = 200, body = Page<WatchlistEntry>), (status = 401, body = ErrorEnvelope))
+)]
+#[get("/users/me/not-interested")]
+pub async fn my_not_interested(
+    req: HttpRequest,
+    user: AuthUser,
+    state: web::Data<AppState>,
+) -> Result<web::Json<Page<WatchlistEntry>>, ApiError> {
+    let mut params = QueryParams::from_request(&req);
+    let page = params.page_request()?;
+    params.finish()?;
+    Ok(web::Json(
+        state.lists.not_interested(user.id, page).await?.into(),
+    ))
+}
+
 /// Mark a movie "not interested": it is never recommended to the caller.
 #[utoipa::path(
     tag = "ratings",

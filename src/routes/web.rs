@@ -24,9 +24,12 @@ pub const PAGES: &[&str] = &[
     "/",
     "/browse",
     "/movies/{id:[0-9]{1,10}}",
+    "/people/{id:[0-9]{1,10}}",
     "/signup",
     "/signin",
+    "/account",
     "/me/ratings",
+    "/me/not-interested",
     "/watchlist",
     "/cart",
     "/orders",
@@ -67,7 +70,6 @@ const ASSETS: &[Asset] = &[
     asset!("pages.js", JS),
     asset!("widgets.js", JS),
     asset!("style.css", "text/css; charset=utf-8"),
-    asset!("placeholder.svg", SVG),
     asset!("favicon.svg", SVG),
 ];
 

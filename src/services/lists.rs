@@ -90,6 +90,16 @@ impl Lists {
     ) -> Result<Page<WatchlistEntry>, ListError> {
         watchlist(&self.db, &self.genres, user_id, page).await
     }
+
+    /// A user's "not interested" movies, most recently dismissed first (the
+    /// web page lists them so each can be undone).
+    pub async fn not_interested(
+        &self,
+        user_id: i32,
+        page: PageRequest,
+    ) -> Result<Page<WatchlistEntry>, ListError> {
+        dismissals(&self.db, &self.genres, user_id, page).await
+    }
 }
 
 async fn ensure_movie(db: &impl ConnectionTrait, movie_id: i32) -> Result<(), ListError> {
@@ -189,6 +199,36 @@ async fn watchlist(
     let rows = select
         .order_by_desc(watchlist_item::Column::CreatedAt)
         .order_by_desc(watchlist_item::Column::MovieId)
+        .limit(page.per_page)
+        .offset(page.offset())
+        .all(db)
+        .await?;
+    let movies = movies_in_order(db, genres, rows.iter().map(|r| r.movie_id)).await?;
+    let items = rows
+        .into_iter()
+        .zip(movies)
+        .filter_map(|(row, movie)| {
+            Some(WatchlistEntry {
+                movie: movie?,
+                added_at: row.created_at,
+            })
+        })
+        .collect();
+    Ok(Page::new(items, page, total))
+}
+
+/// A user's dismissed movies, most recent first (same shape as the watchlist).
+async fn dismissals(
+    db: &impl ConnectionTrait,
+    genres: &GenreCatalog,
+    user_id: i32,
+    page: PageRequest,
+) -> Result<Page<WatchlistEntry>, ListError> {
+    let select = dismissal::Entity::find().filter(dismissal::Column::UserId.eq(user_id));
+    let total = select.clone().count(db).await?;
+    let rows = select
+        .order_by_desc(dismissal::Column::CreatedAt)
+        .order_by_desc(dismissal::Column::MovieId)
         .limit(page.per_page)
         .offset(page.offset())
         .all(db)

@@ -12,9 +12,12 @@ async fn page_paths_serve_the_shell_with_its_own_policy() {
         "/",
         "/browse?genre=Drama",
         "/movies/1",
+        "/people/1",
         "/signup",
         "/signin",
+        "/account",
         "/me/ratings",
+        "/me/not-interested",
         "/watchlist",
         "/cart",
         "/orders",
@@ -65,7 +68,7 @@ async fn assets_have_their_content_types_and_revalidate_with_etags() {
         ("pages.js", "text/javascript"),
         ("i18n.js", "text/javascript"),
         ("style.css", "text/css"),
-        ("placeholder.svg", "image/svg+xml"),
+        ("favicon.svg", "image/svg+xml"),
     ] {
         let response = app.request(Method::GET, &format!("/assets/{name}")).await;
         assert_eq!(response.status(), StatusCode::OK, "{name}");
@@ -163,4 +166,118 @@ async fn browsers_get_the_sites_not_found_page_and_docs_its_slash() {
         .unwrap();
     assert_eq!(response.status(), StatusCode::PERMANENT_REDIRECT);
     assert_eq!(response.headers()["location"], "/docs/");
+}
+
+/// The "not interested" list the web page undoes from: newest first, and
+/// an undone movie leaves it.
+#[tokio::test]
+async fn the_not_interested_list_shows_dismissed_movies_until_undone() {
+    let app = spawn_app().await;
+    let user = app.register("dismisser", &["Drama"]).await;
+    let (_, movies) = app.get_json("/api/v1/movies?per_page=2").await;
+    let ids: Vec<i64> = movies["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_i64().unwrap())
+        .collect();
+    for id in &ids {
+        let (status, _) = app
+            .call(
+                Method::PUT,
+                &format!("/api/v1/users/me/not-interested/{id}"),
+                Some(&user.token),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+    }
+    let (status, list) = app
+        .call(
+            Method::GET,
+            "/api/v1/users/me/not-interested",
+            Some(&user.token),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    assert_eq!(list["total_items"], 2);
+    let listed: Vec<i64> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["movie"]["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(listed.len(), 2);
+    assert!(ids.iter().all(|id| listed.contains(id)), "{list}");
+    assert!(list["items"][0]["added_at"].is_string());
+
+    let (status, _) = app
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/users/me/not-interested/{}", ids[0]),
+            Some(&user.token),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, list) = app
+        .call(
+            Method::GET,
+            "/api/v1/users/me/not-interested",
+            Some(&user.token),
+            None,
+        )
+        .await;
+    assert_eq!(list["total_items"], 1);
+    assert_eq!(list["items"][0]["movie"]["id"], ids[1]);
+    let response = app
+        .request(Method::GET, "/api/v1/users/me/not-interested")
+        .await;
+    assert_error(response, StatusCode::UNAUTHORIZED, "unauthorized").await;
+}
+
+/// Korean (and any other script's) usernames: stored in NFC, unique without
+/// regard to case on both databases, and usable to sign in.
+#[tokio::test]
+async fn usernames_in_any_script_are_nfc_and_unique_regardless_of_case() {
+    let app = spawn_app().await;
+    let register = |username: &str, email: &str| {
+        app.call(
+            Method::POST,
+            "/api/v1/auth/register",
+            None,
+            Some(serde_json::json!({
+                "username": username,
+                "email": email,
+                "password": "correct horse battery",
+                "preferred_genres": [],
+            })),
+        )
+    };
+    // "김" typed as three conjoining jamo is stored as the one syllable.
+    let (status, body) = register("\u{1100}\u{1175}\u{11B7}민지", "kim@example.org").await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["user"]["username"], "김민지");
+    let (status, body) = register("김민지", "kim2@example.org").await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["error"]["code"], "username_taken");
+
+    let (status, body) = register("Émile", "emile@example.org").await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, body) = register("éMILE", "emile2@example.org").await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["error"]["code"], "username_taken");
+
+    for login in ["김민지", "ÉMILE"] {
+        let (status, body) = app
+            .call(
+                Method::POST,
+                "/api/v1/auth/login",
+                None,
+                Some(serde_json::json!({"login": login, "password": "correct horse battery"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{login}: {body}");
+    }
 }

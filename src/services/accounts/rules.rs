@@ -1,11 +1,15 @@
 //! What makes a username, an email address and a genre list acceptable.
 
+use unicode_normalization::UnicodeNormalization;
+
 use super::{MAX_EMAIL_CHARS, MAX_USERNAME_CHARS};
 
 use crate::auth::password::password_problem;
 use crate::services::catalog::GenreCatalog;
 use crate::services::validation::{FieldErrors, Lines, control_character_problem};
 
+/// Usernames are what people call themselves, so any script's letters and
+/// digits are allowed (김민지 as well as ada_lovelace), plus `_`, `.` and `-`.
 pub(super) fn username_problem(username: &str) -> Option<String> {
     let chars = username.chars().count();
     if !(3..=MAX_USERNAME_CHARS).contains(&chars) {
@@ -13,14 +17,33 @@ pub(super) fn username_problem(username: &str) -> Option<String> {
     }
     if !username
         .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+        .all(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | '-'))
     {
         return Some("may contain only letters, digits, `_`, `.` and `-`".to_owned());
     }
-    if !username.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+    if !username.starts_with(char::is_alphanumeric) {
         return Some("must start with a letter or digit".to_owned());
     }
     None
+}
+
+/// The stored form of a username: trimmed, in Unicode NFC (so "김" typed as
+/// one syllable or as three jamo is the same name), with letters outside
+/// ASCII in lower case. The unique index is on `LOWER(username)`, and
+/// SQLite's `LOWER` folds only ASCII letters: folding the others here makes
+/// "Émile" and "éMILE" the same name on both databases, and sign-in (which
+/// lower-cases what is typed) finds them either way. ASCII keeps the case
+/// its owner chose.
+pub(super) fn normalise_username(username: &str) -> String {
+    let mut stored = String::new();
+    for c in username.trim().nfc() {
+        if c.is_ascii() {
+            stored.push(c);
+        } else {
+            stored.extend(c.to_lowercase());
+        }
+    }
+    stored
 }
 
 /// A new password's length rule, and no control characters (a password is
@@ -77,7 +100,7 @@ pub(super) fn check_new_account(
     email: &str,
     password: &str,
 ) -> (String, String, FieldErrors) {
-    let username = username.trim().to_owned();
+    let username = normalise_username(username);
     let email = email.trim().to_lowercase();
     let mut problems = FieldErrors::new();
     if let Some(p) = username_problem(&username) {
