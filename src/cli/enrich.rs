@@ -1,5 +1,5 @@
-//! `cinerank enrich tmdb`: fills missing posters and overviews from TMDB,
-//! with a progress bar on a terminal.
+//! `cinerank enrich tmdb`: fills missing posters, overviews, runtimes and
+//! credits from TMDB, with a progress bar on a terminal.
 
 use std::path::PathBuf;
 
@@ -12,9 +12,10 @@ use crate::startup;
 /// What `cinerank enrich` asks.
 #[derive(Debug, Subcommand)]
 pub(super) enum EnrichSource {
-    /// Fetch posters and overviews from TMDB for movies that have a TMDB id
-    /// and lack either. Needs TMDB_API_KEY; resumable (each answer is
-    /// written at once, and ids TMDB has nothing for go into --state).
+    /// Fetch posters, overviews, runtimes and credits (cast and directors)
+    /// from TMDB for movies that have a TMDB id and lack any of them. Needs
+    /// TMDB_API_KEY; resumable (each answer is written at once, and ids TMDB
+    /// has nothing more for go into --state).
     Tmdb(EnrichTmdbArgs),
 }
 
@@ -37,7 +38,8 @@ pub(super) struct EnrichTmdbArgs {
     #[arg(long, default_value = "en-US")]
     language: String,
     /// Replace posters and overviews that are already set (and ask again
-    /// about ids listed in the state file).
+    /// about ids listed in the state file). Runtimes and credits are only
+    /// ever added where there are none.
     #[arg(long)]
     overwrite: bool,
     /// File of TMDB ids already answered without the missing data.
@@ -72,9 +74,10 @@ pub(super) async fn enrich_tmdb(settings: &Settings, args: EnrichTmdbArgs) -> Cl
     // The summary is printed even when the run stopped early (e.g. a 401).
     let seconds = started.elapsed().as_secs_f64();
     println!(
-        "enrich tmdb: {} fetched, {} updated, {} not found, {} failed, {} skipped (answered before, see {}); {} requests in {seconds:.1}s ({:.1} req/s)",
+        "enrich tmdb: {} fetched, {} updated ({} given credits), {} not found, {} failed, {} skipped (answered before, see {}); {} requests in {seconds:.1}s ({:.1} req/s)",
         report.fetched,
         report.updated,
+        report.credited,
         report.not_found,
         report.failed,
         report.skipped,

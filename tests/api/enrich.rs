@@ -1,7 +1,8 @@
 //! `cinerank enrich tmdb`, run as the real binary against a stand-in TMDB
-//! server on 127.0.0.1 that answers in TMDB v3's shapes: details, 404s,
-//! 401 for a wrong key, a 429 with `Retry-After`, 503s and a movie that
-//! always fails.
+//! server on 127.0.0.1 that answers in TMDB v3's shapes: details (with
+//! runtime, and with credits when `append_to_response=credits` asks for
+//! them), 404s, 401 for a wrong key, a 429 with `Retry-After`, 503s and a
+//! movie that always fails.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -12,7 +13,9 @@ use std::time::{Duration, Instant};
 
 use actix_web::{App, HttpResponse, HttpServer, web};
 use entity::movie;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection, EntityTrait};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, DatabaseConnection, EntityTrait, IntoActiveModel,
+};
 use serde_json::{Value, json};
 
 use crate::helpers::{TestDatabase, test_settings};
@@ -23,8 +26,8 @@ const API_KEY: &str = "stand-in-key-8f3a51c2";
 /// One scripted answer of the stand-in.
 #[derive(Clone, Debug)]
 enum Reply {
-    /// 200 with these `overview` and `poster_path`.
-    Details(&'static str, Option<&'static str>),
+    /// 200 with this film's details.
+    Details(Film),
     /// 429 with `Retry-After: 1`.
     TooManyRequests,
     /// 503.
@@ -33,12 +36,51 @@ enum Reply {
     ServerError,
 }
 
+/// What the stand-in knows of a film.
+#[derive(Clone, Debug, Default)]
+struct Film {
+    overview: &'static str,
+    poster_path: Option<&'static str>,
+    /// Minutes; 0 is TMDB's "unknown".
+    runtime: u32,
+    /// `(name, character, order)`, in the order TMDB's array lists them.
+    cast: Vec<(&'static str, &'static str, i32)>,
+    /// `(name, job)`.
+    crew: Vec<(&'static str, &'static str)>,
+}
+
+/// A film TMDB knows well: these words and poster, a runtime, a director
+/// (crew listed after a producer) and two cast members.
+fn film(overview: &'static str, poster_path: Option<&'static str>) -> Reply {
+    Reply::Details(Film {
+        overview,
+        poster_path,
+        runtime: 100,
+        cast: vec![("Second Lead", "Friend", 1), ("Stand-in Star", "Lead", 0)],
+        crew: vec![
+            ("A Producer", "Producer"),
+            ("Stand-in Director", "Director"),
+        ],
+    })
+}
+
+/// An answer with only these words and poster: no runtime, no credits.
+fn sparse(overview: &'static str, poster_path: Option<&'static str>) -> Reply {
+    Reply::Details(Film {
+        overview,
+        poster_path,
+        ..Film::default()
+    })
+}
+
 /// A request the stand-in received.
 #[derive(Clone, Debug)]
 struct Seen {
     tmdb_id: i32,
     at: Instant,
     language: String,
+    /// `append_to_response`.
+    append: String,
 }
 
 /// What the stand-in answers and what it has seen. Requests for an id
@@ -125,6 +167,7 @@ async fn movie_details(
             tmdb_id,
             at: Instant::now(),
             language: query.get("language").cloned().unwrap_or_default(),
+            append: query.get("append_to_response").cloned().unwrap_or_default(),
         });
         seen.iter().filter(|s| s.tmdb_id == tmdb_id).count()
     };
@@ -136,19 +179,42 @@ async fn movie_details(
         }));
     };
     match &script[(count - 1).min(script.len() - 1)] {
-        Reply::Details(overview, poster_path) => HttpResponse::Ok().json(json!({
-            "adult": false,
-            "genres": [{"id": 16, "name": "Animation"}],
-            "id": tmdb_id,
-            "imdb_id": "tt0114709",
-            "original_title": "Stand-in",
-            "overview": overview,
-            "poster_path": poster_path,
-            "release_date": "1995-10-30",
-            "title": "Stand-in",
-            "vote_average": 7.9,
-            "vote_count": 17000
-        })),
+        Reply::Details(film) => {
+            let mut body = json!({
+                "adult": false,
+                "genres": [{"id": 16, "name": "Animation"}],
+                "id": tmdb_id,
+                "imdb_id": "tt0114709",
+                "original_title": "Stand-in",
+                "overview": film.overview,
+                "poster_path": film.poster_path,
+                "release_date": "1995-10-30",
+                "runtime": film.runtime,
+                "title": "Stand-in",
+                "vote_average": 7.9,
+                "vote_count": 17000
+            });
+            // Like TMDB, credits only when appended to the request.
+            let append = query.get("append_to_response").map(String::as_str);
+            if append.is_some_and(|a| a.split(',').any(|part| part == "credits")) {
+                let cast: Vec<Value> = (film.cast.iter().enumerate())
+                    .map(|(i, (name, character, order))| {
+                        json!({"id": 1000 + i, "cast_id": i, "credit_id": format!("c{i}"),
+                               "known_for_department": "Acting", "name": name,
+                               "character": character, "order": order})
+                    })
+                    .collect();
+                let crew: Vec<Value> = (film.crew.iter().enumerate())
+                    .map(|(i, (name, job))| {
+                        json!({"id": 2000 + i, "credit_id": format!("w{i}"),
+                               "department": if *job == "Director" { "Directing" } else { "Production" },
+                               "name": name, "job": job})
+                    })
+                    .collect();
+                body["credits"] = json!({"id": tmdb_id, "cast": cast, "crew": crew});
+            }
+            HttpResponse::Ok().json(body)
+        }
         Reply::TooManyRequests => HttpResponse::TooManyRequests()
             .insert_header(("Retry-After", "1"))
             .json(json!({
@@ -186,6 +252,8 @@ async fn insert_movie(
     movie::ActiveModel {
         title: Set(title.to_owned()),
         title_search: Set(title.to_lowercase()),
+        // As the catalogue writes it: search matches titles through this key.
+        search_key: Set(migration::search_key(title)),
         year: Set(Some(1995)),
         overview: Set(overview.map(str::to_owned)),
         poster_url: Set(poster_url.map(str::to_owned)),
@@ -214,6 +282,56 @@ async fn poster_and_overview(db: &DatabaseConnection, id: i32) -> (Option<String
         .unwrap()
         .unwrap();
     (movie.poster_url, movie.overview)
+}
+
+/// Gives a movie a runtime and credits, so it lacks nothing TMDB could add
+/// besides what the caller left out.
+async fn give_runtime_and_credits(
+    db: &DatabaseConnection,
+    id: i32,
+    runtime: Option<i32>,
+    directors: &[&str],
+    cast: &[&str],
+) {
+    let movie = movie::Entity::find_by_id(id)
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut active = movie.into_active_model();
+    active.runtime_minutes = Set(runtime);
+    active.update(db).await.unwrap();
+    let owned = |names: &[&str]| names.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>();
+    cinerank::services::catalog::credits::add_named_credits(
+        db,
+        id,
+        &owned(directors),
+        &owned(cast),
+    )
+    .await
+    .unwrap();
+}
+
+/// The movie's runtime and its credits as `(role, position, name, character)`,
+/// directors first.
+async fn runtime_and_credits(
+    db: &DatabaseConnection,
+    id: i32,
+) -> (Option<i32>, Vec<(String, i32, String, Option<String>)>) {
+    let movie = movie::Entity::find_by_id(id)
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    let credits = cinerank::services::catalog::credits_of(db, &[id])
+        .await
+        .unwrap()
+        .remove(&id)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|c| (c.role.name().to_owned(), c.position, c.name, c.character))
+        .collect();
+    (movie.runtime_minutes, credits)
 }
 
 /// A state file of its own for one test.
@@ -276,6 +394,7 @@ fn summary_counts(output: &Output) -> HashMap<String, u64> {
     [
         "fetched",
         "updated",
+        "given credits",
         "not found",
         "failed",
         "skipped",
@@ -300,28 +419,22 @@ const POSTERS: &str = "https://image.tmdb.org/t/p/w500";
 #[tokio::test]
 async fn enrich_fills_missing_data_retries_429_and_5xx_and_a_rerun_asks_only_what_is_left() {
     let stand_in = StandIn::start(HashMap::from([
-        (
-            862,
-            vec![Reply::Details("A cowboy doll.", Some("/toy.jpg"))],
-        ),
+        (862, vec![film("A cowboy doll.", Some("/toy.jpg"))]),
         (
             8844,
             vec![
                 Reply::TooManyRequests,
-                Reply::Details("A board game.", Some("/jumanji.jpg")),
+                film("A board game.", Some("/jumanji.jpg")),
             ],
         ),
         (
             949,
-            vec![
-                Reply::Unavailable,
-                Reply::Details("A heist.", Some("/heat.jpg")),
-            ],
+            vec![Reply::Unavailable, film("A heist.", Some("/heat.jpg"))],
         ),
-        (11, vec![Reply::Details("Not asked.", Some("/no.jpg"))]),
-        (12, vec![Reply::Details("TMDB's words.", Some("/half.jpg"))]),
-        (13, vec![Reply::Details("", None)]),
-        (14, vec![Reply::Details("Only words.", None)]),
+        (11, vec![film("Not asked.", Some("/no.jpg"))]),
+        (12, vec![film("TMDB's words.", Some("/half.jpg"))]),
+        (13, vec![sparse("", None)]),
+        (14, vec![sparse("Only words.", None)]),
         (15, vec![Reply::ServerError]),
     ]));
     let (database, db) = database().await;
@@ -335,6 +448,14 @@ async fn enrich_fills_missing_data_retries_429_and_5xx_and_a_rerun_asks_only_wha
         Some(11),
         Some("https://example.org/sw.jpg"),
         Some("Ours."),
+    )
+    .await;
+    give_runtime_and_credits(
+        &db,
+        complete,
+        Some(121),
+        &["George Lucas"],
+        &["Mark Hamill"],
     )
     .await;
     let untracked = insert_movie(&db, "No TMDB id", None, None, None).await;
@@ -359,6 +480,7 @@ async fn enrich_fills_missing_data_retries_429_and_5xx_and_a_rerun_asks_only_wha
     let counts = summary_counts(&output);
     assert_eq!(counts["fetched"], 6, "{counts:?}");
     assert_eq!(counts["updated"], 5, "{counts:?}");
+    assert_eq!(counts["given credits"], 4, "{counts:?}");
     assert_eq!(counts["not found"], 1, "{counts:?}");
     assert_eq!(counts["failed"], 1, "{counts:?}");
     assert_eq!(counts["skipped"], 0, "{counts:?}");
@@ -376,9 +498,13 @@ async fn enrich_fills_missing_data_retries_429_and_5xx_and_a_rerun_asks_only_wha
             (14, 1),
             (15, 3),
         ]),
-        "movies with both fields (11) or no TMDB id are never asked"
+        "a movie lacking nothing (11) or without a TMDB id is never asked"
     );
     assert!(stand_in.seen().iter().all(|s| s.language == "en-US"));
+    assert!(
+        stand_in.seen().iter().all(|s| s.append == "credits"),
+        "credits come in the same request"
+    );
     // The 429's Retry-After: 1 was waited out before the retry.
     let jumanji_requests: Vec<Instant> = stand_in
         .seen()
@@ -422,6 +548,42 @@ async fn enrich_fills_missing_data_retries_429_and_5xx_and_a_rerun_asks_only_wha
         (None, words_of("Only words."))
     );
     assert_eq!(poster_and_overview(&db, broken).await, (None, None));
+    let stand_in_credits = || {
+        vec![
+            (
+                "director".to_owned(),
+                1,
+                "Stand-in Director".to_owned(),
+                None,
+            ),
+            (
+                "cast".to_owned(),
+                1,
+                "Stand-in Star".to_owned(),
+                Some("Lead".to_owned()),
+            ),
+            (
+                "cast".to_owned(),
+                2,
+                "Second Lead".to_owned(),
+                Some("Friend".to_owned()),
+            ),
+        ]
+    };
+    for id in [toy, jumanji, heat, half] {
+        assert_eq!(
+            runtime_and_credits(&db, id).await,
+            (Some(100), stand_in_credits()),
+            "{id}"
+        );
+    }
+    for id in [ghost, untracked, blank, words, broken] {
+        assert_eq!(
+            runtime_and_credits(&db, id).await,
+            (None, Vec::new()),
+            "{id}"
+        );
+    }
 
     // Second run: the 404, the empty answer and the poster-less answer are
     // in the state file; only the movie that failed is asked again.
@@ -440,9 +602,9 @@ async fn enrich_fills_missing_data_retries_429_and_5xx_and_a_rerun_asks_only_wha
     let state_text = std::fs::read_to_string(&state).unwrap();
     assert!(!state_text.contains(API_KEY));
     for line in [
-        "999999\ten-US\tnot_found",
-        "13\ten-US\tno_data",
-        "14\ten-US\tno_data",
+        "999999\ten-US\tnot_found\n",
+        "13\ten-US\tno_data\tposter,overview,runtime,credits\n",
+        "14\ten-US\tno_data\tposter,runtime,credits\n",
     ] {
         assert!(state_text.contains(line), "{state_text}");
     }
@@ -489,6 +651,13 @@ async fn enrich_fills_missing_data_retries_429_and_5xx_and_a_rerun_asks_only_wha
         .unwrap();
     assert_eq!(details["poster_url"], format!("{POSTERS}/toy.jpg"));
     assert_eq!(details["overview"], "A cowboy doll.");
+    assert_eq!(details["runtime_minutes"], 100);
+    assert_eq!(
+        details["directors"][0]["name"], "Stand-in Director",
+        "{details}"
+    );
+    assert_eq!(details["cast"][0]["name"], "Stand-in Star", "{details}");
+    assert_eq!(details["cast"][0]["character"], "Lead", "{details}");
     handle.stop(false).await;
     std::fs::remove_file(&state).ok();
 }
@@ -497,7 +666,7 @@ async fn enrich_fills_missing_data_retries_429_and_5xx_and_a_rerun_asks_only_wha
 async fn enrich_stops_on_a_rejected_or_missing_key_without_printing_it() {
     let stand_in = StandIn::start(HashMap::from([(
         862,
-        vec![Reply::Details("A cowboy doll.", Some("/toy.jpg"))],
+        vec![film("A cowboy doll.", Some("/toy.jpg"))],
     )]));
     let (database, db) = database().await;
     let toy = insert_movie(&db, "Toy Story", Some(862), None, None).await;
@@ -552,7 +721,7 @@ async fn enrich_paces_requests_across_workers_and_honours_the_limit() {
     let stand_in = StandIn::start(
         tmdb_ids
             .iter()
-            .map(|&id| (id, vec![Reply::Details("Words.", Some("/p.jpg"))]))
+            .map(|&id| (id, vec![film("Words.", Some("/p.jpg"))]))
             .collect(),
     );
     let (database, db) = database().await;
@@ -603,7 +772,7 @@ async fn a_killed_run_keeps_what_was_answered_and_a_rerun_asks_only_the_rest() {
     let stand_in = StandIn::start(
         tmdb_ids
             .iter()
-            .map(|&id| (id, vec![Reply::Details("Words.", Some("/p.jpg"))]))
+            .map(|&id| (id, vec![film("Words.", Some("/p.jpg"))]))
             .collect(),
     );
     let (database, db) = database().await;
@@ -638,11 +807,14 @@ async fn a_killed_run_keeps_what_was_answered_and_a_rerun_asks_only_the_rest() {
     let killed_after = stand_in.seen().len();
     assert!(killed_after < tmdb_ids.len(), "killed mid-run");
 
+    // Each answer is one transaction: its fields and credits all or none.
     let mut missing = Vec::new();
     for &id in &tmdb_ids {
-        match poster_and_overview(&db, movie_ids[&id]).await {
-            (Some(_), Some(_)) => {}
-            (None, None) => missing.push(id),
+        let fields = poster_and_overview(&db, movie_ids[&id]).await;
+        let (runtime, credits) = runtime_and_credits(&db, movie_ids[&id]).await;
+        match (fields, runtime, credits.len()) {
+            ((Some(_), Some(_)), Some(100), 3) => {}
+            ((None, None), None, 0) => missing.push(id),
             partial => panic!("movie {id} half written: {partial:?}"),
         }
     }
@@ -664,5 +836,226 @@ async fn a_killed_run_keeps_what_was_answered_and_a_rerun_asks_only_the_rest() {
         let (poster, overview) = poster_and_overview(&db, movie_ids[&id]).await;
         assert!(poster.is_some() && overview.is_some(), "{id}");
     }
+    std::fs::remove_file(&state).ok();
+}
+
+/// *Scream* as TMDB lists it: twelve cast members, not in billing order,
+/// and a crew where only one job is "Director".
+fn scream() -> Reply {
+    Reply::Details(Film {
+        overview: "A killer in a mask.",
+        poster_path: Some("/scream.jpg"),
+        runtime: 111,
+        cast: vec![
+            ("Henry Winkler", "Principal Himbry", 10),
+            ("Neve Campbell", "Sidney Prescott", 0),
+            ("Joseph Whipp", "Sheriff Burke", 11),
+            ("Courteney Cox", "Gale Weathers", 1),
+            ("Skeet Ulrich", "Billy Loomis", 3),
+            ("David Arquette", "Dewey Riley", 2),
+            ("Liev Schreiber", "Cotton Weary", 9),
+            ("Matthew Lillard", "Stu Macher", 4),
+            ("Rose McGowan", "Tatum Riley", 5),
+            ("Drew Barrymore", "Casey Becker", 7),
+            ("Jamie Kennedy", "Randy Meeks", 6),
+            ("W. Earl Brown", "Kenny", 8),
+        ],
+        crew: vec![
+            ("Kevin Williamson", "Screenplay"),
+            ("Mark Irwin", "Director of Photography"),
+            ("Wes Craven", "Director"),
+            ("Cary Woods", "Producer"),
+        ],
+    })
+}
+
+#[tokio::test]
+async fn enrich_adds_credits_and_runtimes_only_where_missing_and_asks_each_movie_once() {
+    let other_credits = || {
+        Reply::Details(Film {
+            overview: "TMDB's words.",
+            poster_path: Some("/other.jpg"),
+            runtime: 95,
+            cast: vec![("Somebody Else", "Lead", 0), ("Neve Campbell", "Sidney", 1)],
+            crew: vec![("Another Director", "Director")],
+        })
+    };
+    let stand_in = StandIn::start(HashMap::from([
+        (4232, vec![scream()]),
+        (4233, vec![other_credits()]),
+        (4234, vec![other_credits()]),
+        // Known to TMDB, but without runtime or credits.
+        (4235, vec![sparse("Words.", Some("/p.jpg"))]),
+        (4236, vec![other_credits()]),
+        (4237, vec![other_credits()]),
+    ]));
+    let (database, db) = database().await;
+    let poster = Some("https://example.org/p.jpg");
+    // Poster and overview but no runtime or credits: asked for those alone.
+    let scream_id = insert_movie(&db, "Scream", Some(4232), poster, Some("Ours.")).await;
+    // Credited already (an administrator's, say): kept as they are.
+    let sequel = insert_movie(&db, "Scream 2", Some(4233), poster, Some("Ours.")).await;
+    give_runtime_and_credits(
+        &db,
+        sequel,
+        None,
+        &["Wes Craven"],
+        &["David Arquette", "Neve Campbell"],
+    )
+    .await;
+    // A runtime already: kept, the credits added.
+    let timed = insert_movie(&db, "Timed", Some(4234), poster, Some("Ours.")).await;
+    give_runtime_and_credits(&db, timed, Some(90), &[], &[]).await;
+    let uncredited = insert_movie(&db, "Uncredited", Some(4235), poster, Some("Ours.")).await;
+    // Answered by an older run that only asked about posters and overviews.
+    let legacy = insert_movie(&db, "Legacy", Some(4236), poster, None).await;
+    let legacy_done = insert_movie(&db, "Legacy done", Some(4237), None, Some("Ours.")).await;
+    give_runtime_and_credits(&db, legacy_done, Some(80), &["Some Director"], &[]).await;
+    let state = state_file("credits");
+    std::fs::write(
+        &state,
+        "# an older run\n4236\ten-US\tno_data\n4237\ten-US\tno_data\n",
+    )
+    .unwrap();
+    let state_arg = state.display().to_string();
+    let args = ["--rate", "50", "--state", state_arg.as_str()];
+
+    let (output, _) = enrich(&database, &stand_in.base_url, Some(API_KEY), &args).await;
+    assert!(output.status.success(), "{}", text(&output));
+    let counts = summary_counts(&output);
+    assert_eq!(counts["fetched"], 5, "{counts:?}");
+    assert_eq!(counts["updated"], 4, "{counts:?}");
+    assert_eq!(counts["given credits"], 3, "{counts:?}");
+    assert_eq!(
+        counts["skipped"], 1,
+        "the old line covers what Legacy done lacks: {counts:?}"
+    );
+    assert_eq!(
+        stand_in.counts(),
+        HashMap::from([(4232, 1), (4233, 1), (4234, 1), (4235, 1), (4236, 1)])
+    );
+    assert!(stand_in.seen().iter().all(|s| s.append == "credits"));
+
+    // Billing order from TMDB's `order`, cut to the top ten; the director
+    // from the crew, not the director of photography.
+    let (runtime, credits) = runtime_and_credits(&db, scream_id).await;
+    assert_eq!(runtime, Some(111));
+    let billed: Vec<(&str, i32, &str)> = credits
+        .iter()
+        .map(|(role, position, name, _)| (role.as_str(), *position, name.as_str()))
+        .collect();
+    assert_eq!(
+        billed,
+        [
+            ("director", 1, "Wes Craven"),
+            ("cast", 1, "Neve Campbell"),
+            ("cast", 2, "Courteney Cox"),
+            ("cast", 3, "David Arquette"),
+            ("cast", 4, "Skeet Ulrich"),
+            ("cast", 5, "Matthew Lillard"),
+            ("cast", 6, "Rose McGowan"),
+            ("cast", 7, "Jamie Kennedy"),
+            ("cast", 8, "Drew Barrymore"),
+            ("cast", 9, "W. Earl Brown"),
+            ("cast", 10, "Liev Schreiber"),
+        ]
+    );
+    assert_eq!(credits[1].3.as_deref(), Some("Sidney Prescott"));
+    assert_eq!(
+        poster_and_overview(&db, scream_id).await,
+        (poster.map(str::to_owned), Some("Ours.".to_owned()))
+    );
+    // Existing credits stay exactly as they were; the runtime is filled.
+    let (runtime, credits) = runtime_and_credits(&db, sequel).await;
+    assert_eq!(runtime, Some(95));
+    assert_eq!(
+        credits,
+        [
+            ("director".to_owned(), 1, "Wes Craven".to_owned(), None),
+            ("cast".to_owned(), 1, "David Arquette".to_owned(), None),
+            ("cast".to_owned(), 2, "Neve Campbell".to_owned(), None),
+        ]
+    );
+    let (runtime, credits) = runtime_and_credits(&db, timed).await;
+    assert_eq!(runtime, Some(90), "a runtime already set is kept");
+    assert_eq!(credits.len(), 3, "{credits:?}");
+    assert_eq!(
+        runtime_and_credits(&db, uncredited).await,
+        (None, Vec::new())
+    );
+    let (runtime, credits) = runtime_and_credits(&db, legacy).await;
+    assert_eq!((runtime, credits.len()), (Some(95), 3));
+    assert_eq!(
+        poster_and_overview(&db, legacy).await,
+        (poster.map(str::to_owned), Some("TMDB's words.".to_owned()))
+    );
+    let (runtime, credits) = runtime_and_credits(&db, legacy_done).await;
+    assert_eq!((runtime, credits.len()), (Some(80), 1));
+    let state_text = std::fs::read_to_string(&state).unwrap();
+    assert!(
+        state_text.contains("4235\ten-US\tno_data\truntime,credits\n"),
+        "{state_text}"
+    );
+
+    // A second run asks nobody: what TMDB had is stored, what it lacks is
+    // in the state file (4235 is not asked again for its missing credits).
+    let before = stand_in.seen().len();
+    let (output, _) = enrich(&database, &stand_in.base_url, Some(API_KEY), &args).await;
+    assert!(output.status.success(), "{}", text(&output));
+    let counts = summary_counts(&output);
+    assert_eq!(
+        (counts["fetched"], counts["requests"], counts["skipped"]),
+        (0, 0, 2),
+        "{counts:?}"
+    );
+    assert_eq!(stand_in.seen().len(), before);
+
+    // Through the API: the movie's cast and director, the director's page
+    // with both films (one person, matched by name), and search by a name
+    // that only TMDB's credits brought.
+    let settings = test_settings(&database, None, &[("MODEL_TRAIN_ON_START", "false")]);
+    let app = cinerank::startup::Application::build(settings)
+        .await
+        .unwrap();
+    let base = format!("http://127.0.0.1:{}/api/v1", app.port());
+    let handle = app.handle();
+    tokio::spawn(app.run_until_stopped());
+    let get = |path: String| async move {
+        let response = reqwest::get(path).await.unwrap();
+        assert_eq!(response.status(), reqwest::StatusCode::OK);
+        response.json::<Value>().await.unwrap()
+    };
+    let details = get(format!("{base}/movies/{scream_id}")).await;
+    assert_eq!(details["runtime_minutes"], 111, "{details}");
+    let names = |list: &Value| -> Vec<String> {
+        (list.as_array().unwrap().iter())
+            .map(|p| p["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(names(&details["directors"]), ["Wes Craven"]);
+    assert_eq!(
+        names(&details["cast"])[..4],
+        [
+            "Neve Campbell",
+            "Courteney Cox",
+            "David Arquette",
+            "Skeet Ulrich"
+        ]
+    );
+    assert_eq!(details["cast"].as_array().unwrap().len(), 10);
+    assert_eq!(details["cast"][1]["character"], "Gale Weathers");
+    let wes = details["directors"][0]["id"].as_i64().unwrap();
+    let person = get(format!("{base}/people/{wes}")).await;
+    let mut films: Vec<&str> = (person["movies"].as_array().unwrap().iter())
+        .filter_map(|f| f["movie"]["title"].as_str())
+        .collect();
+    films.sort_unstable();
+    assert_eq!(films, ["Scream", "Scream 2"], "{person}");
+    let found = get(format!("{base}/movies?q=skeet%20ulrich")).await;
+    assert_eq!(crate::helpers::titles(&found), ["Scream"], "{found}");
+    let suggested = get(format!("{base}/search/suggest?q=courteney")).await;
+    assert_eq!(suggested[0]["kind"], "person", "{suggested}");
+    assert_eq!(suggested[0]["label"], "Courteney Cox", "{suggested}");
+    handle.stop(false).await;
     std::fs::remove_file(&state).ok();
 }

@@ -21,6 +21,13 @@ use crate::dataset::{CreditRecord, CreditRole};
 /// Rows per multi-row statement (well under every database's parameter limit).
 const BATCH: usize = 500;
 
+/// Most cast members the seed and TMDB enrichment store per movie: the
+/// seed's builder keeps the first 10 of each film's cast
+/// (`CAST_LIMIT` in `scripts/build_seed_catalog.py`), and TMDB lists
+/// dozens, down to uncredited extras. Pages and the content similarity
+/// only use the top-billed few.
+pub const STORED_CAST: usize = 10;
+
 /// One credit of a movie, with the person's name.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Credit {
@@ -98,6 +105,26 @@ async fn people_named(
     Ok(ids)
 }
 
+/// Which of these movies have at least one credit.
+pub async fn movies_with_credits(
+    db: &impl ConnectionTrait,
+    movie_ids: &[i32],
+) -> Result<HashSet<i32>, DbErr> {
+    let mut credited = HashSet::new();
+    for batch in movie_ids.chunks(BATCH) {
+        let rows: Vec<i32> = movie_credit::Entity::find()
+            .select_only()
+            .column(movie_credit::Column::MovieId)
+            .filter(movie_credit::Column::MovieId.is_in(batch.iter().copied()))
+            .distinct()
+            .into_tuple()
+            .all(db)
+            .await?;
+        credited.extend(rows);
+    }
+    Ok(credited)
+}
+
 /// Adds `credits` (file movie ids mapped through `movie_ids`) to the movies
 /// that have no credits yet; returns how many credits were written.
 pub async fn add_credits(
@@ -109,19 +136,8 @@ pub async fn add_credits(
         .iter()
         .filter_map(|c| movie_ids.get(&c.movie).copied())
         .collect();
-    let mut credited = HashSet::new();
     let targets: Vec<i32> = targets.into_iter().collect();
-    for batch in targets.chunks(BATCH) {
-        let rows: Vec<i32> = movie_credit::Entity::find()
-            .select_only()
-            .column(movie_credit::Column::MovieId)
-            .filter(movie_credit::Column::MovieId.is_in(batch.iter().copied()))
-            .distinct()
-            .into_tuple()
-            .all(db)
-            .await?;
-        credited.extend(rows);
-    }
+    let credited = movies_with_credits(db, &targets).await?;
     let wanted: Vec<(i32, &CreditRecord)> = credits
         .iter()
         .filter_map(|c| Some((*movie_ids.get(&c.movie)?, c)))

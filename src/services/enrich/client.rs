@@ -14,11 +14,40 @@ use super::*;
 use crate::config::TmdbSettings;
 
 /// The fields of TMDB's movie details this command uses (the rest is
-/// ignored).
-#[derive(Debug, Deserialize)]
+/// ignored). `credits` is there because every request appends it
+/// (`append_to_response=credits`): one request per movie instead of two.
+#[derive(Debug, Default, Deserialize)]
 pub(super) struct TmdbMovieDetails {
     pub(super) overview: Option<String>,
     pub(super) poster_path: Option<String>,
+    /// Minutes; TMDB sends 0 or null when it does not know.
+    pub(super) runtime: Option<i64>,
+    pub(super) credits: Option<TmdbCredits>,
+}
+
+/// The appended `credits` object: the whole cast and crew.
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct TmdbCredits {
+    #[serde(default)]
+    pub(super) cast: Vec<TmdbCastMember>,
+    #[serde(default)]
+    pub(super) crew: Vec<TmdbCrewMember>,
+}
+
+/// One cast entry. `order` is TMDB's billing order (0 = top billed); the
+/// array itself is not guaranteed to be in that order.
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct TmdbCastMember {
+    pub(super) name: Option<String>,
+    pub(super) character: Option<String>,
+    pub(super) order: Option<i64>,
+}
+
+/// One crew entry: a person and their `job` ("Director", "Producer", …).
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct TmdbCrewMember {
+    pub(super) name: Option<String>,
+    pub(super) job: Option<String>,
 }
 
 /// TMDB's error body: `{"status_code": 34, "status_message": "…", "success": false}`.
@@ -76,7 +105,9 @@ impl TmdbClient {
             .map_err(|err| format!("bad TMDB_API_BASE_URL: {err}"))?;
         url.query_pairs_mut()
             .append_pair("api_key", &self.api_key)
-            .append_pair("language", &self.language);
+            .append_pair("language", &self.language)
+            // Cast and crew in the same answer: one request per movie.
+            .append_pair("append_to_response", "credits");
         Ok(url)
     }
 

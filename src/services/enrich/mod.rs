@@ -1,22 +1,36 @@
-//! `cinerank enrich tmdb`: fills in missing posters and overviews from
-//! TMDB's v3 movie details API.
+//! `cinerank enrich tmdb`: fills in missing posters, overviews, runtimes
+//! and credits (top-billed cast and directors) from TMDB's v3 movie details
+//! API, asking for the credits in the same request
+//! (`append_to_response=credits`).
 //!
 //! How a run goes:
-//! 1. Candidates are the movies with a TMDB id that still lack a poster or an
-//!    overview (every movie with a TMDB id under `overwrite`), minus the ids
-//!    the state file says TMDB has already answered without the missing data.
+//! 1. Candidates are the movies with a TMDB id that still lack a poster, an
+//!    overview, a runtime or any credit (every movie with a TMDB id under
+//!    `overwrite`), minus those for which the state file says TMDB has
+//!    already answered without everything they lack.
 //! 2. A few workers fetch details concurrently. Every request, retries
 //!    included, first takes a turn from one shared [`Pacer`], so the whole
 //!    run stays under the requested rate; a 429 holds every worker back for
 //!    its `Retry-After`.
-//! 3. Each answer is written as soon as it arrives, in its own statement, so
-//!    a killed run loses at most the requests in flight, and the next run
-//!    picks up exactly the movies still missing data.
+//! 3. Each answer is written as soon as it arrives, in its own transaction
+//!    (the movie's fields and its credits together), so a killed run loses
+//!    at most the requests in flight, never half an answer, and the next
+//!    run picks up exactly the movies still missing data.
+//!
+//! Credits are only added to a movie that has none, and a runtime only
+//! where there is none, whatever `overwrite` says: they may come from the
+//! seed or an administrator, and are never deleted or reordered.
+//!
+//! The command runs in its own process, so it has no catalogue cache to
+//! invalidate: each answer's transaction records the movie in the change
+//! log, and a running server drops its copy within a second; the content
+//! similarity uses the new credits from its next training.
 //!
 //! The API key travels in the query string (TMDB v3's `api_key`), so every
 //! message that could carry a URL is redacted before it leaves this module.
 
 mod client;
+mod found;
 mod pacer;
 mod state_file;
 
@@ -26,23 +40,26 @@ mod tests;
 pub use client::{install_tls_crypto_provider, redact_api_key_in_url, redact_secret};
 pub use pacer::{Pacer, backoff_delay, parse_retry_after};
 
-use client::{TmdbAnswer, TmdbClient, TmdbMovieDetails};
-use state_file::StateFile;
+use client::{TmdbAnswer, TmdbClient};
+use found::{Field, Fields, FoundData};
+use state_file::{StateFile, Unanswered};
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use entity::movie;
-use sea_orm::sea_query::{Expr, Func};
+use entity::{movie, movie_credit};
+use sea_orm::sea_query::{Expr, Func, Query};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    QuerySelect, TransactionSession, TransactionTrait,
 };
 
 use crate::config::{ConfigError, TmdbSettings};
-use crate::services::catalog::{MAX_OVERVIEW_CHARS, MAX_URL_CHARS};
+use crate::services::catalog::credits::{add_credits, movies_with_credits};
+use crate::services::changes::{self, Change};
 
 /// The longest `Retry-After` honoured; a longer one is cut to this so a
 /// run never stalls for an hour on one header.
@@ -103,7 +120,8 @@ pub struct EnrichOptions {
     pub max_attempts: u32,
     /// TMDB `language` parameter, e.g. `en-US`.
     pub language: String,
-    /// Replace posters and overviews that are already set.
+    /// Replace posters and overviews that are already set (runtimes and
+    /// credits are only ever filled where there are none).
     pub overwrite: bool,
     /// The file listing TMDB ids already answered without the missing data.
     pub state_file: PathBuf,
@@ -118,8 +136,10 @@ pub struct EnrichReport {
     pub skipped: u64,
     /// Movies TMDB answered with details (HTTP 200).
     pub fetched: u64,
-    /// Movies whose poster or overview changed.
+    /// Movies whose poster, overview, runtime or credits changed.
     pub updated: u64,
+    /// Of those, movies that were given credits.
+    pub credited: u64,
     /// Movies TMDB does not know (HTTP 404).
     pub not_found: u64,
     /// Movies given up on after retries, or with an unusable answer.
@@ -149,9 +169,9 @@ impl Progress for () {
     fn advance(&self, _: &EnrichReport) {}
 }
 
-/// Fills missing posters and overviews from TMDB; see the module docs.
-/// `report` is kept up to date as the run goes, so it also tells what was
-/// done when the run stops early with an error.
+/// Fills missing posters, overviews, runtimes and credits from TMDB; see
+/// the module docs. `report` is kept up to date as the run goes, so it also
+/// tells what was done when the run stops early with an error.
 pub async fn enrich_from_tmdb<C>(
     db: &C,
     tmdb: &TmdbSettings,
@@ -160,14 +180,20 @@ pub async fn enrich_from_tmdb<C>(
     report: &mut EnrichReport,
 ) -> Result<(), EnrichError>
 where
-    C: ConnectionTrait,
+    C: ConnectionTrait + TransactionTrait,
 {
     validate(options)?;
     let mut state = StateFile::open(&options.state_file)?;
     let mut candidates = load_candidates(db, options.overwrite).await?;
     if !options.overwrite {
+        // Skipped only when TMDB already said it has nothing for
+        // everything the movie lacks: a movie TMDB gave a poster but no
+        // credits is not asked again, one that was only asked about its
+        // poster (before credits were asked for) is asked once more.
         let before = candidates.len();
-        candidates.retain(|c| !state.has_answered(c.tmdb_id, &options.language));
+        candidates.retain(|c| {
+            !(c.lacks()).is_subset_of(state.answered_without(c.tmdb_id, &options.language))
+        });
         report.skipped = (before - candidates.len()) as u64;
     }
     if let Some(limit) = options.limit {
@@ -208,18 +234,21 @@ where
             Ok(TmdbAnswer::Details(details)) => {
                 report.fetched += 1;
                 let found = FoundData::from_details(&details, &tmdb.image_base_url);
-                if write_found_data(db, &candidate, &found, options.overwrite, Utc::now()).await? {
-                    report.updated += 1;
-                }
-                let still_missing = (candidate.poster_url.is_none() && found.poster_url.is_none())
-                    || (candidate.overview.is_none() && found.overview.is_none());
-                if still_missing {
-                    state.record(candidate.tmdb_id, &options.language, "no_data")?;
+                let written =
+                    write_found_data(db, &candidate, &found, options.overwrite, Utc::now()).await?;
+                report.updated += u64::from(written.changed);
+                report.credited += u64::from(written.credits > 0);
+                // Recorded after the commit: a run killed in between asks
+                // this movie once more, it never skips a movie unwritten.
+                let still_missing = candidate.lacks().minus(found.provides());
+                if !still_missing.is_empty() {
+                    let outcome = Unanswered::NoData(still_missing);
+                    state.record(candidate.tmdb_id, &options.language, outcome)?;
                 }
             }
             Ok(TmdbAnswer::NotFound) => {
                 report.not_found += 1;
-                state.record(candidate.tmdb_id, &options.language, "not_found")?;
+                state.record(candidate.tmdb_id, &options.language, Unanswered::NotFound)?;
             }
             Ok(TmdbAnswer::GaveUp(reason)) => {
                 report.failed += 1;
@@ -277,6 +306,19 @@ struct Candidate {
     tmdb_id: i32,
     poster_url: Option<String>,
     overview: Option<String>,
+    runtime_minutes: Option<i32>,
+    has_credits: bool,
+}
+
+impl Candidate {
+    /// What this movie lacks that TMDB could give.
+    fn lacks(&self) -> Fields {
+        Fields::default()
+            .with(Field::Poster, self.poster_url.is_none())
+            .with(Field::Overview, self.overview.is_none())
+            .with(Field::Runtime, self.runtime_minutes.is_none())
+            .with(Field::Credits, !self.has_credits)
+    }
 }
 
 async fn load_candidates(
@@ -290,73 +332,71 @@ async fn load_candidates(
             movie::Column::TmdbId,
             movie::Column::PosterUrl,
             movie::Column::Overview,
+            movie::Column::RuntimeMinutes,
         ])
         .filter(movie::Column::TmdbId.is_not_null())
         .order_by_asc(movie::Column::Id);
     if !overwrite {
+        let credited = Query::select()
+            .column(movie_credit::Column::MovieId)
+            .from(movie_credit::Entity)
+            .to_owned();
         query = query.filter(
             Condition::any()
                 .add(movie::Column::PosterUrl.is_null())
-                .add(movie::Column::Overview.is_null()),
+                .add(movie::Column::Overview.is_null())
+                .add(movie::Column::RuntimeMinutes.is_null())
+                .add(movie::Column::Id.not_in_subquery(credited)),
         );
     }
     let rows = query
-        .into_tuple::<(i32, Option<i32>, Option<String>, Option<String>)>()
+        .into_tuple::<(
+            i32,
+            Option<i32>,
+            Option<String>,
+            Option<String>,
+            Option<i32>,
+        )>()
         .all(db)
         .await?;
+    let ids: Vec<i32> = rows.iter().map(|row| row.0).collect();
+    let credited = movies_with_credits(db, &ids).await?;
     Ok(rows
         .into_iter()
-        .filter_map(|(id, tmdb_id, poster_url, overview)| {
+        .filter_map(|(id, tmdb_id, poster_url, overview, runtime_minutes)| {
             Some(Candidate {
                 id,
                 tmdb_id: tmdb_id?,
                 poster_url,
                 overview,
+                runtime_minutes,
+                has_credits: credited.contains(&id),
             })
         })
         .collect())
 }
 
-/// What a TMDB answer can give a movie: empty strings and malformed paths
-/// count as nothing.
-#[derive(Debug, PartialEq, Eq)]
-struct FoundData {
-    poster_url: Option<String>,
-    overview: Option<String>,
+/// What one answer changed.
+#[derive(Debug, Default)]
+struct Written {
+    /// Any field or credit of the movie.
+    changed: bool,
+    /// Credits added.
+    credits: u64,
 }
 
-impl FoundData {
-    fn from_details(details: &TmdbMovieDetails, image_base_url: &str) -> Self {
-        let poster_url = details
-            .poster_path
-            .as_deref()
-            .map(str::trim)
-            .filter(|path| path.starts_with('/') && path.len() > 1)
-            .map(|path| format!("{image_base_url}{path}"))
-            .filter(|url| url.chars().count() <= MAX_URL_CHARS);
-        let overview = details
-            .overview
-            .as_deref()
-            .map(str::trim)
-            .filter(|text| !text.is_empty())
-            .map(|text| text.chars().take(MAX_OVERVIEW_CHARS).collect());
-        FoundData {
-            poster_url,
-            overview,
-        }
-    }
-}
-
-/// Writes what TMDB gave; returns whether the movie changed. Without
-/// `overwrite` only NULL fields are filled, decided in SQL (`COALESCE`) so
-/// that an edit made since the candidates were read is never replaced.
+/// Writes what TMDB gave, in one transaction. Without `overwrite` only NULL
+/// fields are filled, decided in SQL (`COALESCE`) so that an edit made
+/// since the candidates were read is never replaced; the runtime is always
+/// filled that way, and credits only go to a movie that still has none
+/// ([`add_credits`] checks inside the transaction).
 async fn write_found_data(
-    db: &impl ConnectionTrait,
+    db: &impl TransactionTrait,
     candidate: &Candidate,
     found: &FoundData,
     overwrite: bool,
     now: DateTime<Utc>,
-) -> Result<bool, DbErr> {
+) -> Result<Written, DbErr> {
     let wanted = |current: &Option<String>, new: &Option<String>| match new {
         Some(new) if overwrite => current.as_ref() != Some(new),
         Some(_) => current.is_none(),
@@ -364,8 +404,10 @@ async fn write_found_data(
     };
     let set_poster = wanted(&candidate.poster_url, &found.poster_url);
     let set_overview = wanted(&candidate.overview, &found.overview);
-    if !set_poster && !set_overview {
-        return Ok(false);
+    let set_runtime = candidate.runtime_minutes.is_none() && found.runtime_minutes.is_some();
+    let add_cast = !candidate.has_credits && !found.credits.is_empty();
+    if !set_poster && !set_overview && !set_runtime && !add_cast {
+        return Ok(Written::default());
     }
     let value = |column: movie::Column, new: &Option<String>| -> Expr {
         if overwrite {
@@ -389,5 +431,45 @@ async fn write_found_data(
             value(movie::Column::Overview, &found.overview),
         );
     }
-    Ok(update.exec(db).await?.rows_affected > 0)
+    if set_runtime {
+        update = update.col_expr(
+            movie::Column::RuntimeMinutes,
+            Func::coalesce([
+                Expr::col(movie::Column::RuntimeMinutes),
+                Expr::val(found.runtime_minutes),
+            ])
+            .into(),
+        );
+    }
+    let txn = db.begin().await?;
+    // The movie row first: if it was deleted since the candidates were
+    // read, nothing is written (its credits would have no movie).
+    if update.exec(&txn).await?.rows_affected == 0 {
+        txn.rollback().await?;
+        return Ok(Written::default());
+    }
+    let credits = if add_cast {
+        let records: Vec<_> = (found.credits.iter())
+            .map(|c| crate::dataset::CreditRecord {
+                movie: candidate.id,
+                ..c.clone()
+            })
+            .collect();
+        add_credits(
+            &txn,
+            &records,
+            &HashMap::from([(candidate.id, candidate.id)]),
+        )
+        .await?
+    } else {
+        0
+    };
+    let changed = set_poster || set_overview || set_runtime || credits > 0;
+    if changed {
+        // A server running beside `cinerank enrich` drops its copy of the
+        // movie when this commits (the change feed).
+        changes::record(&txn, &[Change::Movies(vec![candidate.id])]).await?;
+    }
+    txn.commit().await?;
+    Ok(Written { changed, credits })
 }

@@ -2,22 +2,38 @@
 //! without the data a movie lacks, so later runs do not ask again.
 
 use super::EnrichError;
-use std::collections::HashSet;
+use super::found::Fields;
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// The file of TMDB ids already answered without the data a movie lacks
-/// (404, or no poster/overview), per language, so later runs do not ask
-/// again. One `tmdb_id<TAB>language<TAB>outcome` line per answer, appended
-/// as answers arrive.
+/// The file of TMDB ids already answered without some of the data a movie
+/// lacks (404, or no poster, overview, runtime or credits), per language,
+/// so later runs do not ask again. One line per answer, appended as answers
+/// arrive: `tmdb_id<TAB>language<TAB>not_found`, or
+/// `tmdb_id<TAB>language<TAB>no_data<TAB>fields` with the fields TMDB had
+/// nothing for (`poster,runtime,credits`). A movie is skipped only while
+/// everything it lacks is in those fields, so a movie that later loses
+/// another field, or a question added since (credits), is asked once more.
 pub(super) struct StateFile {
     path: PathBuf,
-    answered: HashSet<(i32, String)>,
+    /// What TMDB had nothing for, by `(tmdb_id, language)`.
+    answered: HashMap<(i32, String), Fields>,
     writer: Option<std::fs::File>,
 }
 
-pub(super) const STATE_FILE_HEADER: &str = "# cinerank enrich tmdb: TMDB ids answered without a poster or \
-overview (tmdb_id, language, outcome). Delete a line, or the file, to ask again.\n";
+/// How TMDB answered a movie it could not complete.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Unanswered {
+    /// HTTP 404: TMDB has nothing at all for this id.
+    NotFound,
+    /// An answer without these fields.
+    NoData(Fields),
+}
+
+pub(super) const STATE_FILE_HEADER: &str = "# cinerank enrich tmdb: TMDB ids answered without some of \
+what the movie lacked (tmdb_id, language, outcome, fields TMDB had nothing for). Delete a line, \
+or the file, to ask again.\n";
 
 impl StateFile {
     pub(super) fn open(path: &Path) -> Result<Self, EnrichError> {
@@ -37,21 +53,36 @@ impl StateFile {
         })
     }
 
-    pub(super) fn has_answered(&self, tmdb_id: i32, language: &str) -> bool {
-        self.answered.contains(&(tmdb_id, language.to_owned()))
+    /// The fields TMDB is known to have nothing for (none if never asked).
+    pub(super) fn answered_without(&self, tmdb_id: i32, language: &str) -> Fields {
+        (self.answered.get(&(tmdb_id, language.to_owned())))
+            .copied()
+            .unwrap_or_default()
     }
 
-    /// Appends one line and flushes it, so it survives a killed run.
+    /// Appends one line and flushes it, so it survives a killed run; a
+    /// line that would add nothing to what the file says is not written.
     pub(super) fn record(
         &mut self,
         tmdb_id: i32,
         language: &str,
-        outcome: &str,
+        outcome: Unanswered,
     ) -> Result<(), EnrichError> {
-        if !self.answered.insert((tmdb_id, language.to_owned())) {
+        let (fields, line) = match outcome {
+            Unanswered::NotFound => (Fields::ALL, format!("{tmdb_id}\t{language}\tnot_found\n")),
+            Unanswered::NoData(fields) => (
+                fields,
+                format!("{tmdb_id}\t{language}\tno_data\t{}\n", fields.names()),
+            ),
+        };
+        let known = self
+            .answered
+            .entry((tmdb_id, language.to_owned()))
+            .or_default();
+        if fields.is_empty() || fields.is_subset_of(*known) {
             return Ok(());
         }
-        let line = format!("{tmdb_id}\t{language}\t{outcome}\n");
+        *known = known.union(fields);
         self.append(&line).map_err(|source| EnrichError::StateFile {
             path: self.path.clone(),
             source,
@@ -85,17 +116,35 @@ impl StateFile {
     }
 }
 
-/// The `(tmdb_id, language)` pairs of a state file; comments, blank and
-/// incomplete lines are skipped.
-pub(super) fn parse_state(text: &str) -> HashSet<(i32, String)> {
-    text.lines()
-        .filter(|line| !line.starts_with('#'))
-        .filter_map(|line| {
-            let mut fields = line.split('\t');
-            let tmdb_id = fields.next()?.trim().parse().ok()?;
-            let language = fields.next()?.trim();
-            let outcome = fields.next()?.trim();
-            (!language.is_empty() && !outcome.is_empty()).then(|| (tmdb_id, language.to_owned()))
-        })
-        .collect()
+/// What a state file says TMDB has nothing for, by `(tmdb_id, language)`
+/// (the union of every line about the pair). Comments, blank, incomplete
+/// and unknown lines are skipped: an ignored line only means one more
+/// question, a misread one could skip a movie for good.
+pub(super) fn parse_state(text: &str) -> HashMap<(i32, String), Fields> {
+    let mut answered: HashMap<(i32, String), Fields> = HashMap::new();
+    let lines = text.lines().filter(|line| !line.starts_with('#'));
+    for (key, fields) in lines.filter_map(parse_line) {
+        let known = answered.entry(key).or_default();
+        *known = known.union(fields);
+    }
+    answered
+}
+
+fn parse_line(line: &str) -> Option<((i32, String), Fields)> {
+    let mut columns = line.split('\t');
+    let tmdb_id = columns.next()?.trim().parse().ok()?;
+    let language = columns.next()?.trim();
+    if language.is_empty() {
+        return None;
+    }
+    let fields = match (columns.next()?.trim(), columns.next()) {
+        // The id is unknown to TMDB whatever is asked of it.
+        ("not_found", _) => Fields::ALL,
+        ("no_data", Some(list)) => Fields::parse(list)?,
+        // Written before the field list existed, when only posters and
+        // overviews were asked about.
+        ("no_data", None) => Fields::LEGACY_NO_DATA,
+        _ => return None,
+    };
+    Some(((tmdb_id, language.to_owned()), fields))
 }
