@@ -37,9 +37,7 @@ where
     /// Up to `capacity` entries (0 disables caching), each living at most `ttl`.
     pub fn new(capacity: u64, ttl: Option<Duration>) -> Self {
         let entries = (capacity > 0).then(|| {
-            let mut builder = Cache::builder()
-                .max_capacity(capacity)
-                .support_invalidation_closures();
+            let mut builder = Cache::builder().max_capacity(capacity);
             if let Some(ttl) = ttl {
                 builder = builder.time_to_live(ttl);
             }
@@ -114,21 +112,6 @@ where
         }
     }
 
-    /// Forgets every key matching `predicate`.
-    pub fn invalidate_where(&self, predicate: impl Fn(&K) -> bool + Send + Sync + 'static) {
-        self.epoch.fetch_add(1, Ordering::AcqRel);
-        if let Some(entries) = &self.entries {
-            // Only fails when closures are unsupported, which `new` enables;
-            // fall back to dropping everything rather than keeping stale data.
-            if entries
-                .invalidate_entries_if(move |k, _| predicate(k))
-                .is_err()
-            {
-                entries.invalidate_all();
-            }
-        }
-    }
-
     /// Forgets everything.
     pub fn invalidate_all(&self) {
         self.epoch.fetch_add(1, Ordering::AcqRel);
@@ -176,20 +159,6 @@ mod tests {
             .unwrap();
         assert_eq!(*again, "new");
         assert_eq!(cache.counts(), CacheCounts { hits: 1, misses: 2 });
-    }
-
-    #[tokio::test]
-    async fn invalidate_where_drops_only_matching_keys() {
-        let cache: GuardedCache<(i32, u8), u8> = GuardedCache::new(10, None);
-        for key in [(1, 0), (1, 1), (2, 0)] {
-            cache
-                .insert_if_unchanged(key, Arc::new(key.1), cache.epoch())
-                .await;
-        }
-        cache.invalidate_where(|(user, _)| *user == 1);
-        assert!(cache.get(&(1, 0)).await.is_none());
-        assert!(cache.get(&(1, 1)).await.is_none());
-        assert!(cache.get(&(2, 0)).await.is_some());
     }
 
     #[tokio::test]

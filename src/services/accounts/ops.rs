@@ -12,7 +12,9 @@ use sea_orm::{
     QueryOrder, QuerySelect, SqlErr, TransactionTrait,
 };
 
-use super::rules::{check_new_account, email_problem, new_password_problem, resolve_genres};
+use super::rules::{
+    check_new_account, email_problem, new_password_problem, normalise_username, resolve_genres,
+};
 use super::*;
 use crate::auth::Role;
 use crate::auth::jwt::JwtKeys;
@@ -260,7 +262,9 @@ pub(super) async fn login(
     keys: &JwtKeys,
     request: LoginRequest,
 ) -> Result<AuthResponse, AccountError> {
-    let login = request.login.trim().to_lowercase();
+    // The same form as a stored username (NFC: "김" typed as three jamo
+    // finds the account signed up as one syllable), then any case.
+    let login = normalise_username(&request.login).to_lowercase();
     let mut problems = FieldErrors::new();
     check_text(&mut problems, "login", &login, Lines::Single);
     Invalid::check(problems)?;

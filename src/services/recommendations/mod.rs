@@ -21,6 +21,7 @@ pub use results::{
     SimilarItem, SimilarList, SimilarReason,
 };
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -100,6 +101,9 @@ struct RankedList {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 struct ListKey {
     user_id: Option<i32>,
+    /// The user's list generation when the list was ranked (see
+    /// [`Recommender::forget_user`]).
+    generation: u64,
     strategy: Strategy,
     limit: usize,
     genre: Option<i32>,
@@ -114,6 +118,9 @@ pub struct Recommender {
     catalog: Arc<Catalog>,
     snapshot: RwLock<Option<Arc<ModelSnapshot>>>,
     lists: GuardedCache<ListKey, RankedList>,
+    /// Each user's current list generation; a user absent here is at 0.
+    generations: std::sync::Mutex<HashMap<i32, u64>>,
+    last_generation: AtomicU64,
     training: AtomicBool,
     force_training: AtomicBool,
     writes_since_training: AtomicU64,
@@ -189,6 +196,8 @@ impl Recommender {
             catalog,
             snapshot: RwLock::new(None),
             lists: GuardedCache::new(settings.cache_capacity, Some(settings.cache_ttl)),
+            generations: std::sync::Mutex::new(HashMap::new()),
+            last_generation: AtomicU64::new(0),
             training: AtomicBool::new(false),
             force_training: AtomicBool::new(false),
             writes_since_training: AtomicU64::new(0),
@@ -249,10 +258,30 @@ impl Recommender {
     }
 
     /// Drops the user's cached lists (a write heard from the change feed;
-    /// the trainer counts those writes from the database itself).
+    /// the trainer counts those writes from the database itself). The lists
+    /// are not searched for: the user moves to a new generation, which no
+    /// cached key has, and the old entries age out. A per-user predicate
+    /// (moka's `invalidate_entries_if`) would be checked on every lookup
+    /// until the cache's housekeeping caught up, which under a stream of
+    /// rating writes made every cached list slow to read.
     pub fn forget_user(&self, user_id: i32) {
-        self.lists
-            .invalidate_where(move |key| key.user_id == Some(user_id));
+        let generation = self.last_generation.fetch_add(1, Ordering::Relaxed) + 1;
+        self.generations
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(user_id, generation);
+    }
+
+    /// The user's current list generation. Read it *before* loading the
+    /// user's data: a write committed after that bumps the generation, so a
+    /// list ranked from older data is stored under a key nobody asks for.
+    fn generation(&self, user_id: i32) -> u64 {
+        self.generations
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&user_id)
+            .copied()
+            .unwrap_or(0)
     }
 
     /// Drops every cached list.

@@ -50,6 +50,7 @@ impl Recommender {
         let snapshot = self.current().ok_or(RecommendationError::NotReady)?;
         let key = ListKey {
             user_id: Some(user_id),
+            generation: self.generation(user_id),
             strategy: request.strategy,
             limit: request.limit,
             genre: request.genre,
@@ -91,6 +92,7 @@ impl Recommender {
         };
         let key = ListKey {
             user_id: None,
+            generation: 0,
             strategy: Strategy::Popular,
             limit,
             genre,
