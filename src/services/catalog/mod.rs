@@ -105,6 +105,13 @@ impl Catalog {
         &self.db
     }
 
+    /// A number that changes whenever any cached movie may have changed:
+    /// what was built from movie details under one value is still current
+    /// while it holds.
+    pub fn details_epoch(&self) -> u64 {
+        self.cache.details.epoch()
+    }
+
     /// Hit and miss counts of the details and the page cache, by metric label.
     pub fn cache_counts(&self) -> [(&'static str, CacheCounts); 2] {
         [

@@ -163,7 +163,10 @@ pub fn match_title(query: &SearchQuery, title: &str, key: &str) -> Option<TitleM
             && bounds
                 .starts
                 .iter()
-                .any(|&start| within_one_edit_of_a_prefix(pattern, &key[start..]))
+                // `get`: a key that does not match its title (a row written
+                // outside cinerank) must not panic a request.
+                .filter_map(|&start| key.get(start..))
+                .any(|rest| within_one_edit_of_a_prefix(pattern, rest))
     };
     if close_at_a_word(&whole) {
         return Some(if one_edit_apart(&whole, &key) {
@@ -330,5 +333,13 @@ mod tests {
             SearchQuery::parse("abcd").expect("query").trigrams(),
             vec!["abc", "bcd"]
         );
+    }
+
+    #[test]
+    fn a_key_that_does_not_fit_its_title_is_no_match_not_a_panic() {
+        let query = SearchQuery::parse("matrixx").expect("query");
+        // An empty key (a row written without one) for a title with words.
+        assert_eq!(match_title(&query, "The Matrix Reloaded", ""), None);
+        assert_eq!(match_title(&query, "The Matrix Reloaded", "the"), None);
     }
 }

@@ -96,6 +96,10 @@ pub struct ModelMetrics {
 struct RankedList {
     model_version: String,
     items: Vec<Recommendation>,
+    /// The list hydrated with movie data, and the catalogue's details epoch
+    /// it was built under: reused while no movie changed, so a cached list
+    /// costs one lookup instead of one per movie.
+    hydrated: std::sync::Mutex<Option<(u64, Arc<Vec<RecommendationItem>>)>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]

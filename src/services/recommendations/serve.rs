@@ -68,7 +68,7 @@ impl Recommender {
                 ranked
             }
         };
-        let items = self.hydrate(&ranked.items, request.limit).await?;
+        let items = self.hydrate_list(&ranked, request.limit).await?;
         Ok(RecommendationList {
             user_id: Some(user_id),
             strategy: request.strategy.name(),
@@ -113,7 +113,7 @@ impl Recommender {
             user_id: None,
             strategy: Strategy::Popular.name(),
             model_version: ranked.model_version.clone(),
-            items: self.hydrate(&ranked.items, limit).await?,
+            items: self.hydrate_list(&ranked, limit).await?,
         })
     }
 
@@ -200,6 +200,33 @@ impl Recommender {
     }
 
     /// Turns ranked ids into items with current movie data and reason titles.
+    /// A cached list's items with current movie data: the copy hydrated
+    /// earlier while no movie changed since (the catalogue's details epoch
+    /// is unchanged), else hydrated afresh and kept. The epoch is read
+    /// before hydrating, so a movie invalidated meanwhile makes the kept
+    /// copy stale at once.
+    async fn hydrate_list(
+        &self,
+        ranked: &RankedList,
+        limit: usize,
+    ) -> Result<Vec<RecommendationItem>, RecommendationError> {
+        let epoch = self.catalog.details_epoch();
+        let kept = ranked
+            .hydrated
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        if let Some((built_under, items)) = kept
+            && built_under == epoch
+        {
+            return Ok(items.as_ref().clone());
+        }
+        let items = self.hydrate(&ranked.items, limit).await?;
+        *ranked.hydrated.lock().unwrap_or_else(|p| p.into_inner()) =
+            Some((epoch, Arc::new(items.clone())));
+        Ok(items)
+    }
+
     async fn hydrate(
         &self,
         ranked: &[Recommendation],
@@ -277,5 +304,6 @@ async fn rank(
     Ok(RankedList {
         model_version,
         items,
+        hydrated: std::sync::Mutex::new(None),
     })
 }
