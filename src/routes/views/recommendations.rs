@@ -43,13 +43,13 @@ pub struct RecommendationItem {
     pub reasons: Vec<ReasonView>,
 }
 
-impl From<svc::RecommendationItem> for RecommendationItem {
-    fn from(v: svc::RecommendationItem) -> Self {
+impl From<&svc::RecommendationItem> for RecommendationItem {
+    fn from(v: &svc::RecommendationItem) -> Self {
         RecommendationItem {
-            movie: v.movie.into(),
+            movie: v.movie.as_ref().into(),
             score: v.score,
             predicted_rating: v.predicted_rating,
-            reasons: v.reasons.into_iter().map(Into::into).collect(),
+            reasons: v.reasons.iter().cloned().map(Into::into).collect(),
         }
     }
 }
@@ -74,7 +74,7 @@ impl From<svc::RecommendationList> for RecommendationList {
             user_id: v.user_id,
             strategy: v.strategy,
             model_version: v.model_version,
-            items: v.items.into_iter().map(Into::into).collect(),
+            items: v.items.iter().map(Into::into).collect(),
         }
     }
 }

@@ -50,7 +50,8 @@ pub struct RecommendationList {
     /// The model that ranked it.
     pub model_version: String,
     /// Best first.
-    pub items: Vec<RecommendationItem>,
+    /// Shared with the cached list it came from (see `hydrate_list`).
+    pub items: Arc<Vec<RecommendationItem>>,
 }
 
 /// A movie similar to another.

@@ -209,7 +209,7 @@ impl Recommender {
         &self,
         ranked: &RankedList,
         limit: usize,
-    ) -> Result<Vec<RecommendationItem>, RecommendationError> {
+    ) -> Result<Arc<Vec<RecommendationItem>>, RecommendationError> {
         let epoch = self.catalog.details_epoch();
         let kept = ranked
             .hydrated
@@ -219,11 +219,11 @@ impl Recommender {
         if let Some((built_under, items)) = kept
             && built_under == epoch
         {
-            return Ok(items.as_ref().clone());
+            return Ok(items);
         }
-        let items = self.hydrate(&ranked.items, limit).await?;
+        let items = Arc::new(self.hydrate(&ranked.items, limit).await?);
         *ranked.hydrated.lock().unwrap_or_else(|p| p.into_inner()) =
-            Some((epoch, Arc::new(items.clone())));
+            Some((epoch, Arc::clone(&items)));
         Ok(items)
     }
 
