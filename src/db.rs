@@ -71,22 +71,11 @@ const MIGRATION_LOCK: i64 = 0x6d69_6772_6174_6531;
 /// race is retried once the other process's work is visible.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     if db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
-        let pool = db.get_postgres_connection_pool();
-        let mut lock = pool.acquire().await.map_err(conn_err)?.detach();
-        loop {
-            // `try` in a loop: a blocking lock call would meet the statement timeout.
-            let taken: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
-                .bind(MIGRATION_LOCK)
-                .fetch_one(&mut lock)
-                .await
-                .map_err(conn_err)?;
-            if taken {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-        }
-        // Closing `lock` (dropping it) releases the lock, also on an error.
-        return Migrator::up(db, None).await;
+        let lock = advisory_lock(db, MIGRATION_LOCK, std::time::Duration::from_millis(200)).await?;
+        let migrated = Migrator::up(db, None).await;
+        // Closing the session releases the lock, also after an error.
+        drop(lock);
+        return migrated;
     }
     let mut attempts = 0;
     loop {
@@ -98,6 +87,36 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
             }
             done => return done,
         }
+    }
+}
+
+/// Waits until this process holds PostgreSQL's session-level advisory lock
+/// `key`, trying every `retry`, and returns the session that holds it: a
+/// connection detached from the pool, so dropping it closes the session and
+/// releases the lock. `try` in a loop rather than a blocking
+/// `pg_advisory_lock`, which the statement timeout would cancel.
+pub async fn advisory_lock(
+    db: &DatabaseConnection,
+    key: i64,
+    retry: std::time::Duration,
+) -> Result<sqlx::PgConnection, DbErr> {
+    let pool = db.get_postgres_connection_pool();
+    let mut session = pool.acquire().await.map_err(conn_err)?.detach();
+    let mut waited = false;
+    loop {
+        let taken: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
+            .bind(key)
+            .fetch_one(&mut session)
+            .await
+            .map_err(conn_err)?;
+        if taken {
+            return Ok(session);
+        }
+        if !waited {
+            log::info!("waiting for another process's advisory lock {key:#x}");
+            waited = true;
+        }
+        tokio::time::sleep(retry).await;
     }
 }
 

@@ -9,9 +9,7 @@
 use std::future::Future;
 use std::time::Duration;
 
-use std::sync::Arc;
-
-use sea_orm::{DatabaseBackend, DatabaseConnection, DbErr, RuntimeErr, sqlx};
+use sea_orm::{DatabaseBackend, DatabaseConnection, sqlx};
 
 use crate::config::{ModelTraining, Settings};
 use crate::startup::{Core, StartupError, prepare_database};
@@ -33,35 +31,10 @@ async fn take_worker_lock(db: &DatabaseConnection) -> Result<WorkerLock, Startup
     if db.get_database_backend() != DatabaseBackend::Postgres {
         return Ok(WorkerLock { _connection: None });
     }
-    let pool = db.get_postgres_connection_pool();
-    let mut waiting_logged = false;
-    loop {
-        let mut connection = pool.acquire().await.map_err(query_failed)?;
-        // `try` and a retry loop rather than a blocking `pg_advisory_lock`,
-        // which the statement timeout would cancel.
-        let taken: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
-            .bind(WORKER_LOCK)
-            .fetch_one(&mut *connection)
-            .await
-            .map_err(query_failed)?;
-        if taken {
-            // Detached from the pool, so dropping it closes the session
-            // (releasing the lock) instead of handing it to another query.
-            return Ok(WorkerLock {
-                _connection: Some(connection.detach()),
-            });
-        }
-        drop(connection);
-        if !waiting_logged {
-            log::info!("another worker is training; waiting for its lock");
-            waiting_logged = true;
-        }
-        tokio::time::sleep(LOCK_RETRY).await;
-    }
-}
-
-fn query_failed(err: sqlx::Error) -> StartupError {
-    StartupError::Database(DbErr::Query(RuntimeErr::SqlxError(Arc::new(err))))
+    let session = crate::db::advisory_lock(db, WORKER_LOCK, LOCK_RETRY).await?;
+    Ok(WorkerLock {
+        _connection: Some(session),
+    })
 }
 
 /// Runs the worker until `shutdown` completes (also while it still waits

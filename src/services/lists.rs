@@ -203,18 +203,11 @@ async fn watchlist(
         .offset(page.offset())
         .all(db)
         .await?;
-    let movies = movies_in_order(db, genres, rows.iter().map(|r| r.movie_id)).await?;
-    let items = rows
+    let rows = rows
         .into_iter()
-        .zip(movies)
-        .filter_map(|(row, movie)| {
-            Some(WatchlistEntry {
-                movie: movie?,
-                added_at: row.created_at,
-            })
-        })
+        .map(|r| (r.movie_id, r.created_at))
         .collect();
-    Ok(Page::new(items, page, total))
+    entries_page(db, genres, rows, page, total).await
 }
 
 /// A user's dismissed movies, most recent first (same shape as the watchlist).
@@ -233,14 +226,30 @@ async fn dismissals(
         .offset(page.offset())
         .all(db)
         .await?;
-    let movies = movies_in_order(db, genres, rows.iter().map(|r| r.movie_id)).await?;
+    let rows = rows
+        .into_iter()
+        .map(|r| (r.movie_id, r.created_at))
+        .collect();
+    entries_page(db, genres, rows, page, total).await
+}
+
+/// One page of list entries, `(movie id, added at)` in order, with their
+/// movies (an entry whose movie is gone is left out).
+async fn entries_page(
+    db: &impl ConnectionTrait,
+    genres: &GenreCatalog,
+    rows: Vec<(i32, DateTime<Utc>)>,
+    page: PageRequest,
+    total: u64,
+) -> Result<Page<WatchlistEntry>, ListError> {
+    let movies = movies_in_order(db, genres, rows.iter().map(|r| r.0)).await?;
     let items = rows
         .into_iter()
         .zip(movies)
-        .filter_map(|(row, movie)| {
+        .filter_map(|((_, added_at), movie)| {
             Some(WatchlistEntry {
                 movie: movie?,
-                added_at: row.created_at,
+                added_at,
             })
         })
         .collect();
