@@ -129,6 +129,31 @@ where
     }
 }
 
+/// The serialised form of one answer, made by whoever first needs it and
+/// shared by every later answer while the value it renders is unchanged.
+///
+/// It lives *beside* a cached value (a new value comes with an empty slot),
+/// so it can never outlive what it renders. The bytes are reference-counted:
+/// handing them to a response copies nothing.
+#[derive(Debug, Default)]
+pub struct RenderedOnce(std::sync::OnceLock<bytes::Bytes>);
+
+impl RenderedOnce {
+    /// The kept bytes, or `render()`'s, kept for next time. Two first callers
+    /// may both render; the first to finish is kept, and both answers are
+    /// the same bytes anyway.
+    pub fn get_or_render<E>(
+        &self,
+        render: impl FnOnce() -> Result<Vec<u8>, E>,
+    ) -> Result<bytes::Bytes, E> {
+        if let Some(kept) = self.0.get() {
+            return Ok(kept.clone());
+        }
+        let fresh = bytes::Bytes::from(render()?);
+        Ok(self.0.get_or_init(|| fresh).clone())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -168,5 +193,20 @@ mod tests {
             .insert_if_unchanged(1, Arc::new(1), cache.epoch())
             .await;
         assert!(cache.get(&1).await.is_none());
+    }
+
+    #[test]
+    fn rendered_once_renders_once_and_not_after_an_error() {
+        let slot = RenderedOnce::default();
+        assert_eq!(
+            slot.get_or_render(|| Err::<Vec<u8>, _>("boom")),
+            Err("boom")
+        );
+        let first = slot.get_or_render(|| Ok::<_, ()>(b"[1]".to_vec())).unwrap();
+        let second = slot
+            .get_or_render(|| Ok::<_, ()>(b"never rendered".to_vec()))
+            .unwrap();
+        assert_eq!(&first[..], b"[1]");
+        assert_eq!(first, second);
     }
 }

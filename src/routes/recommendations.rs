@@ -71,9 +71,9 @@ async fn recommendations_for(
     req: &HttpRequest,
     state: &AppState,
     user_id: i32,
-) -> Result<RecommendationList, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let request = list_request(req, state)?;
-    Ok(state.recommender.for_user(user_id, request).await?.into())
+    RecommendationList::respond(&state.recommender.for_user(user_id, request).await?)
 }
 
 /// The caller's recommendations.
@@ -98,8 +98,8 @@ pub async fn my_recommendations(
     req: HttpRequest,
     user: AuthUser,
     state: web::Data<AppState>,
-) -> Result<web::Json<RecommendationList>, ApiError> {
-    Ok(web::Json(recommendations_for(&req, &state, user.id).await?))
+) -> Result<HttpResponse, ApiError> {
+    recommendations_for(&req, &state, user.id).await
 }
 
 /// A user's recommendations (the user themself or an admin).
@@ -128,9 +128,9 @@ pub async fn user_recommendations(
     path: web::Path<String>,
     user: AuthUser,
     state: web::Data<AppState>,
-) -> Result<web::Json<RecommendationList>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let id = accessible_user(&path, &user, &state).await?;
-    Ok(web::Json(recommendations_for(&req, &state, id).await?))
+    recommendations_for(&req, &state, id).await
 }
 
 /// A user's predicted rating of a movie (the user themself or an admin).
@@ -176,13 +176,12 @@ pub async fn prediction(
 pub async fn popular(
     req: HttpRequest,
     state: web::Data<AppState>,
-) -> Result<web::Json<RecommendationList>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let mut params = QueryParams::from_request(&req);
     let limit = params.limit()?;
     let genre = genre_param(&mut params, &state);
     params.finish()?;
-    let list = state.recommender.popular(limit, genre).await?;
-    Ok(web::Json(list.into()))
+    RecommendationList::respond(&state.recommender.popular(limit, genre).await?)
 }
 
 /// Movies similar to this one.

@@ -2,11 +2,14 @@
 //! with their OpenAPI schemas, and the conversions from and to the
 //! service's domain types.
 
+use actix_web::HttpResponse;
+use actix_web::http::header::ContentType;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::catalog::MovieSummary;
+use crate::error::ApiError;
 use crate::services::recommendations as svc;
 
 /// Offline metrics computed after training.
@@ -68,14 +71,30 @@ pub struct RecommendationList {
     pub items: Vec<RecommendationItem>,
 }
 
-impl From<svc::RecommendationList> for RecommendationList {
-    fn from(v: svc::RecommendationList) -> Self {
+impl From<&svc::RecommendationList> for RecommendationList {
+    fn from(v: &svc::RecommendationList) -> Self {
         RecommendationList {
             user_id: v.user_id,
             strategy: v.strategy,
-            model_version: v.model_version,
+            model_version: v.model_version.clone(),
             items: v.items.iter().map(Into::into).collect(),
         }
+    }
+}
+
+impl RecommendationList {
+    /// The JSON answer for a service list. Its body is serialised once per
+    /// cached, unchanged list and shared by every later answer (see
+    /// [`svc::RecommendationList::rendered`]): a cache hit only copies a
+    /// reference.
+    pub fn respond(list: &svc::RecommendationList) -> Result<HttpResponse, ApiError> {
+        let body = list
+            .rendered
+            .get_or_render(|| serde_json::to_vec(&RecommendationList::from(list)))
+            .map_err(|err| ApiError::Internal(Box::new(err)))?;
+        Ok(HttpResponse::Ok()
+            .content_type(ContentType::json())
+            .body(body))
     }
 }
 

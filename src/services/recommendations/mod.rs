@@ -30,7 +30,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{DatabaseConnection, DbErr};
 use tokio::sync::Notify;
 
-use crate::cache::GuardedCache;
+use crate::cache::{GuardedCache, RenderedOnce};
 pub use crate::config::ModelTraining;
 use crate::recommender::content::ContentIndex;
 use crate::recommender::{Model, Recommendation, Strategy, TrainConfig};
@@ -96,10 +96,19 @@ pub struct ModelMetrics {
 struct RankedList {
     model_version: String,
     items: Vec<Recommendation>,
-    /// The list hydrated with movie data, and the catalogue's details epoch
-    /// it was built under: reused while no movie changed, so a cached list
-    /// costs one lookup instead of one per movie.
-    hydrated: std::sync::Mutex<Option<(u64, Arc<Vec<RecommendationItem>>)>>,
+    /// The list hydrated with movie data, reused while no movie changed, so
+    /// a cached list costs one lookup instead of one per movie.
+    hydrated: std::sync::Mutex<Option<Hydrated>>,
+}
+
+/// A ranked list's items with movie data, the catalogue's details epoch
+/// they were built under, and the slot for the answer's serialised form
+/// (new with every hydration, so it is never older than its items).
+#[derive(Clone)]
+struct Hydrated {
+    epoch: u64,
+    items: Arc<Vec<RecommendationItem>>,
+    rendered: Arc<RenderedOnce>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]

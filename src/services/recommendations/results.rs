@@ -6,6 +6,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use super::ModelMetrics;
+use crate::cache::RenderedOnce;
 use crate::services::catalog::Movie;
 
 /// Why a movie was recommended.
@@ -49,9 +50,13 @@ pub struct RecommendationList {
     pub strategy: &'static str,
     /// The model that ranked it.
     pub model_version: String,
-    /// Best first.
-    /// Shared with the cached list it came from (see `hydrate_list`).
+    /// Best first. Shared with the cached list it came from (see
+    /// `hydrate_list`).
     pub items: Arc<Vec<RecommendationItem>>,
+    /// Where the web layer keeps this exact answer's serialised body; shared
+    /// by every answer from the same cached, unchanged list, so a cache hit
+    /// serialises nothing.
+    pub rendered: Arc<RenderedOnce>,
 }
 
 /// A movie similar to another.

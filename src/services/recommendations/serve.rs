@@ -68,12 +68,13 @@ impl Recommender {
                 ranked
             }
         };
-        let items = self.hydrate_list(&ranked, request.limit).await?;
+        let hydrated = self.hydrate_list(&ranked, request.limit).await?;
         Ok(RecommendationList {
             user_id: Some(user_id),
             strategy: request.strategy.name(),
             model_version: ranked.model_version.clone(),
-            items,
+            items: hydrated.items,
+            rendered: hydrated.rendered,
         })
     }
 
@@ -109,11 +110,13 @@ impl Recommender {
                 ranked
             }
         };
+        let hydrated = self.hydrate_list(&ranked, limit).await?;
         Ok(RecommendationList {
             user_id: None,
             strategy: Strategy::Popular.name(),
             model_version: ranked.model_version.clone(),
-            items: self.hydrate_list(&ranked, limit).await?,
+            items: hydrated.items,
+            rendered: hydrated.rendered,
         })
     }
 
@@ -199,34 +202,37 @@ impl Recommender {
         })
     }
 
-    /// Turns ranked ids into items with current movie data and reason titles.
     /// A cached list's items with current movie data: the copy hydrated
     /// earlier while no movie changed since (the catalogue's details epoch
-    /// is unchanged), else hydrated afresh and kept. The epoch is read
-    /// before hydrating, so a movie invalidated meanwhile makes the kept
-    /// copy stale at once.
+    /// is unchanged), else hydrated afresh and kept, with a fresh slot for
+    /// its rendered form. The epoch is read before hydrating, so a movie
+    /// invalidated meanwhile makes the kept copy stale at once.
     async fn hydrate_list(
         &self,
         ranked: &RankedList,
         limit: usize,
-    ) -> Result<Arc<Vec<RecommendationItem>>, RecommendationError> {
+    ) -> Result<Hydrated, RecommendationError> {
         let epoch = self.catalog.details_epoch();
         let kept = ranked
             .hydrated
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone();
-        if let Some((built_under, items)) = kept
-            && built_under == epoch
+        if let Some(kept) = kept
+            && kept.epoch == epoch
         {
-            return Ok(items);
+            return Ok(kept);
         }
-        let items = Arc::new(self.hydrate(&ranked.items, limit).await?);
-        *ranked.hydrated.lock().unwrap_or_else(|p| p.into_inner()) =
-            Some((epoch, Arc::clone(&items)));
-        Ok(items)
+        let fresh = Hydrated {
+            epoch,
+            items: Arc::new(self.hydrate(&ranked.items, limit).await?),
+            rendered: Arc::default(),
+        };
+        *ranked.hydrated.lock().unwrap_or_else(|p| p.into_inner()) = Some(fresh.clone());
+        Ok(fresh)
     }
 
+    /// Turns ranked ids into items with current movie data and reason titles.
     async fn hydrate(
         &self,
         ranked: &[Recommendation],
