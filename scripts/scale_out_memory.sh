@@ -4,7 +4,10 @@
 # instance's (MODEL_TRAINING=off) resident memory once it has loaded the
 # published model, and the snapshot's size. Runs on the seed data, or on a
 # MovieLens-layout release folder imported first.
-# Usage: scripts/scale_out_memory.sh [RELEASE_DIR]
+# With LATENCY_USERS=N it then times N uncached recommendation lists through
+# the serving instance, one distinct user at a time (scripts/uncached_latency.py),
+# and reports the serving instance's memory after them too.
+# Usage: [LATENCY_USERS=300] scripts/scale_out_memory.sh [RELEASE_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RELEASE="${1:-}"
@@ -68,3 +71,13 @@ server_peak=$(peak_kib "$SERVER")
 trainings=$(curl -fs "http://127.0.0.1:$PORT/metrics" | awk '/^cinerank_model_trainings_total / {print $2}')
 
 echo "| $DATA | worker peak $((worker_peak / 1024)) MiB (idle $((worker_idle / 1024)) MiB), published after ${published} s | serving $((server_rss / 1024)) MiB (peak $((server_peak / 1024)) MiB), ready in ${ready%???????} s, trainings $trainings | snapshot $((size / 1024 / 1024)) MiB ($size bytes) |"
+
+if [ -n "${LATENCY_USERS:-}" ]; then
+  printf 'latency probe password 1234\nlatency probe password 1234\n' |
+    "$BIN" create-admin --username latency_admin --email latency@example.org >/dev/null
+  token=$(curl -fs -X POST "http://127.0.0.1:$PORT/api/v1/auth/login" -H 'Content-Type: application/json' \
+    -d '{"username":"latency_admin","password":"latency probe password 1234"}' |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+  python3 scripts/uncached_latency.py "http://127.0.0.1:$PORT" "$token" "$LATENCY_USERS"
+  echo "serving after the probe: $(( $(rss_kib "$SERVER") / 1024 )) MiB (peak $(( $(peak_kib "$SERVER") / 1024 )) MiB)"
+fi

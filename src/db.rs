@@ -7,8 +7,8 @@ use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr, RuntimeErr,
-    TransactionTrait,
+    AccessMode, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction,
+    DbBackend, DbErr, IsolationLevel, RuntimeErr, TransactionTrait,
 };
 
 use crate::config::{DatabaseUrl, Settings};
@@ -58,6 +58,26 @@ pub async fn probe_write(db: &DatabaseConnection) -> Result<(), DbErr> {
     txn.execute_unprepared("CREATE TABLE cinerank_write_probe (id INTEGER)")
         .await?;
     txn.rollback().await
+}
+
+/// A read-only transaction for reading a whole table at once (the trainer's
+/// data): one consistent snapshot (`REPEATABLE READ` on PostgreSQL; an SQLite
+/// read transaction is one already), and on PostgreSQL no statement timeout
+/// for it alone: streaming 25M ratings takes longer than the
+/// `DB_STATEMENT_TIMEOUT_MS` that bounds request queries.
+pub async fn begin_bulk_read(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    if db.get_database_backend() != DbBackend::Postgres {
+        return db.begin().await;
+    }
+    let txn = db
+        .begin_with_config(
+            Some(IsolationLevel::RepeatableRead),
+            Some(AccessMode::ReadOnly),
+        )
+        .await?;
+    txn.execute_unprepared("SET LOCAL statement_timeout = 0")
+        .await?;
+    Ok(txn)
 }
 
 /// The advisory lock held while migrating PostgreSQL ("cinerank-migrate"

@@ -2,7 +2,9 @@
 
 use reqwest::{Method, StatusCode};
 
-use crate::helpers::spawn_app;
+use sea_orm::{ConnectionTrait, DbBackend};
+
+use crate::helpers::{fixture_dir, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn health_and_readiness_answer_ok() {
@@ -228,4 +230,34 @@ async fn every_response_carries_a_request_id_and_a_sane_one_is_propagated() {
         .await
         .unwrap();
     assert_ne!(response.headers()["x-request-id"], "bad id with spaces");
+}
+
+#[tokio::test]
+async fn the_trainers_bulk_read_outlasts_the_request_statement_timeout() {
+    // At the 25M shape, streaming every rating takes longer than the
+    // statement timeout that bounds request queries; the trainer reads
+    // through `begin_bulk_read`, which lifts it for its own transaction only.
+    let app = spawn_app_with(Some(fixture_dir()), &[("DB_STATEMENT_TIMEOUT_MS", "200")]).await;
+    let slow = "SELECT 1 FROM (SELECT pg_sleep(0.5)) AS slept";
+    let read = cinerank::db::begin_bulk_read(&app.db)
+        .await
+        .expect("a bulk read starts");
+    if app.db.get_database_backend() == DbBackend::Postgres {
+        read.execute_unprepared(slow)
+            .await
+            .expect("no statement timeout inside the bulk read");
+        read.commit().await.expect("commit");
+        let outside = app.db.execute_unprepared(slow).await;
+        assert!(
+            outside.is_err(),
+            "request queries keep their statement timeout"
+        );
+    } else {
+        read.execute_unprepared("SELECT count(*) FROM ratings")
+            .await
+            .expect("an SQLite read transaction");
+        read.commit().await.expect("commit");
+    }
+    // The first model was trained through it: the service becomes ready.
+    app.wait_until_ready().await;
 }

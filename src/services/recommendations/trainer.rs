@@ -130,8 +130,12 @@ impl Recommender {
         let started = Instant::now();
         // Writes from here on may be missing from the data: keep counting them.
         let writes_before = self.writes_since_training.load(Ordering::Relaxed);
-        let data = load_training_data(db).await?;
-        let content = load_content(db).await?;
+        // Ratings and content from one snapshot; at the 25M shape the read
+        // outlasts the request statement timeout (see `begin_bulk_read`).
+        let read = crate::db::begin_bulk_read(db).await?;
+        let data = load_training_data(&read).await?;
+        let content = load_content(&read).await?;
+        read.commit().await?;
         let config = self.config.clone();
         let (model, data, content) = tokio::task::spawn_blocking(move || {
             let content = ContentIndex::build(content);

@@ -103,7 +103,7 @@ impl RatingSink {
     pub async fn cleanup(self, db: &DatabaseConnection, analyze: bool) -> Result<(), DbErr> {
         match self {
             RatingSink::Sqlite(_) => sqlite::SqliteSink::cleanup(db, analyze).await,
-            RatingSink::Postgres(sink) => sink.cleanup(db, analyze).await,
+            RatingSink::Postgres(sink) => sink.cleanup(analyze).await,
         }
     }
 }

@@ -32,15 +32,22 @@ impl PostgresSink {
         use sea_orm::sqlx::Connection;
         let pool = db.get_postgres_connection_pool();
         let mut connection = pool.acquire().await.map_err(sqlx_error)?.detach();
+        // Bulk statements, and waiting for another import, outlast the
+        // per-request statement timeout: lifted first, as its own statement
+        // (a timeout set inside a multi-statement query only applies after
+        // that query).
+        sea_orm::sqlx::raw_sql(AssertSqlSafe("SET statement_timeout = 0"))
+            .execute(&mut connection)
+            .await
+            .map_err(sqlx_error)?;
         // Waits for another import to finish.
         sea_orm::sqlx::query("SELECT pg_advisory_lock($1)")
             .bind(IMPORT_LOCK_KEY)
             .execute(&mut connection)
             .await
             .map_err(sqlx_error)?;
-        // Bulk statements outlast the per-request statement timeout.
         sea_orm::sqlx::raw_sql(AssertSqlSafe(format!(
-            "SET statement_timeout = 0; DROP TABLE IF EXISTS {STAGING_TABLE}; \
+            "DROP TABLE IF EXISTS {STAGING_TABLE}; \
              CREATE UNLOGGED TABLE {STAGING_TABLE} (\
                user_id integer NOT NULL, movie_id integer NOT NULL, \
                half_stars smallint NOT NULL, rated_at bigint NOT NULL, seq bigint NOT NULL)"
@@ -164,7 +171,7 @@ impl PostgresSink {
 
     /// Drops the staging table and releases the import lock; then refreshes
     /// the planner's statistics.
-    pub async fn cleanup(mut self, db: &DatabaseConnection, analyze: bool) -> Result<(), DbErr> {
+    pub async fn cleanup(mut self, analyze: bool) -> Result<(), DbErr> {
         use sea_orm::sqlx::Connection;
         sea_orm::sqlx::raw_sql(AssertSqlSafe(format!(
             "DROP TABLE IF EXISTS {STAGING_TABLE}"
@@ -172,10 +179,15 @@ impl PostgresSink {
         .execute(&mut *self.connection)
         .await
         .map_err(sqlx_error)?;
-        self.connection.close().await.map_err(sqlx_error)?;
         if analyze {
-            db.execute_unprepared("ANALYZE").await?;
+            // On the sink's own connection: after a large import, ANALYZE
+            // may outlast the pool's statement timeout.
+            sea_orm::sqlx::raw_sql(AssertSqlSafe("ANALYZE"))
+                .execute(&mut *self.connection)
+                .await
+                .map_err(sqlx_error)?;
         }
+        self.connection.close().await.map_err(sqlx_error)?;
         Ok(())
     }
 }
