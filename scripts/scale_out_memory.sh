@@ -76,7 +76,7 @@ if [ -n "${LATENCY_USERS:-}" ]; then
   printf 'latency probe password 1234\nlatency probe password 1234\n' |
     "$BIN" create-admin --username latency_admin --email latency@example.org >/dev/null
   token=$(curl -fs -X POST "http://127.0.0.1:$PORT/api/v1/auth/login" -H 'Content-Type: application/json' \
-    -d '{"username":"latency_admin","password":"latency probe password 1234"}' |
+    -d '{"login":"latency_admin","password":"latency probe password 1234"}' |
     python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
   python3 scripts/uncached_latency.py "http://127.0.0.1:$PORT" "$token" "$LATENCY_USERS"
   echo "serving after the probe: $(( $(rss_kib "$SERVER") / 1024 )) MiB (peak $(( $(peak_kib "$SERVER") / 1024 )) MiB)"
