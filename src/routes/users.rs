@@ -95,7 +95,11 @@ async fn watchlist_page(
     let mut params = QueryParams::from_request(req);
     let page = params.page_request()?;
     params.finish()?;
-    Ok(state.lists.watchlist(user_id, page).await?.into())
+    Ok(state
+        .lists
+        .entries(MovieList::Watchlist, user_id, page)
+        .await?
+        .into())
 }
 
 /// The caller's ratings, most recent first.
@@ -236,7 +240,11 @@ pub async fn my_not_interested(
     let page = params.page_request()?;
     params.finish()?;
     Ok(web::Json(
-        state.lists.not_interested(user.id, page).await?.into(),
+        state
+            .lists
+            .entries(MovieList::NotInterested, user.id, page)
+            .await?
+            .into(),
     ))
 }
 
