@@ -15,11 +15,13 @@ pub mod seed;
 pub mod store;
 pub mod validation;
 
+use std::collections::HashMap;
+
 use sea_orm::sea_query::IntoCondition;
 use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
-    PaginatorTrait, QueryFilter, QuerySelect, Select, SqliteTransactionMode, TransactionOptions,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr,
+    EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, Select, SqliteTransactionMode,
+    TransactionOptions, TransactionTrait,
 };
 
 /// Begins a transaction that will write. On SQLite it takes the write lock
@@ -86,6 +88,25 @@ pub async fn replace_links<A: ActiveModelTrait>(
             .await?;
     }
     Ok(())
+}
+
+/// How many rows of `select` there are per value of `key`: `SELECT key,
+/// COUNT(counted) … GROUP BY key` (keys without rows are absent).
+pub async fn counts_by<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    select: Select<E>,
+    key: E::Column,
+    counted: E::Column,
+) -> Result<HashMap<i32, i64>, DbErr> {
+    let rows: Vec<(i32, i64)> = select
+        .select_only()
+        .column(key)
+        .column_as(counted.count(), "count")
+        .group_by(key)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().collect())
 }
 
 impl Default for PageRequest {

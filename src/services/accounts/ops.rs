@@ -8,8 +8,8 @@ use entity::{rating, user, user_genre};
 use migration::{Expr, ExprTrait, Func};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
-    DatabaseConnection, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect,
-    SqlErr, TransactionTrait,
+    DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr,
+    TransactionTrait,
 };
 
 use super::rules::{
@@ -22,7 +22,7 @@ use crate::auth::password::{hash_password, verify_password};
 use crate::services::catalog::GenreCatalog;
 use crate::services::changes::{self, Change};
 use crate::services::validation::{FieldErrors, Invalid, Lines, check_text};
-use crate::services::{Page, PageRequest, page_of, replace_links};
+use crate::services::{Page, PageRequest, counts_by, page_of, replace_links};
 
 /// Hashes on the blocking pool: Argon2 takes tens of milliseconds of CPU.
 async fn hash_off_thread(password: String) -> Result<String, AccountError> {
@@ -108,12 +108,6 @@ pub async fn preferred_genre_ids(
         .collect())
 }
 
-#[derive(FromQueryResult)]
-struct CountRow {
-    user_id: i32,
-    count: i64,
-}
-
 async fn profiles(
     db: &impl ConnectionTrait,
     genres: &GenreCatalog,
@@ -134,18 +128,13 @@ async fn profiles(
                 .push(name.to_owned());
         }
     }
-    let counts: HashMap<i32, i64> = rating::Entity::find()
-        .select_only()
-        .column(rating::Column::UserId)
-        .column_as(rating::Column::MovieId.count(), "count")
-        .filter(rating::Column::UserId.is_in(ids))
-        .group_by(rating::Column::UserId)
-        .into_model::<CountRow>()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|row| (row.user_id, row.count))
-        .collect();
+    let counts = counts_by(
+        db,
+        rating::Entity::find().filter(rating::Column::UserId.is_in(ids)),
+        rating::Column::UserId,
+        rating::Column::MovieId,
+    )
+    .await?;
     Ok(users
         .into_iter()
         .map(|u| UserProfile {

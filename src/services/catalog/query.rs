@@ -6,15 +6,12 @@ use std::collections::HashMap;
 
 use entity::{movie, movie_credit, movie_genre};
 use sea_orm::sea_query::{Expr, ExprTrait, NullOrdering, Order, Query};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
-    QuerySelect, Select,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Select};
 
 use super::GenreCatalog;
 use super::credits::{Credit, credits_of};
 use super::search_db;
-use crate::services::{Page, PageRequest, page_of};
+use crate::services::{Page, PageRequest, counts_by, page_of};
 
 /// A catalogue movie: its row (with the rating aggregates) and its genre
 /// names. Lists and the details page show different cuts of it; those
@@ -338,28 +335,18 @@ pub async fn find_movies(
     Ok(movies)
 }
 
-#[derive(FromQueryResult)]
-struct GenreCountRow {
-    genre_id: i32,
-    movie_count: i64,
-}
-
 /// Every genre with its movie count, in vocabulary order.
 pub async fn list_genres(
     db: &impl ConnectionTrait,
     genres: &GenreCatalog,
 ) -> Result<Vec<GenreCount>, DbErr> {
-    let counts: HashMap<i32, i64> = movie_genre::Entity::find()
-        .select_only()
-        .column(movie_genre::Column::GenreId)
-        .column_as(movie_genre::Column::MovieId.count(), "movie_count")
-        .group_by(movie_genre::Column::GenreId)
-        .into_model::<GenreCountRow>()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|row| (row.genre_id, row.movie_count))
-        .collect();
+    let counts = counts_by(
+        db,
+        movie_genre::Entity::find(),
+        movie_genre::Column::GenreId,
+        movie_genre::Column::MovieId,
+    )
+    .await?;
     Ok(genres
         .all()
         .iter()
