@@ -158,6 +158,19 @@ impl RenderedOnce {
 mod tests {
     use super::*;
 
+    /// The cached value of `key`, loading `value` on a miss.
+    async fn get_or_load(
+        cache: &GuardedCache<i32, &'static str>,
+        key: i32,
+        value: &'static str,
+    ) -> Arc<&'static str> {
+        cache
+            .get_or_load(&key, || async { Ok::<_, ()>(Some(value)) })
+            .await
+            .unwrap()
+            .unwrap()
+    }
+
     #[tokio::test]
     async fn a_load_that_raced_a_write_is_not_cached() {
         let cache: GuardedCache<i32, &'static str> = GuardedCache::new(10, None);
@@ -171,18 +184,8 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(*stale, "old");
-        let fresh = cache
-            .get_or_load(&1, || async { Ok::<_, ()>(Some("new")) })
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(*fresh, "new");
-        let again = cache
-            .get_or_load(&1, || async { Ok::<_, ()>(Some("never loaded")) })
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(*again, "new");
+        assert_eq!(*get_or_load(&cache, 1, "new").await, "new");
+        assert_eq!(*get_or_load(&cache, 1, "never loaded").await, "new");
         assert_eq!(cache.counts(), CacheCounts { hits: 1, misses: 2 });
     }
 

@@ -342,19 +342,11 @@ impl Settings {
                 0 => None,
                 ms => Some(Duration::from_millis(ms)),
             },
-            log_format: match get("LOG_FORMAT")
-                .map(|v| v.trim().to_ascii_lowercase())
-                .as_deref()
-            {
-                None | Some("text") => LogFormat::Text,
-                Some("json") => LogFormat::Json,
-                Some(other) => {
-                    return Err(ConfigError {
-                        var: "LOG_FORMAT",
-                        reason: format!("expected `text` or `json`, got `{other}`"),
-                    });
-                }
-            },
+            log_format: parse_either(
+                &get,
+                "LOG_FORMAT",
+                [("text", LogFormat::Text), ("json", LogFormat::Json)],
+            )?,
             db_acquire_timeout: Duration::from_secs(parse_ranged(
                 &get,
                 "DB_ACQUIRE_TIMEOUT_SECONDS",
@@ -431,19 +423,14 @@ impl Settings {
                 1,
                 86_400,
             )?),
-            model_training: match get("MODEL_TRAINING")
-                .map(|v| v.trim().to_ascii_lowercase())
-                .as_deref()
-            {
-                None | Some("in-process") => ModelTraining::InProcess,
-                Some("off") => ModelTraining::Off,
-                Some(other) => {
-                    return Err(ConfigError {
-                        var: "MODEL_TRAINING",
-                        reason: format!("expected `in-process` or `off`, got `{other}`"),
-                    });
-                }
-            },
+            model_training: parse_either(
+                &get,
+                "MODEL_TRAINING",
+                [
+                    ("in-process", ModelTraining::InProcess),
+                    ("off", ModelTraining::Off),
+                ],
+            )?,
             change_poll_interval: Duration::from_millis(parse_ranged(
                 &get,
                 "CHANGE_POLL_MS",
@@ -597,6 +584,23 @@ where
         });
     }
     Ok(value)
+}
+
+/// One of two names, in any case; absent means the first.
+fn parse_either<T>(
+    get: &impl Fn(&str) -> Option<String>,
+    var: &'static str,
+    [(first, first_value), (second, second_value)]: [(&str, T); 2],
+) -> Result<T, ConfigError> {
+    match get(var).map(|v| v.trim().to_ascii_lowercase()) {
+        None => Ok(first_value),
+        Some(v) if v == first => Ok(first_value),
+        Some(v) if v == second => Ok(second_value),
+        Some(other) => Err(ConfigError {
+            var,
+            reason: format!("expected `{first}` or `{second}`, got `{other}`"),
+        }),
+    }
 }
 
 fn parse_bool(

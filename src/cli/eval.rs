@@ -45,6 +45,17 @@ pub(super) struct EvalArgs {
 /// Stores a parsed `--set` value into its field.
 type Store = fn(&mut TrainConfig, f64);
 
+/// A `SETTINGS` entry for a plain field: its path is the key, and the
+/// parsed value is stored `as` the field's type.
+macro_rules! setting {
+    ($group:ident . $field:ident as $ty:ty) => {
+        (
+            concat!(stringify!($group), ".", stringify!($field)),
+            |c: &mut TrainConfig, v: f64| c.$group.$field = v as $ty,
+        )
+    };
+}
+
 /// The settings `--set` can change: name, then how to store a parsed value.
 const SETTINGS: &[(&str, Store)] = &[
     // The implicit weight of a 1-, 2-, 3-, 4- and 5-star rating (the defaults' points).
@@ -53,59 +64,35 @@ const SETTINGS: &[(&str, Store)] = &[
     ("implicit.w3", |c, v| set_point(c, 2, v)),
     ("implicit.w4", |c, v| set_point(c, 3, v)),
     ("implicit.w5", |c, v| set_point(c, 4, v)),
-    ("popular.prior_votes", |c, v| {
-        c.popular.prior_votes = v as f32
-    }),
-    ("knn.neighbours", |c, v| c.knn.neighbours = v as usize),
-    ("knn.shrink", |c, v| c.knn.shrink = v as f32),
-    ("ease.lambda", |c, v| c.ease.lambda = v as f32),
-    ("ease.dropout", |c, v| c.ease.dropout = v as f32),
-    ("ease.user_norm", |c, v| c.ease.user_norm = v as f32),
-    ("ease.genre_weight", |c, v| c.ease.genre_weight = v as f32),
-    ("ease.dense_max_items", |c, v| {
-        c.ease.dense_max_items = v as usize
-    }),
-    ("ease.sparse_budget", |c, v| c.ease.sparse_budget = v as u64),
-    ("ease.sparse_neighbours", |c, v| {
-        c.ease.sparse_neighbours = v as usize
-    }),
-    ("ease.popularity_debias", |c, v| {
-        c.ease.popularity_debias = v as f32
-    }),
-    ("predict.baseline_reg_item", |c, v| {
-        c.predict.baseline_reg_item = v as f32
-    }),
-    ("predict.baseline_reg_user", |c, v| {
-        c.predict.baseline_reg_user = v as f32
-    }),
-    ("predict.factors", |c, v| c.predict.factors = v as usize),
-    ("predict.epochs", |c, v| c.predict.epochs = v as usize),
-    ("predict.learning_rate", |c, v| {
-        c.predict.learning_rate = v as f32
-    }),
-    ("predict.reg", |c, v| c.predict.reg = v as f32),
-    ("predict.init_std", |c, v| c.predict.init_std = v as f32),
-    ("predict.fold_in_reg", |c, v| {
-        c.predict.fold_in_reg = v as f32
-    }),
-    ("predict.knn_k", |c, v| c.predict.knn_k = v as usize),
-    ("predict.knn_shrink", |c, v| c.predict.knn_shrink = v as f32),
-    ("predict.knn_stored", |c, v| {
-        c.predict.knn_stored = v as usize
-    }),
-    ("predict.knn_blend", |c, v| c.predict.knn_blend = v as f32),
-    ("predict.mf_models", |c, v| c.predict.mf_models = v as usize),
-    ("hybrid.knn_weight", |c, v| c.hybrid.knn_weight = v as f32),
-    ("hybrid.half_knowledge", |c, v| {
-        c.hybrid.half_knowledge = v as f32
-    }),
-    ("hybrid.genre_share", |c, v| c.hybrid.genre_share = v as f32),
-    ("hybrid.rating_weight", |c, v| {
-        c.hybrid.rating_weight = v as f32
-    }),
-    ("hybrid.rerank_depth", |c, v| {
-        c.hybrid.rerank_depth = v as usize
-    }),
+    setting!(popular.prior_votes as f32),
+    setting!(knn.neighbours as usize),
+    setting!(knn.shrink as f32),
+    setting!(ease.lambda as f32),
+    setting!(ease.dropout as f32),
+    setting!(ease.user_norm as f32),
+    setting!(ease.genre_weight as f32),
+    setting!(ease.dense_max_items as usize),
+    setting!(ease.sparse_budget as u64),
+    setting!(ease.sparse_neighbours as usize),
+    setting!(ease.popularity_debias as f32),
+    setting!(predict.baseline_reg_item as f32),
+    setting!(predict.baseline_reg_user as f32),
+    setting!(predict.factors as usize),
+    setting!(predict.epochs as usize),
+    setting!(predict.learning_rate as f32),
+    setting!(predict.reg as f32),
+    setting!(predict.init_std as f32),
+    setting!(predict.fold_in_reg as f32),
+    setting!(predict.knn_k as usize),
+    setting!(predict.knn_shrink as f32),
+    setting!(predict.knn_stored as usize),
+    setting!(predict.knn_blend as f32),
+    setting!(predict.mf_models as usize),
+    setting!(hybrid.knn_weight as f32),
+    setting!(hybrid.half_knowledge as f32),
+    setting!(hybrid.genre_share as f32),
+    setting!(hybrid.rating_weight as f32),
+    setting!(hybrid.rerank_depth as usize),
 ];
 
 /// Sets the weight of the `k`-th rating point (kept as is if there is none).

@@ -6,7 +6,8 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 
 use crate::auth::{AdminUser, Authorized};
 use crate::error::{ApiError, ErrorEnvelope};
-use crate::routes::extract::{QueryParams, parse_id};
+use crate::routes::extract::{PageQuery, page_query, parse_id};
+use crate::routes::responses::{Forbidden, NotFound, Unauthorized, Unprocessable};
 use crate::routes::views::Page;
 use crate::routes::views::accounts::{RoleChangeRequest, UserProfile};
 use crate::routes::views::imports::{ImportJobList, ImportJobView, ImportRequest};
@@ -17,12 +18,8 @@ use crate::state::AppState;
 #[utoipa::path(
     tag = "admin",
     security(("bearer" = [])),
-    params(("page" = Option<u64>, Query, minimum = 1, maximum = 2147483647), ("per_page" = Option<u64>, Query, minimum = 1, maximum = 100)),
-    responses(
-        (status = 200, body = Page<UserProfile>),
-        (status = 401, body = ErrorEnvelope),
-        (status = 403, body = ErrorEnvelope),
-    )
+    params(PageQuery),
+    responses((status = 200, body = Page<UserProfile>), Unauthorized, Forbidden)
 )]
 #[get("/admin/users")]
 pub async fn list_users(
@@ -30,9 +27,7 @@ pub async fn list_users(
     _admin: AdminUser,
     state: web::Data<AppState>,
 ) -> Result<web::Json<Page<UserProfile>>, ApiError> {
-    let mut params = QueryParams::from_request(&req);
-    let page = params.page_request()?;
-    params.finish()?;
+    let page = page_query(&req)?;
     Ok(web::Json(state.accounts.list_users(page).await?.into()))
 }
 
@@ -44,11 +39,8 @@ pub async fn list_users(
     request_body = RoleChangeRequest,
     responses(
         (status = 200, body = UserProfile),
-        (status = 401, body = ErrorEnvelope),
-        (status = 403, body = ErrorEnvelope),
-        (status = 404, body = ErrorEnvelope),
+        Unauthorized, Forbidden, NotFound, Unprocessable,
         (status = 409, description = "Would leave no administrator", body = ErrorEnvelope),
-        (status = 422, body = ErrorEnvelope),
     )
 )]
 #[patch("/admin/users/{id}")]
@@ -69,9 +61,7 @@ pub async fn change_role(
     params(("id" = i32, Path, minimum = 1)),
     responses(
         (status = 204),
-        (status = 401, body = ErrorEnvelope),
-        (status = 403, body = ErrorEnvelope),
-        (status = 404, body = ErrorEnvelope),
+        Unauthorized, Forbidden, NotFound,
         (status = 409, description = "The last administrator", body = ErrorEnvelope),
     )
 )]
@@ -95,8 +85,7 @@ pub async fn delete_user(
     request_body = ImportRequest,
     responses(
         (status = 202, description = "Started; poll the Location", body = ImportJobView),
-        (status = 401, body = ErrorEnvelope),
-        (status = 403, body = ErrorEnvelope),
+        Unauthorized, Forbidden,
         (status = 409, description = "`import_running`: another import is running", body = ErrorEnvelope),
         (status = 422, description = "Unknown source, or no such folder under IMPORT_DIR", body = ErrorEnvelope),
     )
@@ -125,11 +114,7 @@ pub async fn start_import(
 #[utoipa::path(
     tag = "admin",
     security(("bearer" = [])),
-    responses(
-        (status = 200, body = ImportJobList),
-        (status = 401, body = ErrorEnvelope),
-        (status = 403, body = ErrorEnvelope),
-    )
+    responses((status = 200, body = ImportJobList), Unauthorized, Forbidden)
 )]
 #[get("/admin/imports")]
 pub async fn list_imports(
@@ -147,12 +132,7 @@ pub async fn list_imports(
     tag = "admin",
     security(("bearer" = [])),
     params(("id" = u64, Path, minimum = 1)),
-    responses(
-        (status = 200, body = ImportJobView),
-        (status = 401, body = ErrorEnvelope),
-        (status = 403, body = ErrorEnvelope),
-        (status = 404, body = ErrorEnvelope),
-    )
+    responses((status = 200, body = ImportJobView), Unauthorized, Forbidden, NotFound)
 )]
 #[get("/admin/imports/{id}")]
 pub async fn get_import(
@@ -170,11 +150,7 @@ pub async fn get_import(
 #[utoipa::path(
     tag = "admin",
     security(("bearer" = [])),
-    responses(
-        (status = 200, body = RatingDistribution),
-        (status = 401, body = ErrorEnvelope),
-        (status = 403, body = ErrorEnvelope),
-    )
+    responses((status = 200, body = RatingDistribution), Unauthorized, Forbidden)
 )]
 #[get("/admin/ratings/distribution")]
 pub async fn rating_distribution(

@@ -7,6 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, delete, post, web};
 use crate::auth::AuthUser;
 use crate::auth::session::{self, SessionResponse};
 use crate::error::{ApiError, ErrorEnvelope};
+use crate::routes::responses::Unauthorized;
 use crate::routes::views::accounts::{AuthResponse, LoginRequest, RegisterRequest};
 use crate::state::AppState;
 
@@ -138,7 +139,7 @@ pub async fn sign_out(state: web::Data<AppState>) -> HttpResponse {
     security(("bearer" = [])),
     responses(
         (status = 204, headers(("set-cookie" = String, description = "both session cookies, expired"))),
-        (status = 401, body = ErrorEnvelope),
+        Unauthorized,
         (status = 403, description = "Cookie session without the CSRF token", body = ErrorEnvelope),
     )
 )]

@@ -6,6 +6,7 @@ use std::str::FromStr;
 
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::{HttpRequest, web};
+use utoipa::IntoParams;
 
 use crate::error::{ApiError, FieldErrors};
 use crate::services::PageRequest;
@@ -75,6 +76,27 @@ pub fn parse_id(raw: &str, name: &str) -> Result<i32, ApiError> {
             message: format!("{name} must be a positive integer, got `{raw}`"),
         }),
     }
+}
+
+/// The query of a route that reads nothing but `page` and `per_page`
+/// (anything else in it is ignored, as [`QueryParams`] does).
+pub fn page_query(req: &HttpRequest) -> Result<PageRequest, ApiError> {
+    let mut params = QueryParams::from_request(req);
+    let page = params.page_request()?;
+    params.finish()?;
+    Ok(page)
+}
+
+/// `page` and `per_page` as the OpenAPI document lists them, for
+/// `params(PageQuery)` (the handlers read them with [`page_query`]).
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[expect(dead_code, reason = "only documents the query")]
+pub struct PageQuery {
+    #[param(minimum = 1, maximum = 2147483647)]
+    page: Option<u64>,
+    #[param(minimum = 1, maximum = 100)]
+    per_page: Option<u64>,
 }
 
 /// The query string as name → values (repeatable), with typed accessors that

@@ -13,6 +13,7 @@ pub mod extract;
 pub mod health;
 pub mod movies;
 pub mod recommendations;
+pub mod responses;
 pub mod store;
 pub mod users;
 pub mod views;

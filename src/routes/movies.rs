@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 use crate::auth::{AdminUser, AuthUser, Authorized, MaybeAuthUser};
 use crate::error::{ApiError, ErrorEnvelope};
 use crate::routes::extract::{QueryParams, parse_id};
+use crate::routes::responses::{Conflict, Forbidden, NotFound, Unauthorized, Unprocessable};
 use crate::routes::views::Page;
 use crate::routes::views::catalog::{
     GenreCount, MovieDetails, MoviePatch, MovieSummary, NewMovie, PersonView, Suggestion,
@@ -144,9 +145,9 @@ pub struct MovieResponse<'a> {
     params(("id" = i32, Path, minimum = 1, description = "Movie id")),
     responses(
         (status = 200, body = MovieResponse),
+        NotFound,
         (status = 400, description = "Id is not a positive integer", body = ErrorEnvelope),
         (status = 401, description = "A token was sent but is invalid", body = ErrorEnvelope),
-        (status = 404, body = ErrorEnvelope),
     )
 )]
 #[get("/movies/{id}")]
@@ -174,10 +175,8 @@ pub async fn get_movie(
     request_body = NewMovie,
     responses(
         (status = 201, body = MovieDetails),
-        (status = 401, body = ErrorEnvelope),
-        (status = 403, body = ErrorEnvelope),
+        Unauthorized, Forbidden, Unprocessable,
         (status = 409, description = "imdb_id or tmdb_id already used", body = ErrorEnvelope),
-        (status = 422, body = ErrorEnvelope),
     )
 )]
 #[post("/movies")]
@@ -199,11 +198,7 @@ pub async fn create_movie(
     request_body = MoviePatch,
     responses(
         (status = 200, body = MovieDetails),
-        (status = 401, body = ErrorEnvelope),
-        (status = 403, body = ErrorEnvelope),
-        (status = 404, body = ErrorEnvelope),
-        (status = 409, body = ErrorEnvelope),
-        (status = 422, body = ErrorEnvelope),
+        Unauthorized, Forbidden, NotFound, Conflict, Unprocessable,
     )
 )]
 #[patch("/movies/{id}")]
@@ -225,12 +220,7 @@ pub async fn update_movie(
     tag = "catalogue",
     security(("bearer" = [])),
     params(("id" = i32, Path, minimum = 1)),
-    responses(
-        (status = 204),
-        (status = 401, body = ErrorEnvelope),
-        (status = 403, body = ErrorEnvelope),
-        (status = 404, body = ErrorEnvelope),
-    )
+    responses((status = 204), Unauthorized, Forbidden, NotFound)
 )]
 #[delete("/movies/{id}")]
 pub async fn delete_movie(
@@ -252,8 +242,7 @@ pub async fn delete_movie(
     responses(
         (status = 201, body = RatingView),
         (status = 200, body = RatingView),
-        (status = 401, body = ErrorEnvelope),
-        (status = 404, body = ErrorEnvelope),
+        Unauthorized, NotFound,
         (status = 422, description = "Not 0.5–5.0 in half steps", body = ErrorEnvelope),
     )
 )]
@@ -280,7 +269,7 @@ pub async fn put_rating(
     params(("id" = i32, Path, minimum = 1)),
     responses(
         (status = 204),
-        (status = 401, body = ErrorEnvelope),
+        Unauthorized,
         (status = 404, description = "No such movie or no rating", body = ErrorEnvelope),
     )
 )]
@@ -347,8 +336,8 @@ pub async fn suggest(
     params(("id" = i32, Path, minimum = 1, description = "Person id")),
     responses(
         (status = 200, body = PersonView),
+        NotFound,
         (status = 400, description = "Id is not a positive integer", body = ErrorEnvelope),
-        (status = 404, body = ErrorEnvelope),
     )
 )]
 #[get("/people/{id}")]

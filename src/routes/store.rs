@@ -6,10 +6,10 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
 
 use crate::auth::{AdminUser, AuthUser, Role};
 use crate::error::{ApiError, ErrorEnvelope};
-use crate::routes::extract::{QueryParams, parse_id};
+use crate::routes::extract::{PageQuery, page_query, parse_id};
+use crate::routes::responses::{Forbidden, Unauthorized, Unprocessable};
 use crate::routes::views::Page;
 use crate::routes::views::store::{AddToCart, CartView, OrderView, SetQuantity};
-use crate::services::PageRequest;
 use crate::services::store::{self, Placement, Viewer};
 use crate::state::AppState;
 
@@ -23,21 +23,11 @@ fn viewer(user: &AuthUser) -> Viewer {
     }
 }
 
-fn page_request(req: &HttpRequest) -> Result<PageRequest, ApiError> {
-    let mut params = QueryParams::from_request(req);
-    let page = params.page_request()?;
-    params.finish()?;
-    Ok(page)
-}
-
 /// The caller's cart at current prices.
 #[utoipa::path(
     tag = "store",
     security(("bearer" = [])),
-    responses(
-        (status = 200, body = CartView),
-        (status = 401, body = ErrorEnvelope),
-    )
+    responses((status = 200, body = CartView), Unauthorized)
 )]
 #[get("/cart")]
 pub async fn get_cart(
@@ -54,7 +44,7 @@ pub async fn get_cart(
     request_body = AddToCart,
     responses(
         (status = 200, description = "The cart after the change", body = CartView),
-        (status = 401, body = ErrorEnvelope),
+        Unauthorized,
         (status = 404, description = "No such movie", body = ErrorEnvelope),
         (status = 422, description = "Bad quantity, more than 99 in the line, unknown field, or `not_for_sale`", body = ErrorEnvelope),
     )
@@ -82,7 +72,7 @@ pub async fn add_to_cart(
     request_body = SetQuantity,
     responses(
         (status = 200, description = "The cart after the change", body = CartView),
-        (status = 401, body = ErrorEnvelope),
+        Unauthorized,
         (status = 404, description = "No such movie", body = ErrorEnvelope),
         (status = 422, description = "Quantity not 0–99, or `not_for_sale`", body = ErrorEnvelope),
     )
@@ -107,7 +97,7 @@ pub async fn set_cart_item(
     tag = "store",
     security(("bearer" = [])),
     params(("movie_id" = i32, Path, minimum = 1)),
-    responses((status = 204), (status = 401, body = ErrorEnvelope))
+    responses((status = 204), Unauthorized)
 )]
 #[delete("/cart/items/{movie_id}")]
 pub async fn remove_cart_item(
@@ -127,7 +117,7 @@ pub async fn remove_cart_item(
 #[utoipa::path(
     tag = "store",
     security(("bearer" = [])),
-    responses((status = 204), (status = 401, body = ErrorEnvelope))
+    responses((status = 204), Unauthorized)
 )]
 #[delete("/cart")]
 pub async fn clear_cart(
@@ -149,7 +139,7 @@ pub async fn clear_cart(
     responses(
         (status = 201, description = "Placed", body = OrderView),
         (status = 200, description = "This key was used before: the original order", body = OrderView),
-        (status = 401, body = ErrorEnvelope),
+        Unauthorized,
         (status = 409, description = "`out_of_stock`; `details.movie_ids` and `details.movies` name the movies short", body = ErrorEnvelope),
         (status = 422, description = "`empty_cart`, `not_for_sale` (`details.movie_ids`), or a bad Idempotency-Key", body = ErrorEnvelope),
     )
@@ -178,12 +168,8 @@ pub async fn place_order(
 #[utoipa::path(
     tag = "store",
     security(("bearer" = [])),
-    params(("page" = Option<u64>, Query, minimum = 1, maximum = 2147483647), ("per_page" = Option<u64>, Query, minimum = 1, maximum = 100)),
-    responses(
-        (status = 200, body = Page<OrderView>),
-        (status = 401, body = ErrorEnvelope),
-        (status = 422, body = ErrorEnvelope),
-    )
+    params(PageQuery),
+    responses((status = 200, body = Page<OrderView>), Unauthorized, Unprocessable)
 )]
 #[get("/orders")]
 pub async fn my_orders(
@@ -191,7 +177,7 @@ pub async fn my_orders(
     user: AuthUser,
     state: web::Data<AppState>,
 ) -> Result<web::Json<Page<OrderView>>, ApiError> {
-    let page = page_request(&req)?;
+    let page = page_query(&req)?;
     Ok(web::Json(
         state.store.list_orders(Some(user.id), page).await?.into(),
     ))
@@ -204,7 +190,7 @@ pub async fn my_orders(
     params(("id" = i32, Path, minimum = 1)),
     responses(
         (status = 200, body = OrderView),
-        (status = 401, body = ErrorEnvelope),
+        Unauthorized,
         (status = 404, description = "No such order, or another user's", body = ErrorEnvelope),
     )
 )]
@@ -227,7 +213,7 @@ pub async fn get_order(
     params(("id" = i32, Path, minimum = 1)),
     responses(
         (status = 200, body = OrderView),
-        (status = 401, body = ErrorEnvelope),
+        Unauthorized,
         (status = 404, description = "No such order, or another user's", body = ErrorEnvelope),
         (status = 409, description = "`order_not_cancellable`: already cancelled", body = ErrorEnvelope),
     )
@@ -248,13 +234,8 @@ pub async fn cancel_order(
 #[utoipa::path(
     tag = "store",
     security(("bearer" = [])),
-    params(("page" = Option<u64>, Query, minimum = 1, maximum = 2147483647), ("per_page" = Option<u64>, Query, minimum = 1, maximum = 100)),
-    responses(
-        (status = 200, body = Page<OrderView>),
-        (status = 401, body = ErrorEnvelope),
-        (status = 403, body = ErrorEnvelope),
-        (status = 422, body = ErrorEnvelope),
-    )
+    params(PageQuery),
+    responses((status = 200, body = Page<OrderView>), Unauthorized, Forbidden, Unprocessable)
 )]
 #[get("/admin/orders")]
 pub async fn all_orders(
@@ -262,6 +243,6 @@ pub async fn all_orders(
     _admin: AdminUser,
     state: web::Data<AppState>,
 ) -> Result<web::Json<Page<OrderView>>, ApiError> {
-    let page = page_request(&req)?;
+    let page = page_query(&req)?;
     Ok(web::Json(state.store.list_orders(None, page).await?.into()))
 }

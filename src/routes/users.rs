@@ -4,7 +4,8 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, patch, put, web};
 
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ErrorEnvelope};
-use crate::routes::extract::{QueryParams, parse_id};
+use crate::routes::extract::{PageQuery, page_query, parse_id};
+use crate::routes::responses::{NotFound, Unauthorized, Unprocessable};
 use crate::routes::views::Page;
 use crate::routes::views::accounts::{UpdateMeRequest, UserProfile};
 use crate::routes::views::lists::WatchlistEntry;
@@ -16,7 +17,7 @@ use crate::state::AppState;
 #[utoipa::path(
     tag = "accounts",
     security(("bearer" = [])),
-    responses((status = 200, body = UserProfile), (status = 401, body = ErrorEnvelope))
+    responses((status = 200, body = UserProfile), Unauthorized)
 )]
 #[get("/users/me")]
 pub async fn me(
@@ -35,9 +36,8 @@ pub async fn me(
     request_body = UpdateMeRequest,
     responses(
         (status = 200, body = UserProfile),
-        (status = 401, body = ErrorEnvelope),
+        Unauthorized, Unprocessable,
         (status = 409, description = "Email taken", body = ErrorEnvelope),
-        (status = 422, body = ErrorEnvelope),
         (status = 429, description = "Too many password attempts", body = ErrorEnvelope),
     )
 )]
@@ -76,34 +76,12 @@ pub(crate) async fn accessible_user(
     Ok(id)
 }
 
-async fn ratings_page(
-    req: &HttpRequest,
-    state: &AppState,
-    user_id: i32,
-) -> Result<Page<RatedMovie>, ApiError> {
-    let mut params = QueryParams::from_request(req);
-    let page = params.page_request()?;
-    params.finish()?;
-    Ok(state.ratings.list(user_id, page).await?.into())
-}
-
-async fn watchlist_page(
-    req: &HttpRequest,
-    state: &AppState,
-    user_id: i32,
-) -> Result<Page<WatchlistEntry>, ApiError> {
-    let mut params = QueryParams::from_request(req);
-    let page = params.page_request()?;
-    params.finish()?;
-    Ok(state.lists.watchlist(user_id, page).await?.into())
-}
-
 /// The caller's ratings, most recent first.
 #[utoipa::path(
     tag = "ratings",
     security(("bearer" = [])),
-    params(("page" = Option<u64>, Query, minimum = 1, maximum = 2147483647), ("per_page" = Option<u64>, Query, minimum = 1, maximum = 100)),
-    responses((status = 200, body = Page<RatedMovie>), (status = 401, body = ErrorEnvelope))
+    params(PageQuery),
+    responses((status = 200, body = Page<RatedMovie>), Unauthorized)
 )]
 #[get("/users/me/ratings")]
 pub async fn my_ratings(
@@ -111,17 +89,18 @@ pub async fn my_ratings(
     user: AuthUser,
     state: web::Data<AppState>,
 ) -> Result<web::Json<Page<RatedMovie>>, ApiError> {
-    Ok(web::Json(ratings_page(&req, &state, user.id).await?))
+    let page = page_query(&req)?;
+    Ok(web::Json(state.ratings.list(user.id, page).await?.into()))
 }
 
 /// A user's ratings (the user themself or an admin).
 #[utoipa::path(
     tag = "ratings",
     security(("bearer" = [])),
-    params(("id" = i32, Path, minimum = 1), ("page" = Option<u64>, Query, minimum = 1, maximum = 2147483647), ("per_page" = Option<u64>, Query, minimum = 1, maximum = 100)),
+    params(("id" = i32, Path, minimum = 1), PageQuery),
     responses(
         (status = 200, body = Page<RatedMovie>),
-        (status = 401, body = ErrorEnvelope),
+        Unauthorized,
         (status = 403, description = "Another user's data", body = ErrorEnvelope),
     )
 )]
@@ -133,15 +112,16 @@ pub async fn user_ratings(
     state: web::Data<AppState>,
 ) -> Result<web::Json<Page<RatedMovie>>, ApiError> {
     let id = accessible_user(&path, &user, &state).await?;
-    Ok(web::Json(ratings_page(&req, &state, id).await?))
+    let page = page_query(&req)?;
+    Ok(web::Json(state.ratings.list(id, page).await?.into()))
 }
 
 /// The caller's watchlist, most recently added first.
 #[utoipa::path(
     tag = "ratings",
     security(("bearer" = [])),
-    params(("page" = Option<u64>, Query, minimum = 1, maximum = 2147483647), ("per_page" = Option<u64>, Query, minimum = 1, maximum = 100)),
-    responses((status = 200, body = Page<WatchlistEntry>), (status = 401, body = ErrorEnvelope))
+    params(PageQuery),
+    responses((status = 200, body = Page<WatchlistEntry>), Unauthorized)
 )]
 #[get("/users/me/watchlist")]
 pub async fn my_watchlist(
@@ -149,17 +129,22 @@ pub async fn my_watchlist(
     user: AuthUser,
     state: web::Data<AppState>,
 ) -> Result<web::Json<Page<WatchlistEntry>>, ApiError> {
-    Ok(web::Json(watchlist_page(&req, &state, user.id).await?))
+    let page = page_query(&req)?;
+    let entries = state
+        .lists
+        .entries(MovieList::Watchlist, user.id, page)
+        .await?;
+    Ok(web::Json(entries.into()))
 }
 
 /// A user's watchlist (the user themself or an admin).
 #[utoipa::path(
     tag = "ratings",
     security(("bearer" = [])),
-    params(("id" = i32, Path, minimum = 1), ("page" = Option<u64>, Query, minimum = 1, maximum = 2147483647), ("per_page" = Option<u64>, Query, minimum = 1, maximum = 100)),
+    params(("id" = i32, Path, minimum = 1), PageQuery),
     responses(
         (status = 200, body = Page<WatchlistEntry>),
-        (status = 401, body = ErrorEnvelope),
+        Unauthorized,
         (status = 403, description = "Another user's data", body = ErrorEnvelope),
     )
 )]
@@ -171,7 +156,9 @@ pub async fn user_watchlist(
     state: web::Data<AppState>,
 ) -> Result<web::Json<Page<WatchlistEntry>>, ApiError> {
     let id = accessible_user(&path, &user, &state).await?;
-    Ok(web::Json(watchlist_page(&req, &state, id).await?))
+    let page = page_query(&req)?;
+    let entries = state.lists.entries(MovieList::Watchlist, id, page).await?;
+    Ok(web::Json(entries.into()))
 }
 
 async fn change_list(
@@ -191,7 +178,7 @@ async fn change_list(
     tag = "ratings",
     security(("bearer" = [])),
     params(("movie_id" = i32, Path, minimum = 1)),
-    responses((status = 204), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope))
+    responses((status = 204), Unauthorized, NotFound)
 )]
 #[put("/users/me/watchlist/{movie_id}")]
 pub async fn add_to_watchlist(
@@ -207,7 +194,7 @@ pub async fn add_to_watchlist(
     tag = "ratings",
     security(("bearer" = [])),
     params(("movie_id" = i32, Path, minimum = 1)),
-    responses((status = 204), (status = 401, body = ErrorEnvelope))
+    responses((status = 204), Unauthorized)
 )]
 #[delete("/users/me/watchlist/{movie_id}")]
 pub async fn remove_from_watchlist(
@@ -223,8 +210,8 @@ pub async fn remove_from_watchlist(
 #[utoipa::path(
     tag = "ratings",
     security(("bearer" = [])),
-    params(("page" = Option<u64>, Query, minimum = 1, maximum = 2147483647), ("per_page" = Option<u64>, Query, minimum = 1, maximum = 100)),
-    responses((status = 200, body = Page<WatchlistEntry>), (status = 401, body = ErrorEnvelope))
+    params(PageQuery),
+    responses((status = 200, body = Page<WatchlistEntry>), Unauthorized)
 )]
 #[get("/users/me/not-interested")]
 pub async fn my_not_interested(
@@ -232,12 +219,12 @@ pub async fn my_not_interested(
     user: AuthUser,
     state: web::Data<AppState>,
 ) -> Result<web::Json<Page<WatchlistEntry>>, ApiError> {
-    let mut params = QueryParams::from_request(&req);
-    let page = params.page_request()?;
-    params.finish()?;
-    Ok(web::Json(
-        state.lists.not_interested(user.id, page).await?.into(),
-    ))
+    let page = page_query(&req)?;
+    let entries = state
+        .lists
+        .entries(MovieList::NotInterested, user.id, page)
+        .await?;
+    Ok(web::Json(entries.into()))
 }
 
 /// Mark a movie "not interested": it is never recommended to the caller.
@@ -245,7 +232,7 @@ pub async fn my_not_interested(
     tag = "ratings",
     security(("bearer" = [])),
     params(("movie_id" = i32, Path, minimum = 1)),
-    responses((status = 204), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope))
+    responses((status = 204), Unauthorized, NotFound)
 )]
 #[put("/users/me/not-interested/{movie_id}")]
 pub async fn dismiss(
@@ -261,7 +248,7 @@ pub async fn dismiss(
     tag = "ratings",
     security(("bearer" = [])),
     params(("movie_id" = i32, Path, minimum = 1)),
-    responses((status = 204), (status = 401, body = ErrorEnvelope))
+    responses((status = 204), Unauthorized)
 )]
 #[delete("/users/me/not-interested/{movie_id}")]
 pub async fn undismiss(

@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 use entity::{dismissal, movie, watchlist_item};
 use migration::OnConflict;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 
 use std::sync::Arc;
@@ -15,7 +15,7 @@ use sea_orm::DatabaseConnection;
 
 use super::catalog::{GenreCatalog, Movie, movies_in_order};
 use super::changes::{self, Caches, Change};
-use super::{Page, PageRequest, begin_write};
+use super::{Page, PageRequest, begin_write, page_of};
 
 /// Why a list operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -82,23 +82,24 @@ impl Lists {
         Ok(())
     }
 
-    /// A user's watchlist, most recently added first.
-    pub async fn watchlist(
+    /// One page of a user's list, most recently added first (for the
+    /// "not interested" list, most recently dismissed: the web page lists
+    /// them so each can be undone).
+    pub async fn entries(
         &self,
+        list: MovieList,
         user_id: i32,
         page: PageRequest,
     ) -> Result<Page<WatchlistEntry>, ListError> {
-        watchlist(&self.db, &self.genres, user_id, page).await
-    }
-
-    /// A user's "not interested" movies, most recently dismissed first (the
-    /// web page lists them so each can be undone).
-    pub async fn not_interested(
-        &self,
-        user_id: i32,
-        page: PageRequest,
-    ) -> Result<Page<WatchlistEntry>, ListError> {
-        dismissals(&self.db, &self.genres, user_id, page).await
+        let (db, genres) = (&self.db, self.genres.as_ref());
+        match list {
+            MovieList::Watchlist => {
+                entries::<watchlist_item::Entity>(db, genres, user_id, page).await
+            }
+            MovieList::NotInterested => {
+                entries::<dismissal::Entity>(db, genres, user_id, page).await
+            }
+        }
     }
 }
 
@@ -187,61 +188,46 @@ async fn remove(
     Ok(())
 }
 
-/// A user's watchlist, most recently added first.
-async fn watchlist(
+/// A table of one list: the two lists are tables of the same shape.
+trait ListTable: EntityTrait<Model: Sync> {
+    /// The user, the movie and when it was added.
+    const COLUMNS: [Self::Column; 3];
+}
+
+impl ListTable for watchlist_item::Entity {
+    const COLUMNS: [Self::Column; 3] = {
+        use watchlist_item::Column;
+        [Column::UserId, Column::MovieId, Column::CreatedAt]
+    };
+}
+
+impl ListTable for dismissal::Entity {
+    const COLUMNS: [Self::Column; 3] = {
+        use dismissal::Column;
+        [Column::UserId, Column::MovieId, Column::CreatedAt]
+    };
+}
+
+/// One page of a user's entries in a list table, most recently added
+/// first, with their movies (an entry whose movie is gone is left out).
+async fn entries<E: ListTable>(
     db: &impl ConnectionTrait,
     genres: &GenreCatalog,
     user_id: i32,
     page: PageRequest,
 ) -> Result<Page<WatchlistEntry>, ListError> {
-    let select = watchlist_item::Entity::find().filter(watchlist_item::Column::UserId.eq(user_id));
-    let total = select.clone().count(db).await?;
-    let rows = select
-        .order_by_desc(watchlist_item::Column::CreatedAt)
-        .order_by_desc(watchlist_item::Column::MovieId)
-        .limit(page.per_page)
-        .offset(page.offset())
+    let [user, movie, added] = E::COLUMNS;
+    let newest_first = E::find()
+        .filter(user.eq(user_id))
+        .order_by_desc(added)
+        .order_by_desc(movie);
+    let (select, total) = page_of(db, newest_first, page).await?;
+    let rows: Vec<(i32, DateTime<Utc>)> = select
+        .select_only()
+        .columns([movie, added])
+        .into_tuple()
         .all(db)
         .await?;
-    let rows = rows
-        .into_iter()
-        .map(|r| (r.movie_id, r.created_at))
-        .collect();
-    entries_page(db, genres, rows, page, total).await
-}
-
-/// A user's dismissed movies, most recent first (same shape as the watchlist).
-async fn dismissals(
-    db: &impl ConnectionTrait,
-    genres: &GenreCatalog,
-    user_id: i32,
-    page: PageRequest,
-) -> Result<Page<WatchlistEntry>, ListError> {
-    let select = dismissal::Entity::find().filter(dismissal::Column::UserId.eq(user_id));
-    let total = select.clone().count(db).await?;
-    let rows = select
-        .order_by_desc(dismissal::Column::CreatedAt)
-        .order_by_desc(dismissal::Column::MovieId)
-        .limit(page.per_page)
-        .offset(page.offset())
-        .all(db)
-        .await?;
-    let rows = rows
-        .into_iter()
-        .map(|r| (r.movie_id, r.created_at))
-        .collect();
-    entries_page(db, genres, rows, page, total).await
-}
-
-/// One page of list entries, `(movie id, added at)` in order, with their
-/// movies (an entry whose movie is gone is left out).
-async fn entries_page(
-    db: &impl ConnectionTrait,
-    genres: &GenreCatalog,
-    rows: Vec<(i32, DateTime<Utc>)>,
-    page: PageRequest,
-    total: u64,
-) -> Result<Page<WatchlistEntry>, ListError> {
     let movies = movies_in_order(db, genres, rows.iter().map(|r| r.0)).await?;
     let items = rows
         .into_iter()

@@ -15,9 +15,13 @@ pub mod seed;
 pub mod store;
 pub mod validation;
 
+use std::collections::HashMap;
+
+use sea_orm::sea_query::IntoCondition;
 use sea_orm::{
-    DatabaseConnection, DatabaseTransaction, DbErr, SqliteTransactionMode, TransactionOptions,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr,
+    EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, Select, SqliteTransactionMode,
+    TransactionOptions, TransactionTrait,
 };
 
 /// Begins a transaction that will write. On SQLite it takes the write lock
@@ -51,6 +55,58 @@ impl PageRequest {
     pub fn offset(&self) -> u64 {
         (self.page - 1).saturating_mul(self.per_page)
     }
+}
+
+/// `select` (filtered and ordered) cut to the rows of `page`, and how many
+/// rows it has across all pages. The caller still runs the cut query, as
+/// models or as tuples of the columns it needs.
+pub async fn page_of<E>(
+    db: &impl ConnectionTrait,
+    select: Select<E>,
+    page: PageRequest,
+) -> Result<(Select<E>, u64), DbErr>
+where
+    E: EntityTrait,
+    E::Model: Sync,
+{
+    let total = select.clone().count(db).await?;
+    Ok((select.limit(page.per_page).offset(page.offset()), total))
+}
+
+/// Replaces one owner's link rows (a movie's genres, a user's preferred
+/// genres): deletes the rows `owner` matches, then inserts `rows`.
+pub async fn replace_links<A: ActiveModelTrait>(
+    db: &impl ConnectionTrait,
+    owner: impl IntoCondition,
+    rows: Vec<A>,
+) -> Result<(), DbErr> {
+    A::Entity::delete_many().filter(owner).exec(db).await?;
+    // An empty multi-row INSERT is not valid SQL.
+    if !rows.is_empty() {
+        A::Entity::insert_many(rows)
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// How many rows of `select` there are per value of `key`: `SELECT key,
+/// COUNT(counted) … GROUP BY key` (keys without rows are absent).
+pub async fn counts_by<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    select: Select<E>,
+    key: E::Column,
+    counted: E::Column,
+) -> Result<HashMap<i32, i64>, DbErr> {
+    let rows: Vec<(i32, i64)> = select
+        .select_only()
+        .column(key)
+        .column_as(counted.count(), "count")
+        .group_by(key)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().collect())
 }
 
 impl Default for PageRequest {

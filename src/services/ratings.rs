@@ -7,7 +7,7 @@ use entity::{movie, rating};
 use migration::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    DatabaseTransaction, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
 use std::sync::Arc;
@@ -15,7 +15,7 @@ use std::sync::Arc;
 use super::catalog::{GenreCatalog, Movie};
 use super::changes::{self, Caches, Change};
 use super::validation::Invalid;
-use super::{Page, PageRequest, begin_write};
+use super::{Page, PageRequest, begin_write, page_of};
 use crate::dataset::HalfStars;
 
 /// Why a rating operation failed.
@@ -281,15 +281,12 @@ pub async fn list_ratings(
     user_id: i32,
     page: PageRequest,
 ) -> Result<Page<RatedMovie>, RatingError> {
-    let select = rating::Entity::find().filter(rating::Column::UserId.eq(user_id));
-    let total = select.clone().count(db).await?;
-    let rows = select
+    let newest_first = rating::Entity::find()
+        .filter(rating::Column::UserId.eq(user_id))
         .order_by_desc(rating::Column::UpdatedAt)
-        .order_by_desc(rating::Column::MovieId)
-        .limit(page.per_page)
-        .offset(page.offset())
-        .all(db)
-        .await?;
+        .order_by_desc(rating::Column::MovieId);
+    let (select, total) = page_of(db, newest_first, page).await?;
+    let rows = select.all(db).await?;
     let movies =
         super::catalog::movies_in_order(db, genres, rows.iter().map(|r| r.movie_id)).await?;
     let items = rows

@@ -31,16 +31,7 @@ pub struct RegisterRequest {
     pub preferred_genres: Vec<String>,
 }
 
-impl From<RegisterRequest> for svc::RegisterRequest {
-    fn from(v: RegisterRequest) -> Self {
-        svc::RegisterRequest {
-            username: v.username,
-            email: v.email,
-            password: v.password,
-            preferred_genres: v.preferred_genres,
-        }
-    }
-}
+from_fields!(RegisterRequest => svc::RegisterRequest { username, email, password, preferred_genres });
 
 /// `POST /auth/login` body.
 #[derive(Deserialize, ToSchema)]
@@ -52,14 +43,7 @@ pub struct LoginRequest {
     pub password: String,
 }
 
-impl From<LoginRequest> for svc::LoginRequest {
-    fn from(v: LoginRequest) -> Self {
-        svc::LoginRequest {
-            login: v.login,
-            password: v.password,
-        }
-    }
-}
+from_fields!(LoginRequest => svc::LoginRequest { login, password });
 
 /// `PATCH /users/me` body: every field optional.
 #[derive(Deserialize, ToSchema)]
@@ -75,16 +59,7 @@ pub struct UpdateMeRequest {
     pub current_password: Option<String>,
 }
 
-impl From<UpdateMeRequest> for svc::UpdateMeRequest {
-    fn from(v: UpdateMeRequest) -> Self {
-        svc::UpdateMeRequest {
-            preferred_genres: v.preferred_genres,
-            email: v.email,
-            password: v.password,
-            current_password: v.current_password,
-        }
-    }
-}
+from_fields!(UpdateMeRequest => svc::UpdateMeRequest { preferred_genres, email, password, current_password });
 
 /// `PATCH /admin/users/{id}` body.
 #[derive(Deserialize, ToSchema)]
@@ -94,11 +69,7 @@ pub struct RoleChangeRequest {
     pub role: Role,
 }
 
-impl From<RoleChangeRequest> for svc::RoleChangeRequest {
-    fn from(v: RoleChangeRequest) -> Self {
-        svc::RoleChangeRequest { role: v.role }
-    }
-}
+from_fields!(RoleChangeRequest => svc::RoleChangeRequest { role });
 
 /// An account as its owner (or an admin) sees it.
 #[derive(Clone, Debug, Serialize, ToSchema)]
@@ -119,19 +90,7 @@ pub struct UserProfile {
     pub rating_count: i64,
 }
 
-impl From<svc::UserProfile> for UserProfile {
-    fn from(v: svc::UserProfile) -> Self {
-        UserProfile {
-            id: v.id,
-            username: v.username,
-            email: v.email,
-            role: v.role,
-            preferred_genres: v.preferred_genres,
-            created_at: v.created_at,
-            rating_count: v.rating_count,
-        }
-    }
-}
+from_fields!(svc::UserProfile => UserProfile { id, username, email, role, preferred_genres, created_at, rating_count });
 
 /// Answer to register and login.
 #[derive(Clone, Debug, Serialize, ToSchema)]
@@ -146,13 +105,4 @@ pub struct AuthResponse {
     pub expires_in: u64,
 }
 
-impl From<svc::AuthResponse> for AuthResponse {
-    fn from(v: svc::AuthResponse) -> Self {
-        AuthResponse {
-            user: v.user.into(),
-            access_token: v.access_token,
-            token_type: v.token_type,
-            expires_in: v.expires_in,
-        }
-    }
-}
+from_fields!(svc::AuthResponse => AuthResponse { user, access_token, token_type, expires_in });

@@ -245,15 +245,7 @@ pub struct GenreCount {
     pub movie_count: i64,
 }
 
-impl From<svc::GenreCount> for GenreCount {
-    fn from(v: svc::GenreCount) -> Self {
-        GenreCount {
-            id: v.id,
-            name: v.name,
-            movie_count: v.movie_count,
-        }
-    }
-}
+from_fields!(svc::GenreCount => GenreCount { id, name, movie_count });
 
 /// `POST /movies` body (admin).
 #[derive(Clone, Debug, Deserialize, ToSchema)]
@@ -287,23 +279,7 @@ pub struct NewMovie {
     pub cast: Vec<String>,
 }
 
-impl From<NewMovie> for svc::NewMovie {
-    fn from(v: NewMovie) -> Self {
-        svc::NewMovie {
-            title: v.title,
-            year: v.year,
-            genres: v.genres,
-            overview: v.overview,
-            poster_url: v.poster_url,
-            imdb_id: v.imdb_id,
-            tmdb_id: v.tmdb_id,
-            price: v.price,
-            stock: v.stock,
-            directors: v.directors,
-            cast: v.cast,
-        }
-    }
-}
+from_fields!(NewMovie => svc::NewMovie { title, year, genres, overview, poster_url, imdb_id, tmdb_id, price, stock, directors, cast });
 
 /// `PATCH /movies/{id}` body (admin): absent fields stay, `null` clears.
 #[derive(Clone, Debug, Default, Deserialize, ToSchema)]
@@ -343,21 +319,7 @@ pub struct MoviePatch {
     pub stock: Option<Option<i32>>,
 }
 
-impl From<MoviePatch> for svc::MoviePatch {
-    fn from(v: MoviePatch) -> Self {
-        svc::MoviePatch {
-            title: v.title,
-            year: v.year,
-            genres: v.genres,
-            overview: v.overview,
-            poster_url: v.poster_url,
-            imdb_id: v.imdb_id,
-            tmdb_id: v.tmdb_id,
-            price: v.price,
-            stock: v.stock,
-        }
-    }
-}
+from_fields!(MoviePatch => svc::MoviePatch { title, year, genres, overview, poster_url, imdb_id, tmdb_id, price, stock });
 
 /// Deserialises a field that is present (possibly `null`) as `Some(_)`, so
 /// an absent field (`None` via `default`) differs from an explicit null.

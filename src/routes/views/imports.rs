@@ -21,15 +21,7 @@ pub struct ImportRequest {
     pub skip_invalid: bool,
 }
 
-impl From<ImportRequest> for svc::ImportRequest {
-    fn from(r: ImportRequest) -> Self {
-        svc::ImportRequest {
-            source: r.source,
-            path: r.path,
-            skip_invalid: r.skip_invalid,
-        }
-    }
-}
+from_fields!(ImportRequest => svc::ImportRequest { source, path, skip_invalid });
 
 /// `running`, `succeeded` or `failed`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]

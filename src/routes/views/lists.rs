@@ -18,11 +18,4 @@ pub struct WatchlistEntry {
     pub added_at: DateTime<Utc>,
 }
 
-impl From<svc::WatchlistEntry> for WatchlistEntry {
-    fn from(v: svc::WatchlistEntry) -> Self {
-        WatchlistEntry {
-            movie: v.movie.into(),
-            added_at: v.added_at,
-        }
-    }
-}
+from_fields!(svc::WatchlistEntry => WatchlistEntry { movie, added_at });

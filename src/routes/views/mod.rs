@@ -3,6 +3,25 @@
 //! into (requests) the domain type of its service, so `services/` never
 //! sees a wire format.
 
+/// `impl From<$from> for $to` that moves every listed field across, each
+/// through its own `From` (the identity for a field of the same type, the
+/// view's conversion for a nested one such as `movie`). A view and its
+/// domain type name their fields alike, so the field list is all the
+/// conversion has to say; one with renamed or computed fields is written
+/// out by hand.
+macro_rules! from_fields {
+    ($from:ty => $to:ty { $($field:ident),+ $(,)? }) => {
+        impl From<$from> for $to {
+            #[allow(clippy::useless_conversion, reason = "most fields keep their type")]
+            fn from(v: $from) -> Self {
+                Self {
+                    $($field: v.$field.into()),+
+                }
+            }
+        }
+    };
+}
+
 pub mod accounts;
 pub mod catalog;
 pub mod imports;
@@ -70,24 +89,19 @@ fn string_enum(description: &str, values: impl IntoIterator<Item = &'static str>
         .into()
 }
 
-impl PartialSchema for MovieSort {
-    fn schema() -> RefOr<Schema> {
-        string_enum(
-            "How a movie list is ordered.",
-            MovieSort::ALL.map(MovieSort::name),
-        )
-    }
+/// The schema of an enum that lists its variants in `ALL` and sends each as
+/// its `name()` (types outside `routes/`, which may not derive `ToSchema`).
+macro_rules! named_enum_schema {
+    ($ty:ident, $description:literal) => {
+        impl PartialSchema for $ty {
+            fn schema() -> RefOr<Schema> {
+                string_enum($description, $ty::ALL.map($ty::name))
+            }
+        }
+
+        impl ToSchema for $ty {}
+    };
 }
 
-impl ToSchema for MovieSort {}
-
-impl PartialSchema for Strategy {
-    fn schema() -> RefOr<Schema> {
-        string_enum(
-            "Which source ranks a recommendation list.",
-            Strategy::ALL.map(Strategy::name),
-        )
-    }
-}
-
-impl ToSchema for Strategy {}
+named_enum_schema!(MovieSort, "How a movie list is ordered.");
+named_enum_schema!(Strategy, "Which source ranks a recommendation list.");

@@ -18,11 +18,7 @@ pub struct RatingRequest {
     pub rating: f64,
 }
 
-impl From<RatingRequest> for svc::RatingRequest {
-    fn from(v: RatingRequest) -> Self {
-        svc::RatingRequest { rating: v.rating }
-    }
-}
+from_fields!(RatingRequest => svc::RatingRequest { rating });
 
 /// A stored rating.
 #[derive(Clone, Debug, Serialize, ToSchema)]
@@ -35,15 +31,7 @@ pub struct RatingView {
     pub rated_at: DateTime<Utc>,
 }
 
-impl From<svc::RatingView> for RatingView {
-    fn from(v: svc::RatingView) -> Self {
-        RatingView {
-            movie_id: v.movie_id,
-            rating: v.rating,
-            rated_at: v.rated_at,
-        }
-    }
-}
+from_fields!(svc::RatingView => RatingView { movie_id, rating, rated_at });
 
 /// One of a user's ratings with the movie.
 #[derive(Clone, Debug, Serialize, ToSchema)]
@@ -56,15 +44,7 @@ pub struct RatedMovie {
     pub rated_at: DateTime<Utc>,
 }
 
-impl From<svc::RatedMovie> for RatedMovie {
-    fn from(v: svc::RatedMovie) -> Self {
-        RatedMovie {
-            movie: v.movie.into(),
-            rating: v.rating,
-            rated_at: v.rated_at,
-        }
-    }
-}
+from_fields!(svc::RatedMovie => RatedMovie { movie, rating, rated_at });
 
 /// How many ratings have one value.
 #[derive(Clone, Debug, Serialize, ToSchema)]
@@ -75,14 +55,7 @@ pub struct RatingBucket {
     pub count: i64,
 }
 
-impl From<svc::RatingBucket> for RatingBucket {
-    fn from(v: svc::RatingBucket) -> Self {
-        RatingBucket {
-            rating: v.rating,
-            count: v.count,
-        }
-    }
-}
+from_fields!(svc::RatingBucket => RatingBucket { rating, count });
 
 /// Every rating in the database counted per half star.
 #[derive(Clone, Debug, Serialize, ToSchema)]

@@ -23,14 +23,7 @@ pub struct AddToCart {
     pub quantity: i64,
 }
 
-impl From<AddToCart> for svc::AddToCart {
-    fn from(v: AddToCart) -> Self {
-        svc::AddToCart {
-            movie_id: v.movie_id,
-            quantity: v.quantity,
-        }
-    }
-}
+from_fields!(AddToCart => svc::AddToCart { movie_id, quantity });
 
 /// `PUT /cart/items/{movie_id}` body.
 #[derive(Clone, Debug, Deserialize, ToSchema)]
@@ -41,13 +34,7 @@ pub struct SetQuantity {
     pub quantity: i64,
 }
 
-impl From<SetQuantity> for svc::SetQuantity {
-    fn from(v: SetQuantity) -> Self {
-        svc::SetQuantity {
-            quantity: v.quantity,
-        }
-    }
-}
+from_fields!(SetQuantity => svc::SetQuantity { quantity });
 
 /// One line of the cart at current prices.
 #[derive(Clone, Debug, Serialize, ToSchema)]
@@ -63,16 +50,7 @@ pub struct CartLine {
     pub line_total: Option<i64>,
 }
 
-impl From<svc::CartLine> for CartLine {
-    fn from(v: svc::CartLine) -> Self {
-        CartLine {
-            movie: v.movie.into(),
-            quantity: v.quantity,
-            unit_price: v.unit_price,
-            line_total: v.line_total,
-        }
-    }
-}
+from_fields!(svc::CartLine => CartLine { movie, quantity, unit_price, line_total });
 
 /// `GET /cart`.
 #[derive(Clone, Debug, Serialize, ToSchema)]

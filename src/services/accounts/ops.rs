@@ -8,8 +8,8 @@ use entity::{rating, user, user_genre};
 use migration::{Expr, ExprTrait, Func};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
-    DatabaseConnection, DbErr, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, SqlErr, TransactionTrait,
+    DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr,
+    TransactionTrait,
 };
 
 use super::rules::{
@@ -22,7 +22,7 @@ use crate::auth::password::{hash_password, verify_password};
 use crate::services::catalog::GenreCatalog;
 use crate::services::changes::{self, Change};
 use crate::services::validation::{FieldErrors, Invalid, Lines, check_text};
-use crate::services::{Page, PageRequest};
+use crate::services::{Page, PageRequest, counts_by, page_of, replace_links};
 
 /// Hashes on the blocking pool: Argon2 takes tens of milliseconds of CPU.
 async fn hash_off_thread(password: String) -> Result<String, AccountError> {
@@ -83,23 +83,14 @@ async fn replace_preferred_genres(
     user_id: i32,
     genre_ids: &[i32],
 ) -> Result<(), DbErr> {
-    user_genre::Entity::delete_many()
-        .filter(user_genre::Column::UserId.eq(user_id))
-        .exec(db)
-        .await?;
-    let rows: Vec<user_genre::ActiveModel> = genre_ids
+    let rows = genre_ids
         .iter()
         .map(|&genre_id| user_genre::ActiveModel {
             user_id: Set(user_id),
             genre_id: Set(genre_id),
         })
         .collect();
-    if !rows.is_empty() {
-        user_genre::Entity::insert_many(rows)
-            .exec_without_returning(db)
-            .await?;
-    }
-    Ok(())
+    replace_links(db, user_genre::Column::UserId.eq(user_id), rows).await
 }
 
 /// A user's preferred genre ids.
@@ -115,12 +106,6 @@ pub async fn preferred_genre_ids(
         .into_iter()
         .map(|row| row.genre_id)
         .collect())
-}
-
-#[derive(FromQueryResult)]
-struct CountRow {
-    user_id: i32,
-    count: i64,
 }
 
 async fn profiles(
@@ -143,18 +128,13 @@ async fn profiles(
                 .push(name.to_owned());
         }
     }
-    let counts: HashMap<i32, i64> = rating::Entity::find()
-        .select_only()
-        .column(rating::Column::UserId)
-        .column_as(rating::Column::MovieId.count(), "count")
-        .filter(rating::Column::UserId.is_in(ids))
-        .group_by(rating::Column::UserId)
-        .into_model::<CountRow>()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|row| (row.user_id, row.count))
-        .collect();
+    let counts = counts_by(
+        db,
+        rating::Entity::find().filter(rating::Column::UserId.is_in(ids)),
+        rating::Column::UserId,
+        rating::Column::MovieId,
+    )
+    .await?;
     Ok(users
         .into_iter()
         .map(|u| UserProfile {
@@ -169,16 +149,20 @@ async fn profiles(
         .collect())
 }
 
+/// The account's row; `NotFound` when there is none.
+async fn find_user(db: &impl ConnectionTrait, user_id: i32) -> Result<user::Model, AccountError> {
+    user::Entity::find_by_id(user_id)
+        .one(db)
+        .await?
+        .ok_or(AccountError::NotFound)
+}
+
 /// `Ok` when the account exists, else 404.
 pub(super) async fn ensure_exists(
     db: &impl ConnectionTrait,
     user_id: i32,
 ) -> Result<(), AccountError> {
-    user::Entity::find_by_id(user_id)
-        .one(db)
-        .await?
-        .map(|_| ())
-        .ok_or(AccountError::NotFound)
+    find_user(db, user_id).await.map(|_| ())
 }
 
 /// The profile of one account; 404 when it does not exist.
@@ -187,10 +171,7 @@ pub(super) async fn profile(
     genres: &GenreCatalog,
     user_id: i32,
 ) -> Result<UserProfile, AccountError> {
-    let account = user::Entity::find_by_id(user_id)
-        .one(db)
-        .await?
-        .ok_or(AccountError::NotFound)?;
+    let account = find_user(db, user_id).await?;
     profiles(db, genres, vec![account])
         .await?
         .pop()
@@ -303,10 +284,7 @@ pub(super) async fn update_me(
     user_id: i32,
     request: UpdateMeRequest,
 ) -> Result<UserProfile, AccountError> {
-    let account = user::Entity::find_by_id(user_id)
-        .one(db)
-        .await?
-        .ok_or(AccountError::NotFound)?;
+    let account = find_user(db, user_id).await?;
     let mut problems = FieldErrors::new();
     let genre_ids = request
         .preferred_genres
@@ -415,13 +393,9 @@ pub(super) async fn list_users(
     genres: &GenreCatalog,
     page: PageRequest,
 ) -> Result<Page<UserProfile>, AccountError> {
-    let select = user::Entity::find().order_by_asc(user::Column::Id);
-    let total = select.clone().count(db).await?;
-    let rows = select
-        .limit(page.per_page)
-        .offset(page.offset())
-        .all(db)
-        .await?;
+    let oldest_first = user::Entity::find().order_by_asc(user::Column::Id);
+    let (select, total) = page_of(db, oldest_first, page).await?;
+    let rows = select.all(db).await?;
     Ok(Page::new(profiles(db, genres, rows).await?, page, total))
 }
 
@@ -466,10 +440,7 @@ pub(super) async fn delete_user(
 ) -> Result<Vec<i32>, AccountError> {
     let txn = crate::services::begin_write(db).await?;
     let admins = lock_admins(&txn).await?;
-    let account = user::Entity::find_by_id(user_id)
-        .one(&txn)
-        .await?
-        .ok_or(AccountError::NotFound)?;
+    let account = find_user(&txn, user_id).await?;
     if account.role == Role::Admin.as_str() && admins <= 1 {
         return Err(AccountError::LastAdmin { action: "delete" });
     }

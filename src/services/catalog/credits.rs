@@ -15,7 +15,7 @@ use sea_orm::{
 };
 
 use super::GenreCatalog;
-use super::query::{Movie, with_genres};
+use super::query::{Movie, links_of, with_genres};
 use crate::dataset::{CreditRecord, CreditRole};
 
 /// Rows per multi-row statement (well under every database's parameter limit).
@@ -199,13 +199,11 @@ pub async fn credits_of(
     movie_ids: &[i32],
 ) -> Result<HashMap<i32, Vec<Credit>>, DbErr> {
     let mut out: HashMap<i32, Vec<Credit>> = HashMap::new();
-    if movie_ids.is_empty() {
+    let links =
+        links_of::<movie_credit::Entity>(db, movie_credit::Column::MovieId, movie_ids).await?;
+    if links.is_empty() {
         return Ok(out);
     }
-    let links = movie_credit::Entity::find()
-        .filter(movie_credit::Column::MovieId.is_in(movie_ids.iter().copied()))
-        .all(db)
-        .await?;
     let person_ids: HashSet<i32> = links.iter().map(|l| l.person_id).collect();
     let names: HashMap<i32, String> = person::Entity::find()
         .filter(person::Column::Id.is_in(person_ids))

@@ -6,15 +6,12 @@ use std::collections::HashMap;
 
 use entity::{movie, movie_credit, movie_genre};
 use sea_orm::sea_query::{Expr, ExprTrait, NullOrdering, Order, Query};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Select,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Select};
 
 use super::GenreCatalog;
 use super::credits::{Credit, credits_of};
 use super::search_db;
-use crate::services::{Page, PageRequest};
+use crate::services::{Page, PageRequest, counts_by, page_of};
 
 /// A catalogue movie: its row (with the rating aggregates) and its genre
 /// names. Lists and the details page show different cuts of it; those
@@ -140,38 +137,53 @@ pub fn display_average(row: &movie::Model) -> Option<f64> {
     (row.rating_count > 0).then(|| (row.avg_rating * 100.0).round() / 100.0)
 }
 
+/// `EXISTS (SELECT 1 FROM link WHERE link.movie_id = movies.id AND
+/// link.column = value)`: the movie is linked to `value` (a genre, a
+/// person) through the link table both columns belong to.
+fn linked<C: ColumnTrait>(movie_id: C, column: C, value: i32) -> Expr {
+    let link = C::EntityName::default;
+    Expr::exists(
+        Query::select()
+            .expr(Expr::val(1))
+            .from(link())
+            .and_where(Expr::col((link(), movie_id)).equals((movie::Entity, movie::Column::Id)))
+            .and_where(Expr::col((link(), column)).eq(value))
+            .to_owned(),
+    )
+}
+
+/// The rows of a link table (`movie_genres`, `movie_credits`) for these
+/// movies; no query for none.
+pub(super) async fn links_of<L: EntityTrait>(
+    db: &impl ConnectionTrait,
+    movie_id: L::Column,
+    movie_ids: &[i32],
+) -> Result<Vec<L::Model>, DbErr> {
+    if movie_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    L::find()
+        .filter(movie_id.is_in(movie_ids.iter().copied()))
+        .all(db)
+        .await
+}
+
 pub(super) fn filtered(filter: &MovieFilter) -> Select<movie::Entity> {
     let mut select = movie::Entity::find();
     // EXISTS (not IN): the planner can then walk the sort index and probe
     // movie_genres per movie, stopping after a page instead of sorting the genre.
     for &genre_id in &filter.genre_ids {
-        select = select.filter(Expr::exists(
-            Query::select()
-                .expr(Expr::val(1))
-                .from(movie_genre::Entity)
-                .and_where(
-                    Expr::col((movie_genre::Entity, movie_genre::Column::MovieId))
-                        .equals((movie::Entity, movie::Column::Id)),
-                )
-                .and_where(
-                    Expr::col((movie_genre::Entity, movie_genre::Column::GenreId)).eq(genre_id),
-                )
-                .to_owned(),
+        select = select.filter(linked(
+            movie_genre::Column::MovieId,
+            movie_genre::Column::GenreId,
+            genre_id,
         ));
     }
     if let Some(person_id) = filter.person_id {
-        select = select.filter(Expr::exists(
-            Query::select()
-                .expr(Expr::val(1))
-                .from(movie_credit::Entity)
-                .and_where(
-                    Expr::col((movie_credit::Entity, movie_credit::Column::MovieId))
-                        .equals((movie::Entity, movie::Column::Id)),
-                )
-                .and_where(
-                    Expr::col((movie_credit::Entity, movie_credit::Column::PersonId)).eq(person_id),
-                )
-                .to_owned(),
+        select = select.filter(linked(
+            movie_credit::Column::MovieId,
+            movie_credit::Column::PersonId,
+            person_id,
         ));
     }
     if let Some(year) = filter.year_from {
@@ -221,13 +233,8 @@ pub async fn genres_of(
     movie_ids: &[i32],
 ) -> Result<HashMap<i32, Vec<String>>, DbErr> {
     let mut out: HashMap<i32, Vec<String>> = HashMap::new();
-    if movie_ids.is_empty() {
-        return Ok(out);
-    }
-    let links = movie_genre::Entity::find()
-        .filter(movie_genre::Column::MovieId.is_in(movie_ids.iter().copied()))
-        .all(db)
-        .await?;
+    let links =
+        links_of::<movie_genre::Entity>(db, movie_genre::Column::MovieId, movie_ids).await?;
     for link in links {
         if let Some(name) = genres.name(link.genre_id) {
             out.entry(link.movie_id).or_default().push(name.to_owned());
@@ -267,16 +274,13 @@ pub async fn list_movies(
     if let Some(q) = &filter.q {
         return search_db::search_movies(db, genres, filter, q, page).await;
     }
-    let select = filtered(filter);
-    let total = select.clone().count(db).await?;
+    let select = ordered(filtered(filter), filter.sort, filter.descending);
+    let (select, total) = page_of(db, select, page).await?;
+    // Past the last page there is nothing to fetch (a sorted scan saved).
     let rows = if page.offset() >= total {
         Vec::new()
     } else {
-        ordered(select, filter.sort, filter.descending)
-            .limit(page.per_page)
-            .offset(page.offset())
-            .all(db)
-            .await?
+        select.all(db).await?
     };
     Ok(Page::new(with_genres(db, genres, rows).await?, page, total))
 }
@@ -331,28 +335,18 @@ pub async fn find_movies(
     Ok(movies)
 }
 
-#[derive(FromQueryResult)]
-struct GenreCountRow {
-    genre_id: i32,
-    movie_count: i64,
-}
-
 /// Every genre with its movie count, in vocabulary order.
 pub async fn list_genres(
     db: &impl ConnectionTrait,
     genres: &GenreCatalog,
 ) -> Result<Vec<GenreCount>, DbErr> {
-    let counts: HashMap<i32, i64> = movie_genre::Entity::find()
-        .select_only()
-        .column(movie_genre::Column::GenreId)
-        .column_as(movie_genre::Column::MovieId.count(), "movie_count")
-        .group_by(movie_genre::Column::GenreId)
-        .into_model::<GenreCountRow>()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|row| (row.genre_id, row.movie_count))
-        .collect();
+    let counts = counts_by(
+        db,
+        movie_genre::Entity::find(),
+        movie_genre::Column::GenreId,
+        movie_genre::Column::MovieId,
+    )
+    .await?;
     Ok(genres
         .all()
         .iter()

@@ -6,13 +6,14 @@
 use chrono::{DateTime, Utc};
 use entity::{movie, movie_genre, rating};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, QueryFilter, QuerySelect, SqlErr, TransactionTrait,
+    ActiveModelTrait, ActiveValue, ActiveValue::Set, ColumnTrait, ConnectionTrait,
+    DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect, SqlErr, TransactionTrait,
 };
 
 use super::credits::add_named_credits;
 use super::{CatalogError, GenreCatalog, Movie, find_movie, title_search_key};
 use crate::services::changes::{self, Change};
+use crate::services::replace_links;
 use crate::services::validation::{FieldErrors, Invalid, Lines, check_text};
 use migration::search_key;
 
@@ -268,23 +269,14 @@ pub async fn set_movie_genres(
     movie_id: i32,
     genre_ids: &[i32],
 ) -> Result<(), DbErr> {
-    movie_genre::Entity::delete_many()
-        .filter(movie_genre::Column::MovieId.eq(movie_id))
-        .exec(db)
-        .await?;
-    let rows: Vec<movie_genre::ActiveModel> = genre_ids
+    let rows = genre_ids
         .iter()
         .map(|&genre_id| movie_genre::ActiveModel {
             movie_id: Set(movie_id),
             genre_id: Set(genre_id),
         })
         .collect();
-    if !rows.is_empty() {
-        movie_genre::Entity::insert_many(rows)
-            .exec_without_returning(db)
-            .await?;
-    }
-    Ok(())
+    replace_links(db, movie_genre::Column::MovieId.eq(movie_id), rows).await
 }
 
 /// Adds a movie to the catalogue (admin).
@@ -366,29 +358,15 @@ pub(super) async fn update_movie(
         active.search_key = Set(search_key(&title));
         active.title = Set(title);
     }
-    if let Some(year) = year {
-        active.year = Set(year);
-    }
-    if let Some(overview) = overview {
-        active.overview = Set(overview);
-    }
-    if let Some(url) = poster_url {
-        active.poster_url = Set(url);
-    }
-    if let Some(imdb) = imdb_id {
-        active.imdb_id = Set(imdb);
-    }
-    if let Some(tmdb) = tmdb_id {
-        active.tmdb_id = Set(tmdb);
-    }
+    set_given(&mut active.year, year);
+    set_given(&mut active.overview, overview);
+    set_given(&mut active.poster_url, poster_url);
+    set_given(&mut active.imdb_id, imdb_id);
+    set_given(&mut active.tmdb_id, tmdb_id);
     // Under the row lock, so an order placed meanwhile either sees the old
     // stock and commits first or waits and decrements the new one.
-    if let Some(price) = price {
-        active.price = Set(price);
-    }
-    if let Some(stock) = stock {
-        active.stock = Set(stock);
-    }
+    set_given(&mut active.price, price);
+    set_given(&mut active.stock, stock);
     active.updated_at = Set(Utc::now());
     active.update(&txn).await.map_err(conflict_on_external_id)?;
     if let Some(ids) = genre_ids {
@@ -399,6 +377,13 @@ pub(super) async fn update_movie(
     find_movie(db, genres, id)
         .await?
         .ok_or(CatalogError::NotFound)
+}
+
+/// Sets a column the patch gives (`None`: the field was absent, leave it).
+fn set_given<V: Into<sea_orm::Value>>(column: &mut ActiveValue<V>, given: Option<V>) {
+    if let Some(value) = given {
+        *column = Set(value);
+    }
 }
 
 /// Most raters of a deleted movie named one by one in the change log;

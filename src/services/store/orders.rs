@@ -8,13 +8,12 @@ use entity::{cart, cart_item, movie, order, order_item};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
-    DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    SqlErr,
+    DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr,
 };
 
 use super::*;
 use crate::services::changes;
-use crate::services::{Page, PageRequest, begin_write};
+use crate::services::{Page, PageRequest, begin_write, page_of};
 
 pub(super) async fn order_by_key(
     db: &impl ConnectionTrait,
@@ -299,14 +298,11 @@ pub(super) async fn list_orders(
     if let Some(user_id) = user_id {
         select = select.filter(order::Column::UserId.eq(user_id));
     }
-    let total = select.clone().count(db).await?;
-    let orders = select
+    let newest_first = select
         .order_by_desc(order::Column::CreatedAt)
-        .order_by_desc(order::Column::Id)
-        .limit(page.per_page)
-        .offset(page.offset())
-        .all(db)
-        .await?;
+        .order_by_desc(order::Column::Id);
+    let (select, total) = page_of(db, newest_first, page).await?;
+    let orders = select.all(db).await?;
     let ids: Vec<i32> = orders.iter().map(|o| o.id).collect();
     let mut lines: HashMap<i32, Vec<order_item::Model>> = HashMap::new();
     if !ids.is_empty() {
