@@ -130,12 +130,16 @@ impl Recommender {
         let started = Instant::now();
         // Writes from here on may be missing from the data: keep counting them.
         let writes_before = self.writes_since_training.load(Ordering::Relaxed);
-        let data = load_training_data(db).await?;
-        let content = load_content(db).await?;
+        let mut data = load_training_data(db).await?;
+        // The model's content term and the "more like this" index read the same profiles.
+        data.content = load_content(db).await?;
         let config = self.config.clone();
         let (model, data, content) = tokio::task::spawn_blocking(move || {
-            let content = ContentIndex::build(content);
-            Model::train(&data, &config).map(|model| (model, data, content))
+            let mut data = data;
+            let model = Model::train(&data, &config)?;
+            // The model has interned what it needs; the index takes the profiles themselves.
+            let content = ContentIndex::build(std::mem::take(&mut data.content));
+            Ok::<_, crate::recommender::TrainError>((model, data, content))
         })
         .await
         .map_err(|e| TrainingError::Task(e.to_string()))??;
