@@ -170,12 +170,17 @@ impl ContentIndex {
     }
 }
 
+/// A sparse vector: `(word id, weight)`, ids ascending.
+pub(crate) type WordVector = Vec<(u32, f32)>;
+
+/// The vocabulary (word → id), each word's inverse document frequency, and one
+/// [`WordVector`] per movie.
+pub(crate) type OverviewVectors = (HashMap<String, u32>, Vec<f32>, Vec<WordVector>);
+
 /// The overviews as unit-length tf-idf vectors (sorted by word id), with
 /// the vocabulary and its inverse document frequencies: shared by the
 /// index and the model's content term, so both weigh words alike.
-pub(crate) fn overview_vectors(
-    movies: &[ContentMovie],
-) -> (HashMap<String, u32>, Vec<f32>, Vec<Vec<(u32, f32)>>) {
+pub(crate) fn overview_vectors(movies: &[ContentMovie]) -> OverviewVectors {
     let mut vocabulary: HashMap<String, u32> = HashMap::new();
     let mut document_frequency: Vec<u32> = Vec::new();
     let mut counted: Vec<Vec<(u32, f32)>> = Vec::with_capacity(movies.len());

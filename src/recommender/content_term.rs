@@ -10,7 +10,7 @@ use super::GenreId;
 use super::catalog::Catalog;
 use super::content::{
     CAST_WEIGHT_EACH, CAST_WEIGHT_MAX, ContentMovie, DIRECTOR_WEIGHT, ERA_WEIGHT, ERA_YEARS,
-    GENRE_WEIGHT, SERIES_WEIGHT, TEXT_WEIGHT, overview_vectors,
+    GENRE_WEIGHT, SERIES_WEIGHT, TEXT_WEIGHT, WordVector, overview_vectors,
 };
 
 /// Overview words kept per movie, the heaviest by tf-idf (then renormalised): the cosine of
@@ -100,7 +100,7 @@ impl ContentFeatures {
         }
         let n = catalog.len();
         let (_, _, vectors) = overview_vectors(content);
-        let mut rows: Vec<Option<(&ContentMovie, Vec<(u32, f32)>)>> = vec![None; n];
+        let mut rows: Vec<Option<(&ContentMovie, WordVector)>> = vec![None; n];
         for (movie, words) in content.iter().zip(vectors) {
             if let Some(i) = catalog.idx(movie.id) {
                 rows[i as usize] = Some((movie, words));
