@@ -35,6 +35,7 @@ pub fn synthetic(users: u32, movies: u32, ratings: u64) -> TrainingData {
             })
             .collect(),
         purchases: Vec::new(),
+        content: Vec::new(),
     };
     let generated = generate(&config, &catalogue, |r| {
         data.ratings.push((
@@ -76,6 +77,7 @@ pub fn ml100k() -> (TrainingData, &'static str) {
                 ratings,
                 movies,
                 purchases: Vec::new(),
+                content: Vec::new(),
             },
             "ml-100k",
         ),

@@ -5,7 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use super::CliResult;
-use crate::dataset::{genre_index, read_movies_file, read_ratings_file};
+use crate::dataset::{genre_index, read_movies_file, read_ratings_file, series_of};
+use crate::recommender::content::ContentMovie;
 use crate::recommender::eval::{
     RankingReport, RatingReport, evaluate_ranking, evaluate_rating, fold, split_folds,
 };
@@ -93,6 +94,9 @@ const SETTINGS: &[(&str, Store)] = &[
     setting!(hybrid.genre_share as f32),
     setting!(hybrid.rating_weight as f32),
     setting!(hybrid.rerank_depth as usize),
+    setting!(hybrid.content_weight as f32),
+    setting!(hybrid.content_max_ratings as f32),
+    setting!(hybrid.content_pair_budget as usize),
 ];
 
 /// Sets the weight of the `k`-th rating point (kept as is if there is none).
@@ -132,21 +136,36 @@ fn load_ratings(path: &Path) -> Result<Ratings, crate::dataset::DatasetError> {
         .collect())
 }
 
-fn load_movies(path: &Path) -> Result<Vec<MovieMeta>, crate::dataset::DatasetError> {
+/// The movies' genres, and their content as the service reads it (series from the title, year,
+/// genres, overview where the file has one; MovieLens files name no people).
+fn load_movies(path: &Path) -> Result<Movies, crate::dataset::DatasetError> {
     Ok(read_movies_file(path)?
         .into_iter()
-        .map(|m| MovieMeta {
-            id: i64::from(m.source_id),
+        .map(|m| {
             // 1-based positions in the vocabulary, as the database numbers them.
-            genres: m
+            let genres: Vec<u32> = m
                 .genres
                 .iter()
                 .filter_map(|g| genre_index(g))
                 .map(|i| i as u32 + 1)
-                .collect(),
+                .collect();
+            let id = i64::from(m.source_id);
+            let content = ContentMovie {
+                id,
+                series: series_of(&m.title),
+                year: m.year,
+                genres: genres.clone(),
+                directors: Vec::new(),
+                cast: Vec::new(),
+                overview: m.overview.unwrap_or_default(),
+            };
+            (MovieMeta { id, genres }, content)
         })
-        .collect())
+        .unzip())
 }
+
+/// What `--movies` gives: the catalogue and its content.
+type Movies = (Vec<MovieMeta>, Vec<ContentMovie>);
 
 /// What one strategy scored on one fold.
 enum Scores {
@@ -168,13 +187,14 @@ struct Row {
 fn evaluate_split(
     train: &Ratings,
     test: &Ratings,
-    movies: &[MovieMeta],
+    (movies, content): &Movies,
     config: &TrainConfig,
 ) -> Result<Vec<Row>, Box<dyn std::error::Error>> {
     let data = TrainingData {
         ratings: train.clone(),
         movies: movies.to_vec(),
         purchases: Vec::new(),
+        content: content.clone(),
     };
     let model = Model::train(&data, config)?;
     let stats = model.stats();

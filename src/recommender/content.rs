@@ -12,15 +12,15 @@ use super::MovieId;
 /// How much each part of a movie weighs in [`ContentIndex::similar`]. The
 /// series and the director say most about "more like this"; the overview
 /// words separate films of the same genres.
-const SERIES_WEIGHT: f32 = 0.45;
-const DIRECTOR_WEIGHT: f32 = 0.30;
-const CAST_WEIGHT_EACH: f32 = 0.08;
-const CAST_WEIGHT_MAX: f32 = 0.24;
-const GENRE_WEIGHT: f32 = 0.35;
-const TEXT_WEIGHT: f32 = 0.35;
-const ERA_WEIGHT: f32 = 0.10;
+pub(crate) const SERIES_WEIGHT: f32 = 0.45;
+pub(crate) const DIRECTOR_WEIGHT: f32 = 0.30;
+pub(crate) const CAST_WEIGHT_EACH: f32 = 0.08;
+pub(crate) const CAST_WEIGHT_MAX: f32 = 0.24;
+pub(crate) const GENRE_WEIGHT: f32 = 0.35;
+pub(crate) const TEXT_WEIGHT: f32 = 0.35;
+pub(crate) const ERA_WEIGHT: f32 = 0.10;
 /// Years over which the era bonus falls to 1/e.
-const ERA_YEARS: f32 = 15.0;
+pub(crate) const ERA_YEARS: f32 = 15.0;
 /// Ratings at which the collaborative neighbours count as much as content.
 pub const EVIDENCE_HALF_WEIGHT: f32 = 25.0;
 
@@ -117,36 +117,11 @@ fn stem(word: &str) -> String {
 impl ContentIndex {
     /// Indexes the catalogue.
     pub fn build(movies: Vec<ContentMovie>) -> ContentIndex {
-        let mut vocabulary: HashMap<String, u32> = HashMap::new();
-        let mut document_frequency: Vec<u32> = Vec::new();
-        let mut counted: Vec<Vec<(u32, f32)>> = Vec::with_capacity(movies.len());
-        for movie in &movies {
-            let mut counts: HashMap<u32, f32> = HashMap::new();
-            for word in words(&movie.overview) {
-                let next = vocabulary.len() as u32;
-                let id = *vocabulary.entry(word).or_insert(next);
-                if id as usize == document_frequency.len() {
-                    document_frequency.push(0);
-                }
-                *counts.entry(id).or_default() += 1.0;
-            }
-            for id in counts.keys() {
-                document_frequency[*id as usize] += 1;
-            }
-            counted.push(counts.into_iter().collect());
-        }
-        let n = movies.len().max(1) as f32;
-        let idf: Vec<f32> = document_frequency
-            .iter()
-            .map(|&df| (n / (1.0 + df as f32)).ln().max(0.0))
-            .collect();
+        let (vocabulary, idf, vectors) = overview_vectors(&movies);
         let profiles = movies
             .into_iter()
-            .zip(counted)
-            .map(|(movie, counts)| Profile {
-                movie,
-                words: unit_tf_idf(counts, &idf),
-            })
+            .zip(vectors)
+            .map(|(movie, words)| Profile { movie, words })
             .collect();
         ContentIndex {
             profiles,
@@ -193,6 +168,47 @@ impl ContentIndex {
         found.truncate(limit);
         found
     }
+}
+
+/// A sparse vector: `(word id, weight)`, ids ascending.
+pub(crate) type WordVector = Vec<(u32, f32)>;
+
+/// The vocabulary (word → id), each word's inverse document frequency, and one
+/// [`WordVector`] per movie.
+pub(crate) type OverviewVectors = (HashMap<String, u32>, Vec<f32>, Vec<WordVector>);
+
+/// The overviews as unit-length tf-idf vectors (sorted by word id), with
+/// the vocabulary and its inverse document frequencies: shared by the
+/// index and the model's content term, so both weigh words alike.
+pub(crate) fn overview_vectors(movies: &[ContentMovie]) -> OverviewVectors {
+    let mut vocabulary: HashMap<String, u32> = HashMap::new();
+    let mut document_frequency: Vec<u32> = Vec::new();
+    let mut counted: Vec<Vec<(u32, f32)>> = Vec::with_capacity(movies.len());
+    for movie in movies {
+        let mut counts: HashMap<u32, f32> = HashMap::new();
+        for word in words(&movie.overview) {
+            let next = vocabulary.len() as u32;
+            let id = *vocabulary.entry(word).or_insert(next);
+            if id as usize == document_frequency.len() {
+                document_frequency.push(0);
+            }
+            *counts.entry(id).or_default() += 1.0;
+        }
+        for id in counts.keys() {
+            document_frequency[*id as usize] += 1;
+        }
+        counted.push(counts.into_iter().collect());
+    }
+    let n = movies.len().max(1) as f32;
+    let idf: Vec<f32> = document_frequency
+        .iter()
+        .map(|&df| (n / (1.0 + df as f32)).ln().max(0.0))
+        .collect();
+    let vectors = counted
+        .into_iter()
+        .map(|counts| unit_tf_idf(counts, &idf))
+        .collect();
+    (vocabulary, idf, vectors)
 }
 
 fn unit_tf_idf(counts: Vec<(u32, f32)>, idf: &[f32]) -> Vec<(u32, f32)> {

@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 
+use super::content_term::Shared;
 use super::genre::Profile;
 use super::util::top_k;
 use super::{FoldedUser, Model, Reason, RecRequest, Recommendation, Strategy};
@@ -72,6 +73,16 @@ pub(crate) fn recommend(model: &Model, user: &FoldedUser, req: &RecRequest) -> V
         popular: (1.0 - collab_share) * (1.0 - genre_share),
     };
 
+    // The content term stands in for the collaborative score where rating evidence is thin, so
+    // it grows with what is known about the user like the collaborative share does.
+    let mut liked = liked_movies(model, user);
+    let content = match req.strategy {
+        Strategy::Hybrid => content_scores(model, &mut liked, &allowed),
+        _ => None,
+    };
+    let content_mix = known / (known + hc.half_knowledge.max(1e-6)) * hc.content_weight.max(0.0);
+    let content_part = |i: usize| content.as_ref().map_or(0.0, |c| content_mix * c[i]);
+
     let mut stages: Vec<(Stage, Scores)> = Vec::new();
     match req.strategy {
         Strategy::Hybrid => {
@@ -79,7 +90,10 @@ pub(crate) fn recommend(model: &Model, user: &FoldedUser, req: &RecRequest) -> V
                 .map(|i| {
                     let c = collab.as_ref().map_or(0.0, |c| finite_or_zero(c.scores[i]));
                     let g = genre.as_ref().map_or(0.0, |s| finite_or_zero(s[i]));
-                    mix.collab * c + mix.genre * g + mix.popular * model.popular.quality(i as u32)
+                    mix.collab * c
+                        + mix.genre * g
+                        + mix.popular * model.popular.quality(i as u32)
+                        + content_part(i)
                 })
                 .collect();
             rerank_by_rating(model, user, &allowed, mix.collab, &mut blend);
@@ -134,16 +148,22 @@ pub(crate) fn recommend(model: &Model, user: &FoldedUser, req: &RecRequest) -> V
                             .map_or(0.0, |c| finite_or_zero(c.scores[ix])),
                     mix.genre * genre.as_ref().map_or(0.0, |s| finite_or_zero(s[ix])),
                     mix.popular * model.popular.quality(i),
+                    content_part(ix),
                 ],
-                Stage::Collaborative => [1.0, 0.0, 0.0],
-                Stage::Genre => [0.0, 1.0, 0.0],
-                Stage::Popular => [0.0, 0.0, 1.0],
+                Stage::Collaborative => [1.0, 0.0, 0.0, 0.0],
+                Stage::Genre => [0.0, 1.0, 0.0, 0.0],
+                Stage::Popular => [0.0, 0.0, 1.0, 0.0],
+            };
+            let alike = if parts[3] > 0.0 {
+                content_because(model, &liked, i)
+            } else {
+                Vec::new()
             };
             Recommendation {
                 movie_id: cat.ids[ix],
                 score,
                 predicted_rating: Some(model.predictor.predict(&user.factors, Some(i))),
-                reasons: reasons(model, &profile, i, parts, &contributions[rank]),
+                reasons: reasons(model, &profile, i, parts, &contributions[rank], &alike),
             }
         })
         .collect()
@@ -318,11 +338,12 @@ fn reasons(
     model: &Model,
     profile: &Profile,
     i: u32,
-    parts: [f32; 3],
+    parts: [f32; 4],
     similar: &[(u32, f32)],
+    alike: &[(u32, Shared)],
 ) -> Vec<Reason> {
     let top = parts.iter().copied().fold(0f32, f32::max);
-    let mut order = [0usize, 1, 2];
+    let mut order = [0usize, 1, 2, 3];
     order.sort_by(|&a, &b| parts[b].total_cmp(&parts[a]).then(a.cmp(&b)));
     let mut out = Vec::new();
     for k in order {
@@ -339,11 +360,124 @@ fn reasons(
                     .into_iter()
                     .map(|genre_id| Reason::Genre { genre_id }),
             ),
-            _ => out.push(Reason::Popular),
+            2 => out.push(Reason::Popular),
+            _ => {
+                for &(j, shared) in alike.iter().take(2) {
+                    out.push(Reason::SimilarTo {
+                        movie_id: model.catalog.ids[j as usize],
+                    });
+                    // A likeness resting on genres alone says so: the liked movie is the
+                    // same kind of film, not the same people or series.
+                    if let Shared::Genre(genre_id) = shared {
+                        out.push(Reason::Genre { genre_id });
+                    }
+                }
+            }
         }
     }
+    // Two terms may name the same liked movie or genre.
+    let mut seen = Vec::with_capacity(out.len());
+    out.retain(|r| {
+        let new = !seen.contains(r);
+        if new {
+            seen.push(r.clone());
+        }
+        new
+    });
     if out.is_empty() {
         out.push(Reason::Popular);
     }
     out
+}
+
+/// Liked movies the content term compares against: the user's interactions weighing at least a
+/// 4-star rating (purchases included), weight relative to the heaviest, heaviest first.
+fn liked_movies(model: &Model, user: &FoldedUser) -> Vec<(u32, f32)> {
+    if model.content.is_empty() || model.config.hybrid.content_weight <= 0.0 {
+        return Vec::new();
+    }
+    let floor = model.config.implicit.weight(4.0);
+    let mut liked: Vec<(u32, f32)> = user
+        .implicit
+        .iter()
+        .copied()
+        .filter(|&(_, w)| w >= floor && w > 0.0)
+        .collect();
+    let heaviest = liked.iter().fold(0f32, |m, e| m.max(e.1));
+    liked.iter_mut().for_each(|e| e.1 /= heaviest);
+    liked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    liked
+}
+
+/// The evidence ramp of a movie with `count` interactions: 1 with none, 0 from
+/// `content_max_ratings` on.
+fn evidence_ramp(model: &Model, count: u32) -> f32 {
+    let k = model.config.hybrid.content_max_ratings;
+    if k <= 0.0 {
+        return 0.0;
+    }
+    (1.0 - count as f32 / k).max(0.0)
+}
+
+/// Likenesses averaged over this many of the best-matching liked movies: one shared genre with
+/// one liked film is weak evidence, the same director across three of them strong.
+const CONTENT_MATCHES: usize = 3;
+
+/// Per-item content scores (0 where none): for each allowed movie with little rating evidence,
+/// the mean of its [`CONTENT_MATCHES`] best weighted likenesses to the liked movies, times its
+/// evidence ramp. `None` when the term has nothing to say. `liked` is cut to the movies that
+/// were compared, so that reasons name only those.
+fn content_scores(model: &Model, liked: &mut Vec<(u32, f32)>, allowed: &[bool]) -> Option<Scores> {
+    if liked.is_empty() {
+        return None;
+    }
+    let count = &model.popular.count;
+    let candidates: Vec<(u32, f32)> = (0..model.catalog.len() as u32)
+        .filter(|&j| allowed[j as usize])
+        .map(|j| (j, evidence_ramp(model, count[j as usize])))
+        .filter(|&(_, ramp)| ramp > 0.0)
+        .collect();
+    if candidates.is_empty() {
+        return None;
+    }
+    // Bounded work per request: with many little-rated movies, compare the best-liked only.
+    let per_candidate = (model.config.hybrid.content_pair_budget / candidates.len()).max(1);
+    liked.truncate(per_candidate);
+    let mut out = vec![0f32; model.catalog.len()];
+    let mut any = false;
+    let mut best = [0f32; CONTENT_MATCHES];
+    for (j, ramp) in candidates {
+        best.fill(0.0);
+        for &(i, w) in liked.iter() {
+            let s = w * model.content.likeness(&model.catalog, i, j).0;
+            // Keep the best few, largest first (insertion into a tiny array).
+            if s > best[CONTENT_MATCHES - 1] {
+                let mut k = CONTENT_MATCHES - 1;
+                while k > 0 && best[k - 1] < s {
+                    best[k] = best[k - 1];
+                    k -= 1;
+                }
+                best[k] = s;
+            }
+        }
+        let score = ramp * best.iter().sum::<f32>() / CONTENT_MATCHES as f32;
+        if score > 0.0 {
+            out[j as usize] = score;
+            any = true;
+        }
+    }
+    any.then_some(out)
+}
+
+/// The liked movies most like `j`, best first, with what each shares with it.
+fn content_because(model: &Model, liked: &[(u32, f32)], j: u32) -> Vec<(u32, Shared)> {
+    let mut found: Vec<(u32, f32, Shared)> = liked
+        .iter()
+        .filter_map(|&(i, w)| {
+            let (s, shared) = model.content.likeness(&model.catalog, i, j);
+            shared.map(|shared| (i, w * s, shared))
+        })
+        .collect();
+    found.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    found.into_iter().take(2).map(|(i, _, s)| (i, s)).collect()
 }

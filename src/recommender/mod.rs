@@ -8,6 +8,7 @@
 
 mod catalog;
 pub mod content;
+mod content_term;
 mod ease;
 pub mod eval;
 mod genre;
@@ -55,6 +56,9 @@ pub struct TrainingData {
     pub movies: Vec<MovieMeta>,
     /// Strong positive implicit feedback `(user, movie)`, e.g. purchases.
     pub purchases: Vec<(UserId, MovieId)>,
+    /// What the movies are (series, year, people, overview), for the hybrid's content term on
+    /// little-rated movies; empty turns that term off. Genres come from `movies`.
+    pub content: Vec<content::ContentMovie>,
 }
 
 /// How an interaction turns into implicit confidence for the collaborative sources.
@@ -225,6 +229,16 @@ pub struct HybridConfig {
     pub rating_weight: f32,
     /// How many of the best blended candidates the predicted rating re-ranks.
     pub rerank_depth: usize,
+    /// Weight of the content term: a movie with little rating evidence gains
+    /// `content_weight × collaborative share × evidence ramp × likeness` to the movies the user
+    /// liked, so a movie nobody has rated yet can reach the users it suits (0: off).
+    pub content_weight: f32,
+    /// The evidence ramp is `1 − n / content_max_ratings` for a movie with `n` ratings: 1 for a
+    /// new movie, 0 from this many ratings on, where the collaborative score speaks alone.
+    pub content_max_ratings: f32,
+    /// Upper bound on the (liked movie, candidate) likenesses one request computes: with many
+    /// little-rated candidates, fewer of the user's liked movies (the best rated) are compared.
+    pub content_pair_budget: usize,
 }
 
 /// All training settings. `Default` is what was measured on MovieLens (see RECOMMENDER.md).
@@ -301,6 +315,9 @@ impl Default for TrainConfig {
                 preferred_genre_share: 0.8,
                 rating_weight: 0.2,
                 rerank_depth: 50,
+                content_weight: 0.5,
+                content_max_ratings: 10.0,
+                content_pair_budget: 100_000,
             },
             seed: 42,
         }
@@ -431,6 +448,7 @@ pub struct Model {
     knn: item_knn::ItemKnn,
     ease: ease::Ease,
     predictor: predict::Predictor,
+    content: content_term::ContentFeatures,
     config: TrainConfig,
     stats: ModelStats,
 }
@@ -486,6 +504,10 @@ impl Model {
         let ease = ease::Ease::train(&capped, &catalog, &popular.count, &knn, &config.ease)?;
         timed("ease", t);
 
+        let t = Instant::now();
+        let content = content_term::ContentFeatures::build(&data.content, &catalog);
+        timed("content", t);
+
         let predictor = predict::Predictor::new(baselines, mfs, pearson, &config.predict);
         let stats = ModelStats {
             users: inter.n_users,
@@ -502,6 +524,7 @@ impl Model {
             knn,
             ease,
             predictor,
+            content,
             config: config.clone(),
             stats,
         })

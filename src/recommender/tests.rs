@@ -46,6 +46,7 @@ pub(super) fn fixture() -> TrainingData {
         ratings,
         movies,
         purchases: Vec::new(),
+        content: Vec::new(),
     }
 }
 
@@ -383,4 +384,106 @@ fn above_the_dense_cap_ease_covers_the_most_rated_movies_and_knn_the_rest() {
     assert_eq!(m.stats().ease_items, 4);
     let top = ids(&m.recommend(&rated(&[(7, 5.0)]), &req(Strategy::Collaborative, 1)));
     assert_eq!(top, vec![8], "item-kNN serves a user outside the EASE head");
+}
+
+/// The fixture plus movie 50, which nobody has rated yet: it has no genre, but shares its
+/// series with movie 1 and its director with movies 1–3 (the action group), as a sequel an
+/// admin just added would.
+fn fixture_with_a_new_sequel() -> TrainingData {
+    let mut data = fixture();
+    data.movies.push(MovieMeta {
+        id: 50,
+        genres: vec![],
+    });
+    let profile = |id: MovieId, series: &str, director: &str| content::ContentMovie {
+        id,
+        series: series.to_owned(),
+        year: Some(1999),
+        genres: Vec::new(),
+        directors: vec![director.to_owned()],
+        cast: Vec::new(),
+        overview: String::new(),
+    };
+    data.content = (1..=9)
+        .map(|id| match id {
+            1 => profile(id, "blast", "Ann Action"),
+            2 | 3 => profile(id, "", "Ann Action"),
+            _ => profile(id, "", &format!("Director {id}")),
+        })
+        .chain([profile(50, "blast", "Ann Action")])
+        .collect();
+    data
+}
+
+fn with_content_weight(weight: f32) -> Model {
+    let mut config = TrainConfig::default();
+    config.hybrid.content_weight = weight;
+    Model::train(&fixture_with_a_new_sequel(), &config).unwrap()
+}
+
+#[test]
+fn a_new_movie_like_the_users_favourites_enters_the_hybrid_list_through_the_content_term() {
+    let fan = rated(&[(1, 5.0), (2, 5.0), (3, 4.5)]);
+    let on = with_content_weight(TrainConfig::default().hybrid.content_weight);
+    let recs = on.recommend(&fan, &req(Strategy::Hybrid, 3));
+    let sequel = recs.iter().find(|r| r.movie_id == 50);
+    let sequel = sequel.unwrap_or_else(|| panic!("the new sequel is listed: {recs:?}"));
+    // The content reason names the liked film it shares the most with (series and director)
+    // first, then the next one.
+    let similar: Vec<&Reason> = (sequel.reasons.iter())
+        .filter(|r| matches!(r, Reason::SimilarTo { .. }))
+        .collect();
+    assert_eq!(
+        similar.first(),
+        Some(&&Reason::SimilarTo { movie_id: 1 }),
+        "{sequel:?}"
+    );
+    let off = with_content_weight(0.0);
+    let recs = off.recommend(&fan, &req(Strategy::Hybrid, 3));
+    assert!(!ids(&recs).contains(&50), "{recs:?}");
+    // Only the hybrid blends it in; a user who liked none of its kin is not offered it first.
+    let comedy_fan = rated(&[(4, 5.0), (5, 5.0), (6, 5.0)]);
+    assert!(!ids(&on.recommend(&comedy_fan, &req(Strategy::Hybrid, 3))).contains(&50));
+    assert!(!ids(&on.recommend(&fan, &req(Strategy::Collaborative, 3))).contains(&50));
+}
+
+#[test]
+fn much_rated_movies_keep_their_scores_with_the_content_term() {
+    // Every fixture movie has at least `content_max_ratings` (10) ratings: the content term
+    // changes none of their scores, only adds the new sequel.
+    let fan = rated(&[(1, 5.0), (7, 4.0)]);
+    let on = with_content_weight(1.0).recommend(&fan, &req(Strategy::Hybrid, 20));
+    let off = with_content_weight(0.0).recommend(&fan, &req(Strategy::Hybrid, 20));
+    let without_sequel: Vec<&Recommendation> = on.iter().filter(|r| r.movie_id != 50).collect();
+    assert_eq!(
+        without_sequel.len(),
+        off.iter().filter(|r| r.movie_id != 50).count()
+    );
+    for (a, b) in without_sequel
+        .iter()
+        .zip(off.iter().filter(|r| r.movie_id != 50))
+    {
+        assert_eq!(a.movie_id, b.movie_id);
+        assert_eq!(a.score.to_bits(), b.score.to_bits(), "{a:?} vs {b:?}");
+    }
+    let sequel = |recs: &[Recommendation]| recs.iter().find(|r| r.movie_id == 50).map(|r| r.score);
+    assert!(sequel(&on) > sequel(&off), "{on:?}\n{off:?}");
+}
+
+#[test]
+fn the_content_term_compares_fewer_liked_movies_within_its_budget() {
+    // A budget of one likeness per candidate compares only the best-liked movie (1, 5 stars,
+    // first by id among equals); the sequel is still found through it.
+    let mut config = TrainConfig::default();
+    config.hybrid.content_pair_budget = 1;
+    let model = Model::train(&fixture_with_a_new_sequel(), &config).unwrap();
+    let recs = model.recommend(&rated(&[(3, 4.0), (1, 5.0)]), &req(Strategy::Hybrid, 10));
+    let sequel = recs.iter().find(|r| r.movie_id == 50).expect("listed");
+    assert!(
+        sequel
+            .reasons
+            .iter()
+            .all(|r| !matches!(r, Reason::SimilarTo { movie_id: 3 })),
+        "only compared movies are named: {sequel:?}"
+    );
 }

@@ -12,6 +12,7 @@ mod accounts;
 mod admin;
 mod catalogue;
 mod cli;
+mod content_recommendations;
 mod credits;
 mod demo;
 mod deploy;

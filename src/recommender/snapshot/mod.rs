@@ -1,7 +1,7 @@
 //! A trained [`Model`] as bytes and back: what the worker publishes to the database and serving
 //! instances load instead of training.
 //!
-//! # Format (version 1)
+//! # Format (version 2)
 //!
 //! Everything is little-endian. A 24-byte header:
 //!
@@ -12,7 +12,7 @@
 //! |     12 |    8 | payload length in bytes, `u64`                   |
 //! |     20 |    4 | CRC-32 (IEEE) of the payload, `u32`              |
 //!
-//! then the payload: seven sections in this fixed order, each a 4-byte tag, a `u64` body length
+//! then the payload: eight sections in this fixed order, each a 4-byte tag, a `u64` body length
 //! and the body:
 //!
 //! | tag    | body                                                                      |
@@ -24,10 +24,15 @@
 //! | `IKNN` | item–item cosine neighbours (CSR: `u64[]` row starts, `u32[]` items, `f32[]`) |
 //! | `EASE` | covered items, de-bias factors, then `0` + dense `f32[n²]` or `1` + CSR    |
 //! | `PRED` | baselines, each MF model (biases, factors), pearson neighbours, settings  |
+//! | `CONT` | content terms: series ids, years (`f32`, NaN unknown), directors, cast and |
+//! |        | overview words in CSR form (`u32[]` row starts, ids, `f32[]` word weights); |
+//! |        | every array empty when the model was trained without content               |
 //!
 //! An array is a `u64` element count followed by the raw elements; `usize` values are `u64`.
 //! Lookup structures that follow from the stored arrays (the movie id → index map, the number
 //! of genres, EASE's catalogue → local index) are rebuilt on load instead of stored.
+//!
+//! Version 2 added the `CONT` section and the hybrid's content settings to `CONF`.
 //!
 //! A change to what a section holds needs a new version number: a reader refuses every version
 //! but its own ([`SnapshotError::UnsupportedVersion`]), so an old server never misreads a newer
@@ -49,6 +54,7 @@ mod tests;
 use std::fmt;
 
 use super::catalog::{Catalog, genre_count, id_index};
+use super::content_term::{ContentFeatures, NO_SERIES};
 use super::ease::{Ease, Weights, local_index};
 use super::item_knn::{ItemKnn, Neighbours};
 use super::popular::Popular;
@@ -60,7 +66,7 @@ use super::{
 use wire::{Reader, Writer, crc32};
 
 /// The format version this build writes and the only one it reads.
-pub const SNAPSHOT_FORMAT_VERSION: u32 = 1;
+pub const SNAPSHOT_FORMAT_VERSION: u32 = 2;
 
 /// First bytes of every snapshot, so that a wrong blob is recognised before anything else.
 const MAGIC: [u8; 8] = *b"CNRKSNAP";
@@ -71,7 +77,14 @@ const HEADER_LEN: usize = 8 + 4 + 8 + 4;
 /// Every training source name [`Model::train`] records in [`ModelStats::timings`]. Timings are
 /// stored by name and mapped back to these `&'static str`s on load; a source added to training
 /// must be added here too (the round-trip tests fail otherwise).
-const SOURCE_NAMES: [&str; 5] = ["index", "popular", "rating_mf", "item_knn", "ease"];
+const SOURCE_NAMES: [&str; 6] = [
+    "index",
+    "popular",
+    "rating_mf",
+    "item_knn",
+    "ease",
+    "content",
+];
 
 /// Why a snapshot could not be loaded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -223,6 +236,7 @@ fn write_model(w: &mut Writer, model: &Model) {
         knn,
         ease,
         predictor,
+        content,
         config,
         stats,
     } = model;
@@ -233,6 +247,7 @@ fn write_model(w: &mut Writer, model: &Model) {
     w.section(*b"IKNN", |w| write_neighbours(w, &knn.neighbours));
     w.section(*b"EASE", |w| write_ease(w, ease));
     w.section(*b"PRED", |w| write_predictor(w, predictor));
+    w.section(*b"CONT", |w| write_content(w, content));
 }
 
 fn read_model(r: &mut Reader<'_>) -> Result<Model, SnapshotError> {
@@ -245,12 +260,14 @@ fn read_model(r: &mut Reader<'_>) -> Result<Model, SnapshotError> {
     let neighbours = r.section(*b"IKNN", |r| read_neighbours(r, n))?;
     let ease = r.section(*b"EASE", |r| read_ease(r, n))?;
     let predictor = r.section(*b"PRED", |r| read_predictor(r, n))?;
+    let content = r.section(*b"CONT", |r| read_content(r, n))?;
     Ok(Model {
         catalog,
         popular,
         knn: ItemKnn { neighbours },
         ease,
         predictor,
+        content,
         config,
         stats,
     })
@@ -374,6 +391,9 @@ fn write_config(w: &mut Writer, config: &TrainConfig) {
         preferred_genre_share,
         rating_weight,
         rerank_depth,
+        content_weight,
+        content_max_ratings,
+        content_pair_budget,
     } = hybrid;
     w.put(*knn_weight);
     w.put(*half_knowledge);
@@ -381,6 +401,9 @@ fn write_config(w: &mut Writer, config: &TrainConfig) {
     w.put(*preferred_genre_share);
     w.put(*rating_weight);
     w.put_usize(*rerank_depth);
+    w.put(*content_weight);
+    w.put(*content_max_ratings);
+    w.put_usize(*content_pair_budget);
     w.put(*seed);
 }
 
@@ -445,6 +468,9 @@ fn read_config(r: &mut Reader<'_>) -> Result<TrainConfig, SnapshotError> {
             preferred_genre_share: r.get()?,
             rating_weight: r.get()?,
             rerank_depth: r.get_usize()?,
+            content_weight: r.get()?,
+            content_max_ratings: r.get()?,
+            content_pair_budget: r.get_usize()?,
         },
         seed: r.get()?,
     })
@@ -761,4 +787,96 @@ fn read_predictor(r: &mut Reader<'_>, n: usize) -> Result<Predictor, SnapshotErr
         knn_k: r.get_usize()?,
         knn_blend: r.get()?,
     })
+}
+
+fn write_content(w: &mut Writer, content: &ContentFeatures) {
+    let ContentFeatures {
+        series,
+        year,
+        director_ptr,
+        director_ids,
+        cast_ptr,
+        cast_ids,
+        word_ptr,
+        word_ids,
+        word_weights,
+    } = content;
+    w.array(series);
+    w.array(year);
+    for (ptr, ids) in [(director_ptr, director_ids), (cast_ptr, cast_ids)] {
+        w.array(ptr);
+        w.array(ids);
+    }
+    w.array(word_ptr);
+    w.array(word_ids);
+    w.array(word_weights);
+}
+
+/// A CSR row-start array over `rows` rows of `entries` ids, each row strictly ascending (the
+/// likeness merges rows).
+fn check_sorted_rows(
+    ptr: &[u32],
+    ids: &[u32],
+    rows: usize,
+    what: &str,
+) -> Result<(), SnapshotError> {
+    let starts: Vec<usize> = ptr.iter().map(|&p| p as usize).collect();
+    check_csr(&starts, rows, ids.len(), what)?;
+    let sorted = starts
+        .windows(2)
+        .all(|p| ids[p[0]..p[1]].windows(2).all(|v| v[0] < v[1]));
+    ensure(sorted, what)
+}
+
+fn read_content(r: &mut Reader<'_>, n: usize) -> Result<ContentFeatures, SnapshotError> {
+    let series: Vec<u32> = r.array()?;
+    let year: Vec<f32> = r.array()?;
+    let director_ptr: Vec<u32> = r.array()?;
+    let director_ids: Vec<u32> = r.array()?;
+    let cast_ptr: Vec<u32> = r.array()?;
+    let cast_ids: Vec<u32> = r.array()?;
+    let word_ptr: Vec<u32> = r.array()?;
+    let word_ids: Vec<u32> = r.array()?;
+    let word_weights: Vec<f32> = r.array()?;
+    let content = ContentFeatures {
+        series,
+        year,
+        director_ptr,
+        director_ids,
+        cast_ptr,
+        cast_ids,
+        word_ptr,
+        word_ids,
+        word_weights,
+    };
+    if content.is_empty() {
+        // Trained without content: everything must be empty.
+        ensure(
+            content == ContentFeatures::default(),
+            "content arrays without content series",
+        )?;
+        return Ok(content);
+    }
+    let rows = content.len();
+    ensure(rows == n && content.year.len() == n, "content size")?;
+    ensure(
+        content
+            .series
+            .iter()
+            .all(|&s| s == NO_SERIES || (s as usize) < n),
+        "content series id out of range",
+    )?;
+    check_sorted_rows(
+        &content.director_ptr,
+        &content.director_ids,
+        n,
+        "content directors",
+    )?;
+    check_sorted_rows(&content.cast_ptr, &content.cast_ids, n, "content cast")?;
+    check_sorted_rows(&content.word_ptr, &content.word_ids, n, "content words")?;
+    ensure(
+        content.word_weights.len() == content.word_ids.len(),
+        "content word weights size",
+    )?;
+    Ok(content)
 }

@@ -2,6 +2,7 @@
 //! and no damaged snapshot may load, panic or allocate without bound.
 
 use super::*;
+use crate::recommender::content::ContentMovie;
 use crate::recommender::tests::fixture;
 use crate::recommender::util::Rng;
 use crate::recommender::{
@@ -40,10 +41,37 @@ fn synthetic() -> TrainingData {
             purchases.push((user, movies[order[30]].id));
         }
     }
+    // Five movies nobody rated yet, so that the hybrid's content term scores some, and one
+    // content profile of a movie outside the catalogue (skipped).
+    let mut movies = movies;
+    movies.extend((81..=85).map(|k: i64| MovieMeta {
+        id: k * 10,
+        genres: vec![(k % 4) as GenreId + 1],
+    }));
+    let content = (1..=86)
+        .map(|k: i64| ContentMovie {
+            id: k * 10,
+            series: if k % 6 == 0 {
+                format!("saga {}", k % 4)
+            } else {
+                String::new()
+            },
+            year: (k % 5 != 0).then_some(1980 + (k % 30) as i32),
+            genres: Vec::new(),
+            directors: vec![format!("Director {}", k % 7)],
+            cast: vec![format!("Actor {}", k % 11), format!("Actor {}", k % 13)],
+            overview: format!(
+                "a tale of {} and {} in the city",
+                ["love", "war", "crime"][k as usize % 3],
+                ["ghosts", "money", "robots", "family"][k as usize % 4]
+            ),
+        })
+        .collect();
     TrainingData {
         ratings,
         movies,
         purchases,
+        content,
     }
 }
 
@@ -158,6 +186,7 @@ fn a_dense_ease_over_part_of_the_catalogue_round_trips() {
 fn a_loaded_model_writes_the_same_bytes_again() {
     // Re-encoding checks every stored float bit for bit, not only those a request happens to read.
     for model in [train(&synthetic(), |_| {}), train(&synthetic(), sparse)] {
+        assert!(!model.content.is_empty(), "the content terms are exercised");
         let bytes = model.to_bytes();
         assert_eq!(Model::from_bytes(&bytes).unwrap().to_bytes(), bytes);
     }
@@ -298,17 +327,24 @@ fn wrong_magic_version_and_trailing_bytes_are_rejected() {
         Some(SnapshotError::BadMagic)
     );
 
-    let mut newer = bytes.clone();
-    newer[8..12].copy_from_slice(&2u32.to_le_bytes());
-    let err = Model::from_bytes(&newer).err();
-    assert_eq!(
-        err,
-        Some(SnapshotError::UnsupportedVersion {
-            found: 2,
-            supported: SNAPSHOT_FORMAT_VERSION
-        })
-    );
-    assert!(err.unwrap().to_string().contains("version 2"));
+    // A newer writer's snapshot, and an old one (version 1 had no content terms).
+    for version in [SNAPSHOT_FORMAT_VERSION + 1, 1] {
+        let mut other = bytes.clone();
+        other[8..12].copy_from_slice(&version.to_le_bytes());
+        let err = Model::from_bytes(&other).err();
+        assert_eq!(
+            err,
+            Some(SnapshotError::UnsupportedVersion {
+                found: version,
+                supported: SNAPSHOT_FORMAT_VERSION
+            })
+        );
+        assert!(
+            err.unwrap()
+                .to_string()
+                .contains(&format!("version {version}"))
+        );
+    }
 
     let mut longer = bytes.clone();
     longer.push(0);
@@ -325,7 +361,7 @@ type Damage = fn(&mut Model);
 fn a_model_breaking_an_invariant_does_not_load() {
     // Each damage is applied to a trained model before encoding, so the checksum is valid and
     // only the structural checks can refuse it.
-    let damages: [(&str, Damage); 6] = [
+    let damages: [(&str, Damage); 7] = [
         ("neighbour index", |m| m.knn.neighbours.idx[0] = 1_000),
         ("ids", |m| m.catalog.ids.swap(0, 1)),
         ("chart", |m| m.popular.order[0] = m.popular.order[1]),
@@ -336,6 +372,7 @@ fn a_model_breaking_an_invariant_does_not_load() {
         }),
         ("mf factors", |m| m.predictor.mfs[0].q.push(0.0)),
         ("timing source", |m| m.stats.timings[0].source = "mystery"),
+        ("content size", |m| m.content.series.push(0)),
     ];
     for (what, damage) in damages {
         let mut model = train(&fixture(), |_| {});

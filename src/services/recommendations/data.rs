@@ -121,6 +121,8 @@ where
         ratings,
         movies,
         purchases,
+        // The trainer adds the content (read by `load_content`, which the index shares).
+        content: Vec::new(),
     })
 }
 

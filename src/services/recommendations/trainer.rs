@@ -133,13 +133,17 @@ impl Recommender {
         // Ratings and content from one snapshot; at the 25M shape the read
         // outlasts the request statement timeout (see `begin_bulk_read`).
         let read = crate::db::begin_bulk_read(db).await?;
-        let data = load_training_data(&read).await?;
-        let content = load_content(&read).await?;
+        let mut data = load_training_data(&read).await?;
+        // The model's content term and the "more like this" index read the same profiles.
+        data.content = load_content(&read).await?;
         read.commit().await?;
         let config = self.config.clone();
         let (model, data, content) = tokio::task::spawn_blocking(move || {
-            let content = ContentIndex::build(content);
-            Model::train(&data, &config).map(|model| (model, data, content))
+            let mut data = data;
+            let model = Model::train(&data, &config)?;
+            // The model has interned what it needs; the index takes the profiles themselves.
+            let content = ContentIndex::build(std::mem::take(&mut data.content));
+            Ok::<_, crate::recommender::TrainError>((model, data, content))
         })
         .await
         .map_err(|e| TrainingError::Task(e.to_string()))??;
