@@ -30,6 +30,7 @@ def main():
     conn = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
     headers = {"Authorization": f"Bearer {token}"}
     times_ms = []
+    slowest = []
     failures = 0
     for user_id in range(first, first + users):
         start = time.perf_counter()
@@ -39,6 +40,7 @@ def main():
         elapsed = (time.perf_counter() - start) * 1000
         if response.status == 200:
             times_ms.append(elapsed)
+            slowest.append((elapsed, user_id))
         else:
             failures += 1
     if not times_ms:
@@ -51,6 +53,8 @@ def main():
         f"p99 {percentile(times_ms, 99):.1f} ms, max {times_ms[-1]:.1f} ms"
         + (f" ({failures} failed)" if failures else "")
     )
+    slowest.sort(reverse=True)
+    print("slowest: " + ", ".join(f"user {u} {t:.1f} ms" for t, u in slowest[:5]))
 
 
 if __name__ == "__main__":

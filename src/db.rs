@@ -24,7 +24,9 @@ pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(url.expose());
     options
         .max_connections(settings.db_max_connections)
-        .min_connections(1)
+        // Opened at start and kept: a connection opened on demand costs the
+        // request that waits for it (see `Settings::db_min_connections`).
+        .min_connections(settings.db_min_connections)
         .acquire_timeout(settings.db_acquire_timeout)
         .idle_timeout(std::time::Duration::from_secs(300))
         .sqlx_logging(false)

@@ -142,6 +142,10 @@ pub fn main() -> ExitCode {
 type CliResult = Result<(), Box<dyn std::error::Error>>;
 
 async fn run(command: Command, mut settings: Settings) -> CliResult {
+    if !matches!(command, Command::Serve { .. } | Command::Worker) {
+        // A one-shot command opens connections as it needs them.
+        settings.db_min_connections = 1;
+    }
     match command {
         Command::Generate(args) => generate::generate(&args),
         Command::Enrich(enrich::EnrichSource::Tmdb(args)) => {

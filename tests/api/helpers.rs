@@ -161,6 +161,9 @@ pub fn test_settings(
         ("WORKERS".into(), "2".into()),
         ("JWT_SECRET".into(), TEST_JWT_SECRET.into()),
         ("AUTH_RATE_LIMIT_PER_MIN".into(), "0".into()),
+        // Hundreds of test apps share one PostgreSQL server: each opens
+        // connections as it needs them instead of a full pool at start.
+        ("DB_MIN_CONNECTIONS".into(), "1".into()),
         ("SEED_ON_START".into(), seed_dir.is_some().to_string()),
         (
             "SEED_DIR".into(),
