@@ -99,26 +99,8 @@ async fn a_new_movie_without_ratings_reaches_the_users_whose_taste_it_matches() 
     let (_, before) = app
         .call(Method::GET, "/api/v1/admin/model", Some(&admin.token), None)
         .await;
-    let (status, _) = app
-        .call(
-            Method::POST,
-            "/api/v1/admin/model/retrain",
-            Some(&admin.token),
-            None,
-        )
+    app.retrain_and_wait(&admin.token, &before, std::time::Duration::from_secs(120))
         .await;
-    assert_eq!(status, StatusCode::ACCEPTED);
-    let started = std::time::Instant::now();
-    loop {
-        let (_, now) = app
-            .call(Method::GET, "/api/v1/admin/model", Some(&admin.token), None)
-            .await;
-        if now["version"] != before["version"] {
-            break;
-        }
-        assert!(started.elapsed().as_secs() < 120, "no new model");
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
 
     let list = for_you(&app, &fan).await;
     let rank = list

@@ -317,6 +317,42 @@ impl TestApp {
         request.send().await.expect("request succeeds")
     }
 
+    /// Asks for a retrain as `admin_token` and waits (up to `within`) until
+    /// `/admin/model` reports a version other than `before`'s; returns the
+    /// retrain answer and the new model's description.
+    pub async fn retrain_and_wait(
+        &self,
+        admin_token: &str,
+        before: &Value,
+        within: std::time::Duration,
+    ) -> (Value, Value) {
+        let (status, accepted) = self
+            .call(
+                reqwest::Method::POST,
+                "/api/v1/admin/model/retrain",
+                Some(admin_token),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{accepted}");
+        let started = std::time::Instant::now();
+        loop {
+            let (_, now) = self
+                .call(
+                    reqwest::Method::GET,
+                    "/api/v1/admin/model",
+                    Some(admin_token),
+                    None,
+                )
+                .await;
+            if now["version"] != before["version"] {
+                return (accepted, now);
+            }
+            assert!(started.elapsed() < within, "no new model");
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
     /// Like [`TestApp::send`], returning status and JSON (Null when empty).
     pub async fn call(
         &self,

@@ -486,29 +486,12 @@ async fn admins_see_the_model_and_retrain_it_in_the_background() {
         Some(json!({"rating": 3})),
     )
     .await;
-    let (status, accepted) = app
-        .call(
-            Method::POST,
-            "/api/v1/admin/model/retrain",
-            Some(&admin.token),
-            None,
-        )
+    let (accepted, now) = app
+        .retrain_and_wait(&admin.token, &info, std::time::Duration::from_secs(30))
         .await;
-    assert_eq!(status, StatusCode::ACCEPTED);
     assert!(["training", "queued"].contains(&accepted["status"].as_str().unwrap()));
-    let started = std::time::Instant::now();
-    loop {
-        let (_, now) = app
-            .call(Method::GET, "/api/v1/admin/model", Some(&admin.token), None)
-            .await;
-        if now["version"] != info["version"] {
-            assert_eq!(now["ratings"], 29);
-            assert_eq!(now["users"], 6);
-            break;
-        }
-        assert!(started.elapsed().as_secs() < 30, "no new model");
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    assert_eq!(now["ratings"], 29);
+    assert_eq!(now["users"], 6);
 }
 
 #[tokio::test]
