@@ -32,7 +32,7 @@ psql "$PG_ADMIN" -qc "CREATE DATABASE $PG_DB" >/dev/null
 export DATABASE_URL="$URL" RUST_LOG=warn JWT_SECRET="memory-test-secret-that-is-long-enough-1"
 if [ -n "$RELEASE" ]; then
   "$BIN" migrate >/dev/null
-  /usr/bin/time -f "import: %e s, peak %M KiB" "$BIN" import movielens "$RELEASE" 2>&1 | grep -v "^import: [0-9]" | tail -1
+  /usr/bin/time -f "import took %e s, peak %M KiB" "$BIN" import movielens "$RELEASE" 2>&1 | tail -1
   DATA="$(basename "$RELEASE")"
 else
   DATA="seed data"

@@ -75,11 +75,12 @@ pub(crate) fn recommend(model: &Model, user: &FoldedUser, req: &RecRequest) -> V
 
     // The content term stands in for the collaborative score where rating evidence is thin, so
     // it grows with what is known about the user like the collaborative share does.
-    let mut liked = liked_movies(model, user);
-    let content = match req.strategy {
-        Strategy::Hybrid => content_scores(model, &mut liked, &allowed),
-        _ => None,
+    // Only the hybrid has a content term: other strategies skip even finding the liked movies.
+    let mut liked = match req.strategy {
+        Strategy::Hybrid => liked_movies(model, user),
+        _ => Vec::new(),
     };
+    let content = content_scores(model, &mut liked, &allowed);
     let content_mix = known / (known + hc.half_knowledge.max(1e-6)) * hc.content_weight.max(0.0);
     let content_part = |i: usize| content.as_ref().map_or(0.0, |c| content_mix * c[i]);
 
