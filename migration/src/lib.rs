@@ -9,6 +9,7 @@ mod m20261201_000003_search;
 mod m20261201_000004_credits;
 mod m20261201_000005_session_version;
 mod m20261202_000006_change_feed;
+mod m20261202_000007_snapshot_storage;
 
 pub use m20261122_000001_catalogue_and_accounts::GENRE_NAMES;
 pub use m20261201_000003_search::search_key;
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000004_credits::Migration),
             Box::new(m20261201_000005_session_version::Migration),
             Box::new(m20261202_000006_change_feed::Migration),
+            Box::new(m20261202_000007_snapshot_storage::Migration),
         ]
     }
 }

@@ -402,7 +402,9 @@ pub struct ModelStats {
     pub ease_items: usize,
     /// Stored item–item neighbour pairs (similarity lists plus pearson-baseline lists).
     pub neighbour_pairs: usize,
-    /// Training time per source, in training order.
+    /// Wall-clock training time per source. The rating models train beside the item sources,
+    /// so the times overlap and add up to more than `total_seconds` on a machine with cores to
+    /// spare.
     pub timings: Vec<SourceTiming>,
     /// Total training seconds.
     pub total_seconds: f64,
@@ -417,6 +419,12 @@ impl ModelStats {
             .map(|t| t.seconds)
             .sum()
     }
+}
+
+/// Threads training may use: every core the process may run on (a container's CPU quota
+/// included), 1 if that cannot be read.
+fn training_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
 }
 
 /// Why training failed.
@@ -465,48 +473,91 @@ pub struct FoldedUser {
 }
 
 impl Model {
-    /// Trains every source. Deterministic for a given `config.seed` and input order.
+    /// Trains every source on every core the process may use. Deterministic for a given
+    /// `config.seed` and input order, whatever the number of cores.
     pub fn train(data: &TrainingData, config: &TrainConfig) -> Result<Self, TrainError> {
+        Self::train_on(data, config, training_threads())
+    }
+
+    /// [`Model::train`] on `threads` threads.
+    fn train_on(
+        data: &TrainingData,
+        config: &TrainConfig,
+        threads: usize,
+    ) -> Result<Self, TrainError> {
         let start = Instant::now();
         let mut timings = Vec::new();
-        let mut timed = |source: &'static str, t: Instant| {
-            timings.push(SourceTiming {
-                source,
-                seconds: t.elapsed().as_secs_f64(),
-            });
+        let mut timed = |source: &'static str, seconds: f64| {
+            timings.push(SourceTiming { source, seconds });
         };
         let t = Instant::now();
         let catalog = Catalog::build(data);
         let inter = Interactions::build(data, &catalog, &config.implicit);
-        timed("index", t);
+        timed("index", t.elapsed().as_secs_f64());
         let n_items = catalog.len();
 
         let t = Instant::now();
         let popular = popular::Popular::train(&inter, n_items, &config.popular);
-        timed("popular", t);
+        timed("popular", t.elapsed().as_secs_f64());
 
         let t = Instant::now();
         let baselines = predict::Baselines::train(&inter, n_items, &config.predict);
-        let mfs: Vec<predict::Mf> = (0..predict::ensemble_size(&inter, &config.predict) as u64)
-            .map(|m| predict::train_mf(&inter, n_items, &config.predict, config.seed + m))
-            .collect();
-        timed("rating_mf", t);
+        let baseline_seconds = t.elapsed().as_secs_f64();
 
-        let t = Instant::now();
-        let cap = inter.cap_within(config.knn.max_user_items, config.knn.pair_budget);
-        let capped = inter.capped(cap);
-        let residual = baselines.residuals(&capped);
-        let (knn, pearson) =
-            item_knn::build(&capped, n_items, &residual, &config.knn, &config.predict);
-        timed("item_knn", t);
-
-        let t = Instant::now();
-        let ease = ease::Ease::train(&capped, &catalog, &popular.count, &knn, &config.ease)?;
-        timed("ease", t);
+        // The rating models and the item sources read the same interactions and nothing of each
+        // other, so they train side by side: each MF model on threads of its own, the item-kNN
+        // sweep and then EASE on the caller's. Every part is deterministic on its own, so the
+        // model is the same for any number of threads.
+        let (mfs, mf_seconds, knn_parts) = std::thread::scope(|s| {
+            let mf_threads: Vec<_> = (0..predict::ensemble_size(&inter, &config.predict) as u64)
+                .map(|m| {
+                    let (inter, cfg) = (&inter, &config.predict);
+                    s.spawn(move || {
+                        let t = Instant::now();
+                        let mf = predict::train_mf(inter, n_items, cfg, config.seed + m, threads);
+                        (mf, t.elapsed().as_secs_f64())
+                    })
+                })
+                .collect();
+            let knn_parts = (|| {
+                let t = Instant::now();
+                let cap = inter.cap_within(config.knn.max_user_items, config.knn.pair_budget);
+                let capped = inter.capped(cap);
+                let residual = baselines.residuals(&capped);
+                let (knn, pearson) = item_knn::build(
+                    &capped,
+                    n_items,
+                    &residual,
+                    &config.knn,
+                    &config.predict,
+                    threads,
+                );
+                let knn_seconds = t.elapsed().as_secs_f64();
+                let t = Instant::now();
+                let ease =
+                    ease::Ease::train(&capped, &catalog, &popular.count, &knn, &config.ease)?;
+                Ok::<_, TrainError>((knn, pearson, knn_seconds, ease, t.elapsed().as_secs_f64()))
+            })();
+            let mut mfs = Vec::with_capacity(mf_threads.len());
+            let mut mf_seconds = 0f64;
+            for handle in mf_threads {
+                // A panic while training is a bug: surface it on the caller's thread.
+                let (mf, seconds) = handle
+                    .join()
+                    .unwrap_or_else(|p| std::panic::resume_unwind(p));
+                mfs.push(mf);
+                mf_seconds = mf_seconds.max(seconds);
+            }
+            (mfs, mf_seconds, knn_parts)
+        });
+        let (knn, pearson, knn_seconds, ease, ease_seconds) = knn_parts?;
+        timed("rating_mf", baseline_seconds + mf_seconds);
+        timed("item_knn", knn_seconds);
+        timed("ease", ease_seconds);
 
         let t = Instant::now();
         let content = content_term::ContentFeatures::build(&data.content, &catalog);
-        timed("content", t);
+        timed("content", t.elapsed().as_secs_f64());
 
         let predictor = predict::Predictor::new(baselines, mfs, pearson, &config.predict);
         let stats = ModelStats {

@@ -6,7 +6,7 @@
 use super::PredictConfig;
 use super::catalog::Interactions;
 use super::item_knn::Neighbours;
-use super::util::{Rng, cholesky_solve};
+use super::util::{Rng, cholesky_solve, dot};
 
 /// Global mean plus user and item biases, fitted by alternating least squares (as in Koren 2010
 /// and Surprise's `BaselineOnly`); the KNN-baseline residuals are taken against them.
@@ -99,28 +99,114 @@ pub(crate) fn ensemble_size(inter: &Interactions, cfg: &PredictConfig) -> usize 
     cfg.mf_models.min(fit as usize).max(1)
 }
 
-/// Funk-style SGD over the explicit ratings in a seeded shuffled order.
-pub(crate) fn train_mf(inter: &Interactions, n_items: usize, cfg: &PredictConfig, seed: u64) -> Mf {
+/// Users and movies are each cut into this many ranges of about equal rating counts, and the
+/// ratings into the `STRATA × STRATA` blocks they form (see [`train_mf`]).
+const STRATA: usize = 8;
+
+/// `STRATA + 1` boundaries cutting `0..counts.len()` into ranges of about equal total count:
+/// each range closes once it holds its share of what the earlier ranges left.
+fn balanced_ranges(counts: &[usize]) -> Vec<usize> {
+    let mut bounds = vec![0];
+    let mut left: usize = counts.iter().sum();
+    let mut in_range = 0;
+    for (index, &count) in counts.iter().enumerate() {
+        in_range += count;
+        // Ranges still open, this one included.
+        let open = STRATA + 1 - bounds.len();
+        if bounds.len() < STRATA && in_range * open >= left {
+            bounds.push(index + 1);
+            left -= in_range;
+            in_range = 0;
+        }
+    }
+    bounds.resize(STRATA + 1, counts.len());
+    bounds
+}
+
+/// The range of `bounds` that `index` falls in.
+fn range_of(bounds: &[usize], index: usize) -> usize {
+    bounds[1..].partition_point(|&end| end <= index)
+}
+
+/// The parameters of one range of users or movies: factors (row-major, `k` per row) and biases.
+struct Side<'a> {
+    offset: usize,
+    factors: &'a mut [f32],
+    bias: &'a mut [f32],
+}
+
+/// Cuts factors and biases along `bounds`, one [`Side`] per range.
+fn sides<'a>(
+    bounds: &[usize],
+    k: usize,
+    factors: &'a mut [f32],
+    bias: &'a mut [f32],
+) -> Vec<Side<'a>> {
+    let (mut factors, mut bias) = (factors, bias);
+    let mut out = Vec::with_capacity(STRATA);
+    for w in bounds.windows(2) {
+        let len = w[1] - w[0];
+        let (f, rest_f) = std::mem::take(&mut factors).split_at_mut(len * k);
+        let (b, rest_b) = std::mem::take(&mut bias).split_at_mut(len);
+        (factors, bias) = (rest_f, rest_b);
+        out.push(Side {
+            offset: w[0],
+            factors: f,
+            bias: b,
+        });
+    }
+    out
+}
+
+/// Funk-style SGD over the explicit ratings in a seeded shuffled order, stratified (Gemulla et
+/// al. 2011, "DSGD"): the ratings are cut into blocks by user range and movie range, and an
+/// epoch runs in `STRATA` rounds; a round's blocks share no user and no movie, so they are
+/// trained side by side on `threads` threads without touching the same parameters, and each
+/// block's parameters (an eighth of each side) stay in the processor's cache. Each block's
+/// order comes from its own seeded generator, so the model is the same for any thread count.
+pub(crate) fn train_mf(
+    inter: &Interactions,
+    n_items: usize,
+    cfg: &PredictConfig,
+    seed: u64,
+    threads: usize,
+) -> Mf {
     let k = cfg.factors;
     let mut rng = Rng::new(seed);
-    let mut entries: Vec<(u32, u32, f32)> = Vec::with_capacity(inter.len());
+    let mut user_counts = vec![0usize; inter.n_users];
+    let mut item_counts = vec![0usize; n_items];
     let (mut lo, mut hi) = (f32::INFINITY, f32::NEG_INFINITY);
-    for u in 0..inter.n_users {
+    for (u, count) in user_counts.iter_mut().enumerate() {
         for e in inter.row(u) {
             let r = inter.rating[e];
             if !r.is_nan() {
-                entries.push((u as u32, inter.item[e], r));
+                *count += 1;
+                item_counts[inter.item[e] as usize] += 1;
                 lo = lo.min(r);
                 hi = hi.max(r);
             }
         }
     }
+    let n_ratings: usize = user_counts.iter().sum();
     // The service's scale is 0.5–5; a dataset whose ratings span less clips to its own range.
-    let (lo, hi) = if entries.is_empty() {
+    let (lo, hi) = if n_ratings == 0 {
         (0.5, 5.0)
     } else {
         (lo.max(0.5), hi.min(5.0))
     };
+    let user_bounds = balanced_ranges(&user_counts);
+    let item_bounds = balanced_ranges(&item_counts);
+    let mut blocks: Vec<Vec<(u32, u32, f32)>> = vec![Vec::new(); STRATA * STRATA];
+    for u in 0..inter.n_users {
+        let a = range_of(&user_bounds, u);
+        for e in inter.row(u) {
+            let r = inter.rating[e];
+            if !r.is_nan() {
+                let i = inter.item[e];
+                blocks[a * STRATA + range_of(&item_bounds, i as usize)].push((u as u32, i, r));
+            }
+        }
+    }
     let (sum, n) = explicit_sum(inter);
     let mu = if n > 0 { (sum / n as f64) as f32 } else { 3.0 };
     let std = f64::from(cfg.init_std);
@@ -134,23 +220,56 @@ pub(crate) fn train_mf(inter: &Interactions, n_items: usize, cfg: &PredictConfig
     let mut bi = vec![0f32; n_items];
     let (lr, reg) = (cfg.learning_rate, cfg.reg);
     // Large data converges in fewer passes; the budget keeps training in minutes.
-    let budget_epochs = (cfg.update_budget / (entries.len() as u64).max(1)) as usize;
+    let budget_epochs = (cfg.update_budget / (n_ratings as u64).max(1)) as usize;
     let epochs = cfg.epochs.min(budget_epochs.max(cfg.min_epochs));
-    for _ in 0..epochs {
-        rng.shuffle(&mut entries);
-        for &(u, i, r) in &entries {
-            let (u, i) = (u as usize, i as usize);
-            let pu = &mut p[u * k..(u + 1) * k];
-            let qi = &mut q[i * k..(i + 1) * k];
-            let dot: f32 = pu.iter().zip(qi.iter()).map(|(a, b)| a * b).sum();
-            let err = r - (mu + bu[u] + bi[i] + dot);
-            bu[u] += lr * (err - reg * bu[u]);
-            bi[i] += lr * (err - reg * bi[i]);
-            for (pf, qf) in pu.iter_mut().zip(qi.iter_mut()) {
-                let (a, b) = (*pf, *qf);
-                *pf += lr * (err * b - reg * a);
-                *qf += lr * (err * a - reg * b);
+    let sgd =
+        |block: &mut [(u32, u32, f32)], block_seed: u64, users: &mut Side, items: &mut Side| {
+            Rng::new(block_seed).shuffle(block);
+            for &(u, i, r) in block.iter() {
+                let (u, i) = (u as usize - users.offset, i as usize - items.offset);
+                let pu = &mut users.factors[u * k..(u + 1) * k];
+                let qi = &mut items.factors[i * k..(i + 1) * k];
+                let (bu, bi) = (&mut users.bias[u], &mut items.bias[i]);
+                let err = r - (mu + *bu + *bi + dot(pu, qi));
+                *bu += lr * (err - reg * *bu);
+                *bi += lr * (err - reg * *bi);
+                for (pf, qf) in pu.iter_mut().zip(qi.iter_mut()) {
+                    let (a, b) = (*pf, *qf);
+                    *pf += lr * (err * b - reg * a);
+                    *qf += lr * (err * a - reg * b);
+                }
             }
+        };
+    let mut shifts: Vec<usize> = (0..STRATA).collect();
+    for _ in 0..epochs {
+        rng.shuffle(&mut shifts);
+        for &shift in &shifts {
+            let round_seed = rng.next_u64();
+            let users = sides(&user_bounds, k, &mut p, &mut bu);
+            let mut items: Vec<Option<Side>> = sides(&item_bounds, k, &mut q, &mut bi)
+                .into_iter()
+                .map(Some)
+                .collect();
+            // Round `shift` pairs user range `a` with movie range `(a + shift) % STRATA`.
+            let mut tasks: Vec<_> = users
+                .into_iter()
+                .enumerate()
+                .zip(blocks.chunks_mut(STRATA))
+                .filter_map(|((a, users), row)| {
+                    let b = (a + shift) % STRATA;
+                    Some((a, users, items[b].take()?, &mut row[b]))
+                })
+                .collect();
+            let per_thread = tasks.len().div_ceil(threads.max(1));
+            std::thread::scope(|s| {
+                for chunk in tasks.chunks_mut(per_thread.max(1)) {
+                    s.spawn(|| {
+                        for (a, users, items, block) in chunk.iter_mut() {
+                            sgd(block, round_seed ^ (*a as u64), users, items);
+                        }
+                    });
+                }
+            });
         }
     }
     Mf {
@@ -318,5 +437,49 @@ impl Predictor {
         };
         let blended = (1.0 - self.knn_blend) * mf + self.knn_blend * knn;
         blended.clamp(self.lo, self.hi)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn balanced_ranges_cut_the_counts_into_even_shares_that_cover_everything() {
+        // One heavy row, then many light ones: the heavy one gets a range to itself.
+        let counts: Vec<usize> = std::iter::once(700)
+            .chain(std::iter::repeat_n(1, 700))
+            .collect();
+        let bounds = balanced_ranges(&counts);
+        assert_eq!(bounds.len(), STRATA + 1);
+        assert_eq!((bounds[0], bounds[STRATA]), (0, counts.len()));
+        assert!(bounds.windows(2).all(|w| w[0] <= w[1]));
+        assert_eq!(bounds[1], 1, "the heavy row closes the first range");
+        let shares: Vec<usize> = bounds
+            .windows(2)
+            .map(|w| counts[w[0]..w[1]].iter().sum())
+            .collect();
+        // The other 700 are shared by the other 7 ranges: about 100 each.
+        assert!(
+            shares[1..].iter().all(|&s| (80..=120).contains(&s)),
+            "{shares:?}"
+        );
+        for (index, _) in counts.iter().enumerate() {
+            let r = range_of(&bounds, index);
+            assert!(bounds[r] <= index && index < bounds[r + 1]);
+        }
+    }
+
+    #[test]
+    fn fewer_rows_than_ranges_leave_empty_ranges_at_the_end() {
+        let bounds = balanced_ranges(&[3, 1, 2]);
+        assert_eq!(bounds.len(), STRATA + 1);
+        assert_eq!(*bounds.last().unwrap(), 3);
+        assert!(bounds.windows(2).all(|w| w[0] <= w[1]));
+        assert_eq!(
+            range_of(&bounds, 2),
+            bounds[1..].partition_point(|&e| e <= 2)
+        );
+        assert!(bounds[range_of(&bounds, 2) + 1] == 3);
     }
 }

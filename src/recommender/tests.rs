@@ -487,3 +487,67 @@ fn the_content_term_compares_fewer_liked_movies_within_its_budget() {
         "only compared movies are named: {sequel:?}"
     );
 }
+
+/// A seeded random catalogue large enough that training cuts it into several blocks of users,
+/// movies and neighbour rows: 400 users rating 8–60 of 300 movies, tastes tied to genres.
+fn random_fixture() -> TrainingData {
+    let mut rng = util::Rng::new(7);
+    let movies: Vec<MovieMeta> = (1..=300)
+        .map(|id| MovieMeta {
+            id,
+            genres: vec![(id % 5) as GenreId + 1],
+        })
+        .collect();
+    let mut ratings = Vec::new();
+    for user in 1..=400 {
+        let liked_genre = user % 5;
+        for _ in 0..8 + rng.next_u64() % 53 {
+            let movie = 1 + (rng.next_u64() % 300) as MovieId;
+            let base = if movie % 5 == liked_genre { 4.0 } else { 2.5 };
+            let half_stars = (rng.next_u64() % 3) as f32 * 0.5;
+            ratings.push((user, movie, base + half_stars));
+        }
+    }
+    TrainingData {
+        ratings,
+        movies,
+        purchases: Vec::new(),
+        content: Vec::new(),
+    }
+}
+
+#[test]
+fn training_gives_the_same_model_on_any_number_of_threads() {
+    let data = random_fixture();
+    let config = TrainConfig::default();
+    let one = Model::train_on(&data, &config, 1).unwrap();
+    let many = Model::train_on(&data, &config, 5).unwrap();
+    for user in [1, 57, 200, 399] {
+        let ctx = UserContext {
+            ratings: data
+                .ratings
+                .iter()
+                .filter(|r| r.0 == user)
+                .map(|r| (r.1, r.2))
+                .collect(),
+            ..UserContext::default()
+        };
+        for strategy in [Strategy::Hybrid, Strategy::Collaborative] {
+            // Exactly equal, scores and predicted ratings included: no float summed in another order.
+            assert_eq!(
+                one.recommend(&ctx, &req(strategy, 20)),
+                many.recommend(&ctx, &req(strategy, 20))
+            );
+        }
+        for movie in [1, 150, 300] {
+            assert_eq!(
+                one.predict(&ctx, movie).to_bits(),
+                many.predict(&ctx, movie).to_bits()
+            );
+        }
+    }
+    for movie in [1, 99, 250] {
+        assert_eq!(one.similar(movie, 30), many.similar(movie, 30));
+        assert!(!one.similar(movie, 30).is_empty());
+    }
+}

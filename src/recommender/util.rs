@@ -40,6 +40,27 @@ impl Rng {
     }
 }
 
+/// `Σ a_i · b_i` summed in eight independent lanes, so the processor can run the products side by
+/// side instead of waiting on one running sum (SGD computes one per update, 10⁸ times at the
+/// 25M shape). Deterministic; differs from a left-to-right sum only in the last bits.
+pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
+    const LANES: usize = 8;
+    let (chunks_a, chunks_b) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
+    let tail: f32 = chunks_a
+        .remainder()
+        .iter()
+        .zip(chunks_b.remainder())
+        .map(|(x, y)| x * y)
+        .sum();
+    let mut lanes = [0f32; LANES];
+    for (x, y) in chunks_a.zip(chunks_b) {
+        for lane in 0..LANES {
+            lanes[lane] += x[lane] * y[lane];
+        }
+    }
+    lanes.iter().sum::<f32>() + tail
+}
+
 /// Score descending, then catalogue index ascending. The catalogue is sorted by movie id, so this
 /// is the documented tie-break "by movie id".
 pub(crate) fn rank_desc(a: &(u32, f32), b: &(u32, f32)) -> Ordering {
@@ -113,6 +134,23 @@ mod tests {
         let mut b = vec![2.0, 1.0];
         assert!(cholesky_solve(&mut a, &mut b, 2));
         assert!((b[0] - 0.5).abs() < 1e-12 && b[1].abs() < 1e-12);
+    }
+
+    #[test]
+    fn dot_matches_the_plain_sum() {
+        let a: Vec<f32> = (0..50).map(|i| i as f32 * 0.25 - 3.0).collect();
+        let b: Vec<f32> = (0..50).map(|i| 1.0 - i as f32 * 0.125).collect();
+        let plain: f32 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
+        assert!(
+            (dot(&a, &b) - plain).abs() < 1e-3,
+            "{} vs {plain}",
+            dot(&a, &b)
+        );
+        assert_eq!(
+            dot(&a[..3], &b[..3]),
+            a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
+        );
+        assert_eq!(dot(&[], &[]), 0.0);
     }
 
     #[test]

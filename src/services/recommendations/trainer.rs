@@ -137,6 +137,12 @@ impl Recommender {
         // The model's content term and the "more like this" index read the same profiles.
         data.content = load_content(&read).await?;
         read.commit().await?;
+        log::info!(
+            "read {} ratings and {} content profiles for training in {} ms",
+            data.ratings.len(),
+            data.content.len(),
+            started.elapsed().as_millis()
+        );
         let config = self.config.clone();
         let (model, data, content) = tokio::task::spawn_blocking(move || {
             let mut data = data;
@@ -147,6 +153,17 @@ impl Recommender {
         })
         .await
         .map_err(|e| TrainingError::Task(e.to_string()))??;
+        let stats = model.stats();
+        let sources: Vec<String> = stats
+            .timings
+            .iter()
+            .map(|t| format!("{} {:.1} s", t.source, t.seconds))
+            .collect();
+        log::info!(
+            "model fitted in {:.1} s ({})",
+            stats.total_seconds,
+            sources.join(", ")
+        );
         let metrics = sample_metrics(&model, &data);
         let trained_at = Utc::now();
         let sequence = self.sequence.fetch_add(1, Ordering::Relaxed) + 1;
