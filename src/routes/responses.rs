@@ -37,3 +37,5 @@ pub type NotFound = Fails<404>;
 pub type Conflict = Fails<409>;
 /// 422: a field breaks its rules.
 pub type Unprocessable = Fails<422>;
+/// 503: not ready yet (no model trained) or the database unavailable.
+pub type Unavailable = Fails<503>;
