@@ -129,14 +129,27 @@ impl FromRequest for MaybeAuthUser {
     }
 }
 
+/// What the wider extractor `W` gives, once `narrow` has accepted it: how
+/// [`AuthUser`] builds on [`MaybeAuthUser`] and [`AdminUser`] on [`AuthUser`].
+fn narrowed<W, T: 'static>(
+    req: &HttpRequest,
+    payload: &mut Payload,
+    narrow: fn(W) -> Result<T, ApiError>,
+) -> Extracted<T>
+where
+    W: FromRequest<Error = ApiError, Future = Extracted<W>> + 'static,
+{
+    let wider = W::from_request(req, payload);
+    Box::pin(async move { narrow(wider.await?) })
+}
+
 impl FromRequest for AuthUser {
     type Error = ApiError;
     type Future = Extracted<Self>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let maybe = MaybeAuthUser::from_request(req, payload);
-        Box::pin(async move {
-            maybe.await?.0.ok_or_else(|| {
+        narrowed(req, payload, |MaybeAuthUser(user)| {
+            user.ok_or_else(|| {
                 ApiError::Unauthorized(
                     "this route needs `Authorization: Bearer <token>` or a session cookie"
                         .to_owned(),
@@ -151,9 +164,7 @@ impl FromRequest for AdminUser {
     type Future = Extracted<Self>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let user = AuthUser::from_request(req, payload);
-        Box::pin(async move {
-            let user = user.await?;
+        narrowed(req, payload, |user: AuthUser| {
             if user.role == Role::Admin {
                 Ok(AdminUser(user))
             } else {

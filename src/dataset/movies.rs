@@ -335,15 +335,37 @@ fn csv_problem(path: &Path, err: &csv::Error) -> Problem {
     Problem::line(path, line, err.to_string())
 }
 
+/// A CSV reader over `text` that accepts records of any length: each parser checks the columns
+/// it needs and decides what a short line is (an error naming the line, or a quirk).
+fn lenient_reader(text: &str) -> csv::Reader<&[u8]> {
+    csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(text.as_bytes())
+}
+
+/// A record's line number and what `parse` makes of it; a record the CSV reader could not read
+/// is a problem at line 0.
+fn parse_record<T>(
+    path: &Path,
+    record: csv::Result<csv::StringRecord>,
+    parse: impl FnOnce(&csv::StringRecord, u64) -> Result<T, Problem>,
+) -> (u64, Result<T, Problem>) {
+    match record {
+        Err(err) => (0, Err(csv_problem(path, &err))),
+        Ok(record) => {
+            let line = record.position().map_or(0, csv::Position::line);
+            (line, parse(&record, line))
+        }
+    }
+}
+
 fn read_movies_csv(
     path: &Path,
     errors: &mut LineErrors,
     quirks: &mut Quirks,
 ) -> Result<Vec<MovieRecord>, DatasetError> {
     let text = read_text(path, quirks)?;
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_reader(text.as_bytes());
+    let mut reader = lenient_reader(&text);
     let headers = reader
         .headers()
         .map_err(|e| DatasetError::Invalid(csv_problem(path, &e)))?;
@@ -361,44 +383,35 @@ fn read_movies_csv(
     let mut movies = Vec::new();
     let mut seen = HashMap::new();
     for record in reader.records() {
-        let (line, parsed) = match record {
-            Err(err) => (0, Err(csv_problem(path, &err))),
-            Ok(record) => {
-                let line = record.position().map_or(0, csv::Position::line);
-                let parsed = (|| {
-                    if record.len() < 3 {
-                        return Err(Problem::line(path, line, "expected movieId,title,genres"));
-                    }
-                    let id = parse_id(path, line, "movieId", record.get(id_col).unwrap_or(""))?;
-                    let genres = record.get(genres_col).unwrap_or("").split('|');
-                    let title = record.get(title_col).unwrap_or("");
-                    let mut movie = movie_record(path, line, id, title, genres, quirks)?;
-                    movie.overview = non_empty(overview_col.and_then(|c| record.get(c)));
-                    movie.poster_url = non_empty(poster_col.and_then(|c| record.get(c)));
-                    movie.popularity = match non_empty(popularity_col.and_then(|c| record.get(c))) {
-                        None => None,
-                        Some(raw) => match raw.parse::<f64>() {
-                            Ok(v) if v.is_finite() => Some(v),
-                            _ => {
-                                return Err(Problem::value(
-                                    path,
-                                    line,
-                                    "popularity",
-                                    &raw,
-                                    "is not a finite number",
-                                ));
-                            }
-                        },
-                    };
-                    movie.price =
-                        optional_number(&record, price_col, "price", 0..=MAX_PRICE, path, line)?;
-                    movie.stock =
-                        optional_number(&record, stock_col, "stock", 0..=MAX_STOCK, path, line)?;
-                    Ok(movie)
-                })();
-                (line, parsed)
+        let (line, parsed) = parse_record(path, record, |record, line| {
+            if record.len() < 3 {
+                return Err(Problem::line(path, line, "expected movieId,title,genres"));
             }
-        };
+            let id = parse_id(path, line, "movieId", record.get(id_col).unwrap_or(""))?;
+            let genres = record.get(genres_col).unwrap_or("").split('|');
+            let title = record.get(title_col).unwrap_or("");
+            let mut movie = movie_record(path, line, id, title, genres, quirks)?;
+            movie.overview = non_empty(overview_col.and_then(|c| record.get(c)));
+            movie.poster_url = non_empty(poster_col.and_then(|c| record.get(c)));
+            movie.popularity = match non_empty(popularity_col.and_then(|c| record.get(c))) {
+                None => None,
+                Some(raw) => match raw.parse::<f64>() {
+                    Ok(v) if v.is_finite() => Some(v),
+                    _ => {
+                        return Err(Problem::value(
+                            path,
+                            line,
+                            "popularity",
+                            &raw,
+                            "is not a finite number",
+                        ));
+                    }
+                },
+            };
+            movie.price = optional_number(record, price_col, "price", 0..=MAX_PRICE, path, line)?;
+            movie.stock = optional_number(record, stock_col, "stock", 0..=MAX_STOCK, path, line)?;
+            Ok(movie)
+        });
         if let Some(record) = errors.handle(parsed)? {
             push_unique(&mut movies, &mut seen, record, path, line, quirks);
         }
@@ -427,46 +440,38 @@ fn read_links(
         .map(|(i, m)| (m.source_id, i))
         .collect();
     let mut line_of: HashMap<i32, u64> = HashMap::new();
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_reader(text.as_bytes());
+    let mut reader = lenient_reader(&text);
     for record in reader.records() {
-        let (line, parsed) = match record {
-            Err(err) => (0, Err(csv_problem(path, &err))),
-            Ok(r) => {
-                let line = r.position().map_or(0, csv::Position::line);
-                let parsed = (|| {
-                    let id = parse_id(path, line, "movieId", r.get(0).unwrap_or(""))?;
-                    let blank = |raw: Option<&str>| raw.is_some_and(|v| link_id(Some(v)).is_none());
-                    if blank(r.get(1)) || blank(r.get(2)) || r.len() < 3 {
-                        quirks.note(Quirk::BlankLinkId, path, line, Some(id), String::new);
-                    }
-                    let imdb = match link_id(r.get(1)) {
-                        None => None,
-                        Some(raw) => {
-                            let digits = raw.strip_prefix("tt").unwrap_or(raw);
-                            let n: u32 = digits.parse().map_err(|_| {
-                                Problem::value(path, line, "imdbId", raw, "is not an IMDb number")
-                            })?;
-                            if digits.len() < 7 {
-                                quirks.note(Quirk::UnpaddedImdbId, path, line, Some(id), || {
-                                    format!("imdbId `{raw}`")
-                                });
-                            }
-                            Some(format!("tt{n:07}"))
-                        }
-                    };
-                    let tmdb = match link_id(r.get(2)) {
-                        None => None,
-                        Some(raw) => Some(raw.parse::<i32>().map_err(|_| {
-                            Problem::value(path, line, "tmdbId", raw, "is not an integer")
-                        })?),
-                    };
-                    Ok((id, imdb, tmdb))
-                })();
-                (line, parsed)
+        let (line, parsed) = parse_record(path, record, |r, line| {
+            let id = parse_id(path, line, "movieId", r.get(0).unwrap_or(""))?;
+            let blank = |raw: Option<&str>| raw.is_some_and(|v| link_id(Some(v)).is_none());
+            if blank(r.get(1)) || blank(r.get(2)) || r.len() < 3 {
+                quirks.note(Quirk::BlankLinkId, path, line, Some(id), String::new);
             }
-        };
+            let imdb = match link_id(r.get(1)) {
+                None => None,
+                Some(raw) => {
+                    let digits = raw.strip_prefix("tt").unwrap_or(raw);
+                    let n: u32 = digits.parse().map_err(|_| {
+                        Problem::value(path, line, "imdbId", raw, "is not an IMDb number")
+                    })?;
+                    if digits.len() < 7 {
+                        quirks.note(Quirk::UnpaddedImdbId, path, line, Some(id), || {
+                            format!("imdbId `{raw}`")
+                        });
+                    }
+                    Some(format!("tt{n:07}"))
+                }
+            };
+            let tmdb =
+                match link_id(r.get(2)) {
+                    None => None,
+                    Some(raw) => Some(raw.parse::<i32>().map_err(|_| {
+                        Problem::value(path, line, "tmdbId", raw, "is not an integer")
+                    })?),
+                };
+            Ok((id, imdb, tmdb))
+        });
         if let Some((id, imdb, tmdb)) = errors.handle(parsed)?
             && let Some(&i) = index.get(&id)
         {

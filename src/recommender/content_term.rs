@@ -74,20 +74,27 @@ fn interned(names: &[String], ids: &mut HashMap<String, u32>) -> Vec<u32> {
     out
 }
 
-/// How many ids two ascending lists share.
-fn shared_count(a: &[u32], b: &[u32]) -> usize {
-    let (mut i, mut j, mut n) = (0, 0, 0);
+/// Calls `on_shared(i, j)` for every id two ascending lists share (`a[i] == b[j]`), in order:
+/// the merge walk behind both [`shared_count`] and the overview cosine.
+fn for_each_shared(a: &[u32], b: &[u32], mut on_shared: impl FnMut(usize, usize)) {
+    let (mut i, mut j) = (0, 0);
     while i < a.len() && j < b.len() {
         match a[i].cmp(&b[j]) {
             std::cmp::Ordering::Less => i += 1,
             std::cmp::Ordering::Greater => j += 1,
             std::cmp::Ordering::Equal => {
-                n += 1;
+                on_shared(i, j);
                 i += 1;
                 j += 1;
             }
         }
     }
+}
+
+/// How many ids two ascending lists share.
+fn shared_count(a: &[u32], b: &[u32]) -> usize {
+    let mut n = 0;
+    for_each_shared(a, b, |_, _| n += 1);
     n
 }
 
@@ -176,18 +183,8 @@ impl ContentFeatures {
             Self::row(&self.word_ptr, &self.word_ids, b),
             Self::row(&self.word_ptr, &self.word_weights, b),
         );
-        let (mut i, mut j, mut sum) = (0, 0, 0.0);
-        while i < ia.len() && j < ib.len() {
-            match ia[i].cmp(&ib[j]) {
-                std::cmp::Ordering::Less => i += 1,
-                std::cmp::Ordering::Greater => j += 1,
-                std::cmp::Ordering::Equal => {
-                    sum += wa[i] * wb[j];
-                    i += 1;
-                    j += 1;
-                }
-            }
-        }
+        let mut sum = 0.0;
+        for_each_shared(ia, ib, |i, j| sum += wa[i] * wb[j]);
         sum
     }
 

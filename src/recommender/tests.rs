@@ -54,6 +54,16 @@ fn model() -> Model {
     Model::train(&fixture(), &TrainConfig::default()).unwrap()
 }
 
+/// The `n` chart leaders of a model trained on nothing but these ratings.
+fn top_popular(ratings: Vec<(UserId, MovieId, f32)>, n: usize) -> Vec<MovieId> {
+    let data = TrainingData {
+        ratings,
+        ..Default::default()
+    };
+    let m = Model::train(&data, &TrainConfig::default()).unwrap();
+    m.popular(n, None).iter().map(|p| p.0).collect()
+}
+
 fn ids(recs: &[Recommendation]) -> Vec<MovieId> {
     recs.iter().map(|r| r.movie_id).collect()
 }
@@ -201,30 +211,14 @@ fn popularity_is_damped() {
     }
     ratings.push((1000, 2, 5.0));
     ratings.push((1001, 2, 5.0));
-    let data = TrainingData {
-        ratings,
-        ..Default::default()
-    };
-    let m = Model::train(&data, &TrainConfig::default()).unwrap();
-    assert_eq!(
-        m.popular(2, None).iter().map(|p| p.0).collect::<Vec<_>>(),
-        vec![1, 2]
-    );
+    assert_eq!(top_popular(ratings, 2), vec![1, 2]);
 }
 
 #[test]
 fn ties_are_broken_by_movie_id_and_results_are_deterministic() {
     // Movies 20 and 10 have identical ratings: the smaller id ranks first, whatever the input order.
     let ratings = vec![(1, 20, 4.0), (2, 20, 5.0), (1, 10, 4.0), (2, 10, 5.0)];
-    let data = TrainingData {
-        ratings,
-        ..Default::default()
-    };
-    let m = Model::train(&data, &TrainConfig::default()).unwrap();
-    assert_eq!(
-        m.popular(2, None).iter().map(|p| p.0).collect::<Vec<_>>(),
-        vec![10, 20]
-    );
+    assert_eq!(top_popular(ratings, 2), vec![10, 20]);
     let m = model();
     let ctx = rated(&[(9, 3.0)]);
     let a = m.recommend(&ctx, &req(Strategy::Hybrid, 8));

@@ -7,7 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, delete, post, web};
 use crate::auth::AuthUser;
 use crate::auth::session::{self, SessionResponse};
 use crate::error::{ApiError, ErrorEnvelope};
-use crate::routes::responses::Unauthorized;
+use crate::routes::responses::{LoginFailures, RegistrationFailures, Unauthorized};
 use crate::routes::views::accounts::{AuthResponse, LoginRequest, RegisterRequest};
 use crate::state::AppState;
 
@@ -41,9 +41,7 @@ async fn login_limited(
     request_body = RegisterRequest,
     responses(
         (status = 201, body = AuthResponse),
-        (status = 409, description = "Username or email taken", body = ErrorEnvelope),
-        (status = 422, description = "Invalid field", body = ErrorEnvelope),
-        (status = 429, description = "Too many attempts", body = ErrorEnvelope),
+        RegistrationFailures,
     )
 )]
 #[post("/auth/register")]
@@ -62,8 +60,7 @@ pub async fn register(
     request_body = LoginRequest,
     responses(
         (status = 200, body = AuthResponse),
-        (status = 401, description = "Wrong login or password (one message for both)", body = ErrorEnvelope),
-        (status = 429, description = "Too many attempts", body = ErrorEnvelope),
+        LoginFailures,
     )
 )]
 #[post("/auth/login")]
@@ -85,8 +82,7 @@ pub async fn login(
     request_body = LoginRequest,
     responses(
         (status = 200, body = SessionResponse, headers(("set-cookie" = String, description = "`cinerank_session` (HttpOnly) and `cinerank_csrf`"))),
-        (status = 401, description = "Wrong login or password (one message for both)", body = ErrorEnvelope),
-        (status = 429, description = "Too many attempts", body = ErrorEnvelope),
+        LoginFailures,
     )
 )]
 #[post("/auth/session")]
@@ -105,9 +101,7 @@ pub async fn sign_in(
     request_body = RegisterRequest,
     responses(
         (status = 201, body = SessionResponse, headers(("set-cookie" = String, description = "`cinerank_session` (HttpOnly) and `cinerank_csrf`"))),
-        (status = 409, description = "Username or email taken", body = ErrorEnvelope),
-        (status = 422, description = "Invalid field", body = ErrorEnvelope),
-        (status = 429, description = "Too many attempts", body = ErrorEnvelope),
+        RegistrationFailures,
     )
 )]
 #[post("/auth/session/register")]

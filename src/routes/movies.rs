@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 use crate::auth::{AdminUser, AuthUser, Authorized, MaybeAuthUser};
 use crate::error::{ApiError, ErrorEnvelope};
 use crate::routes::extract::{QueryParams, parse_id};
-use crate::routes::responses::{Conflict, Forbidden, NotFound, Unauthorized, Unprocessable};
+use crate::routes::responses::{BadId, Conflict, Forbidden, NotFound, Unauthorized, Unprocessable};
 use crate::routes::views::Page;
 use crate::routes::views::catalog::{
     GenreCount, MovieDetails, MoviePatch, MovieSummary, NewMovie, PersonView, Suggestion,
@@ -145,8 +145,7 @@ pub struct MovieResponse<'a> {
     params(("id" = i32, Path, minimum = 1, description = "Movie id")),
     responses(
         (status = 200, body = MovieResponse),
-        NotFound,
-        (status = 400, description = "Id is not a positive integer", body = ErrorEnvelope),
+        NotFound, BadId,
         (status = 401, description = "A token was sent but is invalid", body = ErrorEnvelope),
     )
 )]
@@ -336,8 +335,7 @@ pub async fn suggest(
     params(("id" = i32, Path, minimum = 1, description = "Person id")),
     responses(
         (status = 200, body = PersonView),
-        NotFound,
-        (status = 400, description = "Id is not a positive integer", body = ErrorEnvelope),
+        NotFound, BadId,
     )
 )]
 #[get("/people/{id}")]

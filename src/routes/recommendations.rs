@@ -3,12 +3,13 @@
 
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::Serialize;
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{AdminUser, AuthUser};
 use crate::error::{ApiError, ErrorEnvelope};
 use crate::recommender::Strategy;
 use crate::routes::extract::{QueryParams, parse_id};
+use crate::routes::responses::{Forbidden, NotFound, Unauthorized, Unavailable, Unprocessable};
 use crate::routes::users::accessible_user;
 use crate::routes::views::recommendations::{
     ModelInfo, Prediction, RecommendationList, SimilarList,
@@ -30,6 +31,23 @@ fn genre_param(params: &mut QueryParams, state: &AppState) -> Option<i32> {
         );
     }
     id
+}
+
+/// The query of a recommendation list as the OpenAPI document lists it, for
+/// `params(ListQuery)` (the handlers read it with [`list_request`]).
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[expect(dead_code, reason = "only documents the query")]
+struct ListQuery {
+    /// 1–100 (default 10)
+    #[param(minimum = 1, maximum = 100)]
+    limit: Option<usize>,
+    /// Which source ranks the list (default hybrid)
+    strategy: Option<Strategy>,
+    /// Only this genre
+    genre: Option<String>,
+    /// Comma-separated movie ids never to return
+    exclude: Option<String>,
 }
 
 fn list_request(req: &HttpRequest, state: &AppState) -> Result<ListRequest, ApiError> {
@@ -80,16 +98,10 @@ async fn recommendations_for(
 #[utoipa::path(
     tag = "recommendations",
     security(("bearer" = [])),
-    params(
-        ("limit" = Option<usize>, Query, minimum = 1, maximum = 100, description = "1–100 (default 10)"),
-        ("strategy" = Option<Strategy>, Query, description = "Which source ranks the list (default hybrid)"),
-        ("genre" = Option<String>, Query, description = "Only this genre"),
-        ("exclude" = Option<String>, Query, description = "Comma-separated movie ids never to return"),
-    ),
+    params(ListQuery),
     responses(
         (status = 200, body = RecommendationList),
-        (status = 401, body = ErrorEnvelope),
-        (status = 422, body = ErrorEnvelope),
+        Unauthorized, Unprocessable,
         (status = 503, description = "The first model is still training", body = ErrorEnvelope),
     )
 )]
@@ -106,20 +118,12 @@ pub async fn my_recommendations(
 #[utoipa::path(
     tag = "recommendations",
     security(("bearer" = [])),
-    params(
-        ("id" = i32, Path, minimum = 1),
-        ("limit" = Option<usize>, Query, minimum = 1, maximum = 100, description = "1–100 (default 10)"),
-        ("strategy" = Option<Strategy>, Query, description = "Which source ranks the list (default hybrid)"),
-        ("genre" = Option<String>, Query, description = "Only this genre"),
-        ("exclude" = Option<String>, Query, description = "Comma-separated movie ids never to return"),
-    ),
+    params(("id" = i32, Path, minimum = 1), ListQuery),
     responses(
         (status = 200, body = RecommendationList),
-        (status = 401, body = ErrorEnvelope),
+        Unauthorized,
         (status = 403, description = "Another user's recommendations", body = ErrorEnvelope),
-        (status = 404, body = ErrorEnvelope),
-        (status = 422, body = ErrorEnvelope),
-        (status = 503, body = ErrorEnvelope),
+        NotFound, Unprocessable, Unavailable,
     )
 )]
 #[get("/users/{id}/recommendations")]
@@ -140,10 +144,7 @@ pub async fn user_recommendations(
     params(("id" = i32, Path, minimum = 1), ("movie_id" = i32, Path, minimum = 1)),
     responses(
         (status = 200, body = Prediction),
-        (status = 401, body = ErrorEnvelope),
-        (status = 403, body = ErrorEnvelope),
-        (status = 404, body = ErrorEnvelope),
-        (status = 503, body = ErrorEnvelope),
+        Unauthorized, Forbidden, NotFound, Unavailable,
     )
 )]
 #[get("/users/{id}/predictions/{movie_id}")]
@@ -168,8 +169,7 @@ pub async fn prediction(
     ),
     responses(
         (status = 200, body = RecommendationList),
-        (status = 422, body = ErrorEnvelope),
-        (status = 503, body = ErrorEnvelope),
+        Unprocessable, Unavailable,
     )
 )]
 #[get("/recommendations/popular")]
@@ -190,9 +190,7 @@ pub async fn popular(
     params(("id" = i32, Path, minimum = 1), ("limit" = Option<usize>, Query, minimum = 1, maximum = 100, description = "1–100 (default 10)")),
     responses(
         (status = 200, body = SimilarList),
-        (status = 404, body = ErrorEnvelope),
-        (status = 422, body = ErrorEnvelope),
-        (status = 503, body = ErrorEnvelope),
+        NotFound, Unprocessable, Unavailable,
     )
 )]
 #[get("/movies/{id}/similar")]
@@ -215,9 +213,7 @@ pub async fn similar(
     security(("bearer" = [])),
     responses(
         (status = 200, body = ModelInfo),
-        (status = 401, body = ErrorEnvelope),
-        (status = 403, body = ErrorEnvelope),
-        (status = 503, body = ErrorEnvelope),
+        Unauthorized, Forbidden, Unavailable,
     )
 )]
 #[get("/admin/model")]
@@ -244,8 +240,7 @@ pub struct RetrainAccepted {
     security(("bearer" = [])),
     responses(
         (status = 202, body = RetrainAccepted),
-        (status = 401, body = ErrorEnvelope),
-        (status = 403, body = ErrorEnvelope),
+        Unauthorized, Forbidden,
         (status = 503, description = "The database is unavailable", body = ErrorEnvelope),
     )
 )]

@@ -7,7 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
 use crate::auth::{AdminUser, AuthUser, Role};
 use crate::error::{ApiError, ErrorEnvelope};
 use crate::routes::extract::{PageQuery, page_query, parse_id};
-use crate::routes::responses::{Forbidden, Unauthorized, Unprocessable};
+use crate::routes::responses::{Forbidden, NoSuchMovie, NoSuchOrder, Unauthorized, Unprocessable};
 use crate::routes::views::Page;
 use crate::routes::views::store::{AddToCart, CartView, OrderView, SetQuantity};
 use crate::services::store::{self, Placement, Viewer};
@@ -44,8 +44,7 @@ pub async fn get_cart(
     request_body = AddToCart,
     responses(
         (status = 200, description = "The cart after the change", body = CartView),
-        Unauthorized,
-        (status = 404, description = "No such movie", body = ErrorEnvelope),
+        Unauthorized, NoSuchMovie,
         (status = 422, description = "Bad quantity, more than 99 in the line, unknown field, or `not_for_sale`", body = ErrorEnvelope),
     )
 )]
@@ -72,8 +71,7 @@ pub async fn add_to_cart(
     request_body = SetQuantity,
     responses(
         (status = 200, description = "The cart after the change", body = CartView),
-        Unauthorized,
-        (status = 404, description = "No such movie", body = ErrorEnvelope),
+        Unauthorized, NoSuchMovie,
         (status = 422, description = "Quantity not 0–99, or `not_for_sale`", body = ErrorEnvelope),
     )
 )]
@@ -190,8 +188,7 @@ pub async fn my_orders(
     params(("id" = i32, Path, minimum = 1)),
     responses(
         (status = 200, body = OrderView),
-        Unauthorized,
-        (status = 404, description = "No such order, or another user's", body = ErrorEnvelope),
+        Unauthorized, NoSuchOrder,
     )
 )]
 #[get("/orders/{id}")]
@@ -213,8 +210,7 @@ pub async fn get_order(
     params(("id" = i32, Path, minimum = 1)),
     responses(
         (status = 200, body = OrderView),
-        Unauthorized,
-        (status = 404, description = "No such order, or another user's", body = ErrorEnvelope),
+        Unauthorized, NoSuchOrder,
         (status = 409, description = "`order_not_cancellable`: already cancelled", body = ErrorEnvelope),
     )
 )]

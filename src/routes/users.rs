@@ -5,7 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, patch, put, web};
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ErrorEnvelope};
 use crate::routes::extract::{PageQuery, page_query, parse_id};
-use crate::routes::responses::{NotFound, Unauthorized, Unprocessable};
+use crate::routes::responses::{AnotherUsersData, NotFound, Unauthorized, Unprocessable};
 use crate::routes::views::Page;
 use crate::routes::views::accounts::{UpdateMeRequest, UserProfile};
 use crate::routes::views::lists::WatchlistEntry;
@@ -100,8 +100,7 @@ pub async fn my_ratings(
     params(("id" = i32, Path, minimum = 1), PageQuery),
     responses(
         (status = 200, body = Page<RatedMovie>),
-        Unauthorized,
-        (status = 403, description = "Another user's data", body = ErrorEnvelope),
+        Unauthorized, AnotherUsersData,
     )
 )]
 #[get("/users/{id}/ratings")]
@@ -144,8 +143,7 @@ pub async fn my_watchlist(
     params(("id" = i32, Path, minimum = 1), PageQuery),
     responses(
         (status = 200, body = Page<WatchlistEntry>),
-        Unauthorized,
-        (status = 403, description = "Another user's data", body = ErrorEnvelope),
+        Unauthorized, AnotherUsersData,
     )
 )]
 #[get("/users/{id}/watchlist")]

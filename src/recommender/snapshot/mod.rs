@@ -240,7 +240,7 @@ fn write_model(w: &mut Writer, model: &Model) {
         config,
         stats,
     } = model;
-    w.section(*b"CONF", |w| write_config(w, config));
+    w.section(*b"CONF", |w| config.write_to(w));
     w.section(*b"STAT", |w| write_stats(w, stats));
     w.section(*b"CATL", |w| write_catalog(w, catalog));
     w.section(*b"POPL", |w| write_popular(w, popular));
@@ -251,7 +251,7 @@ fn write_model(w: &mut Writer, model: &Model) {
 }
 
 fn read_model(r: &mut Reader<'_>) -> Result<Model, SnapshotError> {
-    let config = r.section(*b"CONF", read_config)?;
+    let config = r.section(*b"CONF", TrainConfig::read_from)?;
     let stats = r.section(*b"STAT", read_stats)?;
     let catalog = r.section(*b"CATL", read_catalog)?;
     // Every later section is indexed by catalogue index, so it is checked against this size.
@@ -292,188 +292,106 @@ fn check_csr(ptr: &[usize], rows: usize, entries: usize, what: &str) -> Result<(
     ensure(ok, what)
 }
 
-fn write_config(w: &mut Writer, config: &TrainConfig) {
-    // Every struct is destructured without `..`: a new setting cannot be forgotten here.
-    let TrainConfig {
-        implicit,
-        popular,
-        genre,
-        knn,
-        ease,
-        predict,
-        hybrid,
-        seed,
-    } = config;
-    let ImplicitConfig {
-        rating_points,
-        purchase,
-    } = implicit;
-    w.put_usize(rating_points.len());
-    for &(rating, weight) in rating_points {
-        w.put(rating);
-        w.put(weight);
-    }
-    w.put(*purchase);
-    let PopularConfig { prior_votes } = popular;
-    w.put(*prior_votes);
-    let GenreConfig {
-        preferred_boost,
-        interest_weight,
-    } = genre;
-    w.put(*preferred_boost);
-    w.put(*interest_weight);
-    let KnnConfig {
-        neighbours,
-        shrink,
-        max_user_items,
-        pair_budget,
-    } = knn;
-    w.put_usize(*neighbours);
-    w.put(*shrink);
-    w.put_usize(*max_user_items);
-    w.put(*pair_budget);
-    let EaseConfig {
-        lambda,
-        dense_max_items,
-        sparse_neighbours,
-        sparse_budget,
-        popularity_debias,
-        dropout,
-        user_norm,
-        genre_weight,
-    } = ease;
-    w.put(*lambda);
-    w.put_usize(*dense_max_items);
-    w.put_usize(*sparse_neighbours);
-    w.put(*sparse_budget);
-    w.put(*popularity_debias);
-    w.put(*dropout);
-    w.put(*user_norm);
-    w.put(*genre_weight);
-    let PredictConfig {
-        baseline_reg_item,
-        baseline_reg_user,
-        baseline_epochs,
-        factors,
-        epochs,
-        update_budget,
-        min_epochs,
-        learning_rate,
-        reg,
-        init_std,
-        fold_in_reg,
-        knn_k,
-        knn_shrink,
-        knn_stored,
-        knn_blend,
-        mf_models,
-    } = predict;
-    w.put(*baseline_reg_item);
-    w.put(*baseline_reg_user);
-    w.put_usize(*baseline_epochs);
-    w.put_usize(*factors);
-    w.put_usize(*epochs);
-    w.put(*update_budget);
-    w.put_usize(*min_epochs);
-    w.put(*learning_rate);
-    w.put(*reg);
-    w.put(*init_std);
-    w.put(*fold_in_reg);
-    w.put_usize(*knn_k);
-    w.put(*knn_shrink);
-    w.put_usize(*knn_stored);
-    w.put(*knn_blend);
-    w.put_usize(*mf_models);
-    let HybridConfig {
-        knn_weight,
-        half_knowledge,
-        genre_share,
-        preferred_genre_share,
-        rating_weight,
-        rerank_depth,
-        content_weight,
-        content_max_ratings,
-        content_pair_budget,
-    } = hybrid;
-    w.put(*knn_weight);
-    w.put(*half_knowledge);
-    w.put(*genre_share);
-    w.put(*preferred_genre_share);
-    w.put(*rating_weight);
-    w.put_usize(*rerank_depth);
-    w.put(*content_weight);
-    w.put(*content_max_ratings);
-    w.put_usize(*content_pair_budget);
-    w.put(*seed);
+/// A value of the `CONF` section: written and read as its parts in order, with no framing of
+/// its own.
+trait Setting: Sized {
+    fn write_to(&self, w: &mut Writer);
+    fn read_from(r: &mut Reader<'_>) -> Result<Self, SnapshotError>;
 }
 
-fn read_config(r: &mut Reader<'_>) -> Result<TrainConfig, SnapshotError> {
-    // No capacity from the declared count: the loop stops at the first missing byte.
-    let points = r.get_usize()?;
-    let mut rating_points = Vec::new();
-    for _ in 0..points {
-        rating_points.push((r.get()?, r.get()?));
+/// A fixed-size scalar setting is stored as itself.
+macro_rules! scalar_setting {
+    ($($t:ty),+) => {$(
+        impl Setting for $t {
+            fn write_to(&self, w: &mut Writer) {
+                w.put(*self);
+            }
+            fn read_from(r: &mut Reader<'_>) -> Result<Self, SnapshotError> {
+                r.get()
+            }
+        }
+    )+};
+}
+
+scalar_setting!(f32, u64);
+
+/// `usize` is stored as `u64`, as everywhere in the format.
+impl Setting for usize {
+    fn write_to(&self, w: &mut Writer) {
+        w.put_usize(*self);
     }
-    // Struct literals evaluate their fields in the order written, which is the order above.
-    Ok(TrainConfig {
-        implicit: ImplicitConfig {
-            rating_points,
-            purchase: r.get()?,
-        },
-        popular: PopularConfig {
-            prior_votes: r.get()?,
-        },
-        genre: GenreConfig {
-            preferred_boost: r.get()?,
-            interest_weight: r.get()?,
-        },
-        knn: KnnConfig {
-            neighbours: r.get_usize()?,
-            shrink: r.get()?,
-            max_user_items: r.get_usize()?,
-            pair_budget: r.get()?,
-        },
-        ease: EaseConfig {
-            lambda: r.get()?,
-            dense_max_items: r.get_usize()?,
-            sparse_neighbours: r.get_usize()?,
-            sparse_budget: r.get()?,
-            popularity_debias: r.get()?,
-            dropout: r.get()?,
-            user_norm: r.get()?,
-            genre_weight: r.get()?,
-        },
-        predict: PredictConfig {
-            baseline_reg_item: r.get()?,
-            baseline_reg_user: r.get()?,
-            baseline_epochs: r.get_usize()?,
-            factors: r.get_usize()?,
-            epochs: r.get_usize()?,
-            update_budget: r.get()?,
-            min_epochs: r.get_usize()?,
-            learning_rate: r.get()?,
-            reg: r.get()?,
-            init_std: r.get()?,
-            fold_in_reg: r.get()?,
-            knn_k: r.get_usize()?,
-            knn_shrink: r.get()?,
-            knn_stored: r.get_usize()?,
-            knn_blend: r.get()?,
-            mf_models: r.get_usize()?,
-        },
-        hybrid: HybridConfig {
-            knn_weight: r.get()?,
-            half_knowledge: r.get()?,
-            genre_share: r.get()?,
-            preferred_genre_share: r.get()?,
-            rating_weight: r.get()?,
-            rerank_depth: r.get_usize()?,
-            content_weight: r.get()?,
-            content_max_ratings: r.get()?,
-            content_pair_budget: r.get_usize()?,
-        },
-        seed: r.get()?,
-    })
+    fn read_from(r: &mut Reader<'_>) -> Result<Self, SnapshotError> {
+        r.get_usize()
+    }
+}
+
+impl<A: Setting, B: Setting> Setting for (A, B) {
+    fn write_to(&self, w: &mut Writer) {
+        self.0.write_to(w);
+        self.1.write_to(w);
+    }
+    fn read_from(r: &mut Reader<'_>) -> Result<Self, SnapshotError> {
+        Ok((A::read_from(r)?, B::read_from(r)?))
+    }
+}
+
+/// The element count, then the elements.
+impl<T: Setting> Setting for Vec<T> {
+    fn write_to(&self, w: &mut Writer) {
+        w.put_usize(self.len());
+        for value in self {
+            value.write_to(w);
+        }
+    }
+    fn read_from(r: &mut Reader<'_>) -> Result<Self, SnapshotError> {
+        // No capacity from the declared count: the loop stops at the first missing byte.
+        let count = r.get_usize()?;
+        let mut values = Vec::new();
+        for _ in 0..count {
+            values.push(T::read_from(r)?);
+        }
+        Ok(values)
+    }
+}
+
+/// [`Setting`] for each settings struct: its fields in the order listed, which is the order they
+/// are stored in. One list serves both directions, so writer and reader cannot disagree; the
+/// destructuring (no `..`) and the struct literal make a field added to the struct a compile
+/// error here until it is listed.
+macro_rules! settings_struct {
+    ($($ty:ident { $($field:ident),+ $(,)? })+) => {$(
+        impl Setting for $ty {
+            fn write_to(&self, w: &mut Writer) {
+                let $ty { $($field),+ } = self;
+                $($field.write_to(w);)+
+            }
+            fn read_from(r: &mut Reader<'_>) -> Result<Self, SnapshotError> {
+                // Struct literals evaluate their fields in the order written.
+                Ok($ty { $($field: Setting::read_from(r)?),+ })
+            }
+        }
+    )+};
+}
+
+settings_struct! {
+    TrainConfig { implicit, popular, genre, knn, ease, predict, hybrid, seed }
+    ImplicitConfig { rating_points, purchase }
+    PopularConfig { prior_votes }
+    GenreConfig { preferred_boost, interest_weight }
+    KnnConfig { neighbours, shrink, max_user_items, pair_budget }
+    EaseConfig {
+        lambda, dense_max_items, sparse_neighbours, sparse_budget, popularity_debias, dropout,
+        user_norm, genre_weight,
+    }
+    PredictConfig {
+        baseline_reg_item, baseline_reg_user, baseline_epochs, factors, epochs, update_budget,
+        min_epochs, learning_rate, reg, init_std, fold_in_reg, knn_k, knn_shrink, knn_stored,
+        knn_blend, mf_models,
+    }
+    HybridConfig {
+        knn_weight, half_knowledge, genre_share, preferred_genre_share, rating_weight,
+        rerank_depth, content_weight, content_max_ratings, content_pair_budget,
+    }
 }
 
 fn write_stats(w: &mut Writer, stats: &ModelStats) {
