@@ -10,29 +10,26 @@ use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseBackend};
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
+/// Sets how PostgreSQL stores the snapshot payload; other databases have no such setting.
+async fn set_payload_storage(manager: &SchemaManager<'_>, storage: &str) -> Result<(), DbErr> {
+    if manager.get_database_backend() == DatabaseBackend::Postgres {
+        manager
+            .get_connection()
+            .execute_unprepared(&format!(
+                "ALTER TABLE model_snapshots ALTER COLUMN payload SET STORAGE {storage}"
+            ))
+            .await?;
+    }
+    Ok(())
+}
+
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if manager.get_database_backend() == DatabaseBackend::Postgres {
-            manager
-                .get_connection()
-                .execute_unprepared(
-                    "ALTER TABLE model_snapshots ALTER COLUMN payload SET STORAGE EXTERNAL",
-                )
-                .await?;
-        }
-        Ok(())
+        set_payload_storage(manager, "EXTERNAL").await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if manager.get_database_backend() == DatabaseBackend::Postgres {
-            manager
-                .get_connection()
-                .execute_unprepared(
-                    "ALTER TABLE model_snapshots ALTER COLUMN payload SET STORAGE EXTENDED",
-                )
-                .await?;
-        }
-        Ok(())
+        set_payload_storage(manager, "EXTENDED").await
     }
 }
