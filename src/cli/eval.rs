@@ -88,6 +88,7 @@ const SETTINGS: &[(&str, Store)] = &[
     setting!(predict.knn_shrink as f32),
     setting!(predict.knn_stored as usize),
     setting!(predict.knn_blend as f32),
+    setting!(predict.knn_support as f32),
     setting!(predict.mf_models as usize),
     setting!(hybrid.knn_weight as f32),
     setting!(hybrid.half_knowledge as f32),

@@ -204,6 +204,10 @@ pub struct PredictConfig {
     pub knn_stored: usize,
     /// Weight of KNN-baseline in the blend (the rest is MF).
     pub knn_blend: f32,
+    /// The KNN-baseline weight is `knn_blend × s / (s + knn_support)`, `s` the summed
+    /// similarity of the neighbours the user rated: little neighbour evidence leans on MF
+    /// (0: a fixed `knn_blend`).
+    pub knn_support: f32,
     /// MF models trained from different seeds and averaged: SGD lands in a different local
     /// optimum each time, and the average has less variance than any one of them (ml-100k
     /// RMSE −0.0014 for three). Models beyond the first are trained only while all of them fit
@@ -301,11 +305,12 @@ impl Default for TrainConfig {
                 learning_rate: 0.007,
                 reg: 0.1,
                 init_std: 0.1,
-                fold_in_reg: 0.06,
+                fold_in_reg: 0.04,
                 knn_k: 40,
                 knn_shrink: 100.0,
                 knn_stored: 200,
                 knn_blend: 0.4,
+                knn_support: 0.5,
                 mf_models: 3,
             },
             hybrid: HybridConfig {

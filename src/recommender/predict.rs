@@ -305,6 +305,7 @@ pub(crate) struct Predictor {
     pub(super) fold_in_reg: f32,
     pub(super) knn_k: usize,
     pub(super) knn_blend: f32,
+    pub(super) knn_support: f32,
 }
 
 impl Predictor {
@@ -326,6 +327,7 @@ impl Predictor {
             fold_in_reg: cfg.fold_in_reg,
             knn_k: cfg.knn_k,
             knn_blend: cfg.knn_blend.clamp(0.0, 1.0),
+            knn_support: cfg.knn_support.max(0.0),
         }
     }
 
@@ -361,6 +363,20 @@ impl Predictor {
                 dense
             },
         }
+    }
+
+    /// The MF models' mean prediction for item `iu`, unclipped.
+    fn mf_mean(&self, user: &UserFactors, iu: usize) -> f32 {
+        let sum: f32 = self
+            .mfs
+            .iter()
+            .zip(&user.mf)
+            .map(|(mf, (p, bias))| {
+                let q = &mf.q[iu * mf.k..(iu + 1) * mf.k];
+                mf.mu + mf.item_bias[iu] + bias + dot(p, q)
+            })
+            .sum();
+        sum / self.mfs.len().max(1) as f32
     }
 
     /// The user's factors and bias in one MF model (zeros without ratings).
@@ -405,17 +421,7 @@ impl Predictor {
             return (self.base_mu + user.base_bias).clamp(self.lo, self.hi);
         };
         let iu = i as usize;
-        let mf_sum: f32 = self
-            .mfs
-            .iter()
-            .zip(&user.mf)
-            .map(|(mf, (p, bias))| {
-                let q = &mf.q[iu * mf.k..(iu + 1) * mf.k];
-                let dot: f32 = p.iter().zip(q).map(|(a, b)| a * b).sum();
-                mf.mu + mf.item_bias[iu] + bias + dot
-            })
-            .sum();
-        let mf = mf_sum / self.mfs.len().max(1) as f32;
+        let mf = self.mf_mean(user, iu);
         let base_i = self.base_mu + user.base_bias + self.base_item[iu];
         let (mut num, mut den, mut used) = (0f32, 0f32, 0usize);
         let (idx, sim) = self.pearson.row(i);
@@ -435,7 +441,13 @@ impl Predictor {
         } else {
             base_i
         };
-        let blended = (1.0 - self.knn_blend) * mf + self.knn_blend * knn;
+        let support = if self.knn_support > 0.0 {
+            den / (den + self.knn_support)
+        } else {
+            1.0
+        };
+        let share = self.knn_blend * support;
+        let blended = (1.0 - share) * mf + share * knn;
         blended.clamp(self.lo, self.hi)
     }
 }
@@ -468,6 +480,64 @@ mod tests {
             let r = range_of(&bounds, index);
             assert!(bounds[r] <= index && index < bounds[r + 1]);
         }
+    }
+
+    /// Three movies, one MF model whose prediction is always 3.0, a baseline of 2.0
+    /// everywhere; movie 0's one neighbour is movie 1 (similarity 0.5), movie 2 has none.
+    fn three_movie_predictor(knn_support: f32) -> Predictor {
+        let cfg = PredictConfig {
+            knn_blend: 0.4,
+            knn_support,
+            ..crate::recommender::TrainConfig::default().predict
+        };
+        let base = Baselines {
+            mu: 2.0,
+            user: Vec::new(),
+            item: vec![0.0; 3],
+        };
+        let mf = Mf {
+            mu: 3.0,
+            item_bias: vec![0.0; 3],
+            q: vec![0.0; 3],
+            k: 1,
+            lo: 0.5,
+            hi: 5.0,
+        };
+        let pearson = Neighbours {
+            ptr: vec![0, 1, 1, 1],
+            idx: vec![1],
+            sim: vec![0.5],
+        };
+        let mut predictor = Predictor::new(base, vec![mf], pearson, &cfg);
+        // A user bias of 0 whatever the ratings, so the numbers below are exact.
+        predictor.reg_user = f32::INFINITY;
+        predictor
+    }
+
+    #[test]
+    fn the_neighbourhood_weighs_by_its_evidence_and_mf_speaks_alone_without_it() {
+        let user_ratings = [(1, 4.0)];
+        for (support, share) in [(0.0, 0.4), (0.5, 0.4 * 0.5 / (0.5 + 0.5))] {
+            let predictor = three_movie_predictor(support);
+            let user = predictor.fold_in(&user_ratings);
+            let mf = predictor.mf_mean(&user, 0);
+            // KNN-baseline: baseline 2.0 plus the neighbour's residual 4.0 − 2.0.
+            let expected = (1.0 - share) * mf + share * 4.0;
+            let got = predictor.predict(&user, Some(0));
+            assert!(
+                (got - expected).abs() < 1e-5,
+                "{support}: {got} vs {expected}"
+            );
+        }
+        // No rated neighbour: a fixed blend pulls MF towards the baseline, the
+        // evidence-weighted one leaves MF alone.
+        let fixed = three_movie_predictor(0.0);
+        let user = fixed.fold_in(&user_ratings);
+        let mf = fixed.mf_mean(&user, 2);
+        assert!((fixed.predict(&user, Some(2)) - (0.6 * mf + 0.4 * 2.0)).abs() < 1e-5);
+        let weighted = three_movie_predictor(0.5);
+        let user = weighted.fold_in(&user_ratings);
+        assert!((weighted.predict(&user, Some(2)) - weighted.mf_mean(&user, 2)).abs() < 1e-5);
     }
 
     #[test]

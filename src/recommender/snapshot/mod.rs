@@ -66,7 +66,7 @@ use super::{
 use wire::{Reader, Writer, crc32};
 
 /// The format version this build writes and the only one it reads.
-pub const SNAPSHOT_FORMAT_VERSION: u32 = 2;
+pub const SNAPSHOT_FORMAT_VERSION: u32 = 3;
 
 /// First bytes of every snapshot, so that a wrong blob is recognised before anything else.
 const MAGIC: [u8; 8] = *b"CNRKSNAP";
@@ -386,7 +386,7 @@ settings_struct! {
     PredictConfig {
         baseline_reg_item, baseline_reg_user, baseline_epochs, factors, epochs, update_budget,
         min_epochs, learning_rate, reg, init_std, fold_in_reg, knn_k, knn_shrink, knn_stored,
-        knn_blend, mf_models,
+        knn_blend, knn_support, mf_models,
     }
     HybridConfig {
         knn_weight, half_knowledge, genre_share, preferred_genre_share, rating_weight,
@@ -642,6 +642,7 @@ fn write_predictor(w: &mut Writer, p: &Predictor) {
         fold_in_reg,
         knn_k,
         knn_blend,
+        knn_support,
     } = p;
     w.put(*base_mu);
     w.array(base_item);
@@ -669,6 +670,7 @@ fn write_predictor(w: &mut Writer, p: &Predictor) {
     w.put(*fold_in_reg);
     w.put_usize(*knn_k);
     w.put(*knn_blend);
+    w.put(*knn_support);
 }
 
 fn read_predictor(r: &mut Reader<'_>, n: usize) -> Result<Predictor, SnapshotError> {
@@ -704,6 +706,7 @@ fn read_predictor(r: &mut Reader<'_>, n: usize) -> Result<Predictor, SnapshotErr
         fold_in_reg: r.get()?,
         knn_k: r.get_usize()?,
         knn_blend: r.get()?,
+        knn_support: r.get()?,
     })
 }
 

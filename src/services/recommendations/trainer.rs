@@ -144,12 +144,26 @@ impl Recommender {
             started.elapsed().as_millis()
         );
         let config = self.config.clone();
-        let (model, data, content) = tokio::task::spawn_blocking(move || {
+        let (model, data, content, metrics) = tokio::task::spawn_blocking(move || {
             let mut data = data;
             let model = Model::train(&data, &config)?;
             // The model has interned what it needs; the index takes the profiles themselves.
-            let content = ContentIndex::build(std::mem::take(&mut data.content));
-            Ok::<_, crate::recommender::TrainError>((model, data, content))
+            // Neither it nor the sample metrics reads the other, so they share the cores.
+            let profiles = std::mem::take(&mut data.content);
+            let after_fit = Instant::now();
+            let (content, metrics) = std::thread::scope(|s| {
+                let index = s.spawn(|| ContentIndex::build(profiles));
+                let metrics = sample_metrics(&model, &data);
+                let content = index
+                    .join()
+                    .unwrap_or_else(|p| std::panic::resume_unwind(p));
+                (content, metrics)
+            });
+            log::info!(
+                "content index and sample metrics in {} ms",
+                after_fit.elapsed().as_millis()
+            );
+            Ok::<_, crate::recommender::TrainError>((model, data, content, metrics))
         })
         .await
         .map_err(|e| TrainingError::Task(e.to_string()))??;
@@ -164,7 +178,6 @@ impl Recommender {
             stats.total_seconds,
             sources.join(", ")
         );
-        let metrics = sample_metrics(&model, &data);
         let trained_at = Utc::now();
         let sequence = self.sequence.fetch_add(1, Ordering::Relaxed) + 1;
         let snapshot = Arc::new(ModelSnapshot {
@@ -200,29 +213,45 @@ impl Recommender {
 fn sample_metrics(model: &Model, data: &TrainingData) -> ModelMetrics {
     const SAMPLE: usize = 5_000;
     let step = (data.ratings.len() / SAMPLE).max(1);
-    let mut by_user: HashMap<i64, UserContext> = HashMap::new();
     let sample: Vec<&(i64, i64, f32)> = data.ratings.iter().step_by(step).take(SAMPLE).collect();
-    for (user, _, _) in &sample {
-        by_user.entry(*user).or_default();
+    // Per sampled user: their whole context and the sampled ratings to predict.
+    let mut by_user: HashMap<i64, (UserContext, Vec<(i64, f32)>)> = HashMap::new();
+    for &&(user, movie, value) in &sample {
+        by_user.entry(user).or_default().1.push((movie, value));
     }
     for (user, movie, value) in &data.ratings {
-        if let Some(ctx) = by_user.get_mut(user) {
+        if let Some((ctx, _)) = by_user.get_mut(user) {
             ctx.ratings.push((*movie, *value));
         }
     }
-    let folded: HashMap<i64, _> = by_user
-        .iter()
-        .map(|(user, ctx)| (*user, model.fold_in(ctx)))
-        .collect();
-    let (mut squared, mut absolute) = (0.0f64, 0.0f64);
-    for (user, movie, value) in &sample {
-        let Some(user) = folded.get(user) else {
-            continue;
-        };
-        let error = f64::from(model.predict_folded(user, *movie) - value);
-        squared += error * error;
-        absolute += error.abs();
-    }
+    // A folded user holds a row as long as the catalogue: fold, predict and drop one user at a
+    // time, on every core.
+    let users: Vec<_> = by_user.into_values().collect();
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let per_thread = users.len().div_ceil(threads).max(1);
+    let (squared, absolute) = std::thread::scope(|s| {
+        let handles: Vec<_> = users
+            .chunks(per_thread)
+            .map(|chunk| {
+                s.spawn(move || {
+                    let (mut squared, mut absolute) = (0.0f64, 0.0f64);
+                    for (ctx, sampled) in chunk {
+                        let folded = model.fold_in(ctx);
+                        for &(movie, value) in sampled {
+                            let error = f64::from(model.predict_folded(&folded, movie) - value);
+                            squared += error * error;
+                            absolute += error.abs();
+                        }
+                    }
+                    (squared, absolute)
+                })
+            })
+            .collect();
+        handles.into_iter().fold((0.0, 0.0), |(sq, ab), h| {
+            let (s2, a2) = h.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+            (sq + s2, ab + a2)
+        })
+    });
     let n = sample.len();
     ModelMetrics {
         train_rmse: (n > 0).then(|| ((squared / n as f64).sqrt() * 1e4).round() / 1e4),
