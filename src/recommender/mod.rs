@@ -6,6 +6,7 @@
 //! module (`popular`, `genre`, `item_knn`, `ease`, `predict`); `hybrid` blends them and applies
 //! the one central exclusion set and the fallback chain.
 
+mod bpmf;
 mod catalog;
 pub mod content;
 mod content_term;
@@ -170,7 +171,8 @@ pub struct EaseConfig {
     pub genre_weight: f32,
 }
 
-/// Rating prediction settings: biased MF (SGD) blended with item-based KNN-baseline.
+/// Rating prediction settings: Bayesian MF (Gibbs sampling) blended with item-based
+/// KNN-baseline.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PredictConfig {
     /// Regularisation of the item biases in the baseline ALS.
@@ -181,21 +183,23 @@ pub struct PredictConfig {
     pub baseline_epochs: usize,
     /// Latent factors of the MF model.
     pub factors: usize,
-    /// SGD epochs.
-    pub epochs: usize,
-    /// Upper bound on SGD updates (epochs × ratings): large data gets fewer epochs, never
-    /// fewer than `min_epochs` (ml-100k: 3.2·10⁶ updates, far below, so it is unaffected).
+    /// Gibbs sweeps; every sweep after the burn-in is kept as a sample.
+    pub sweeps: usize,
+    /// Sweeps discarded before the first sample (at most half of those run).
+    pub burn_in: usize,
+    /// Upper bound on ratings visited (sweeps × ratings): large data gets fewer sweeps, never
+    /// fewer than `min_sweeps` (ml-100k: 8·10⁶, far below, so it is unaffected; the 25M shape
+    /// gets 6).
     pub update_budget: u64,
-    /// Fewest epochs when the update budget applies.
-    pub min_epochs: usize,
-    /// SGD learning rate.
-    pub learning_rate: f32,
-    /// L2 regularisation of factors and biases (per rating, as in Funk SVD).
-    pub reg: f32,
+    /// Fewest sweeps when the budget applies.
+    pub min_sweeps: usize,
+    /// Most samples kept (evenly spaced, the last sweep always among them): every sample costs
+    /// one fold-in per request.
+    pub max_samples: usize,
+    /// Precision α of the rating noise (1 / variance, in stars⁻²).
+    pub noise_precision: f32,
     /// Standard deviation of the initial factors.
     pub init_std: f32,
-    /// Ridge strength per rating when folding a user's factors in at request time.
-    pub fold_in_reg: f32,
     /// Neighbours (rated by the user) used by KNN-baseline.
     pub knn_k: usize,
     /// Pearson-baseline shrinkage.
@@ -208,11 +212,6 @@ pub struct PredictConfig {
     /// similarity of the neighbours the user rated: little neighbour evidence leans on MF
     /// (0: a fixed `knn_blend`).
     pub knn_support: f32,
-    /// MF models trained from different seeds and averaged: SGD lands in a different local
-    /// optimum each time, and the average has less variance than any one of them (ml-100k
-    /// RMSE −0.0014 for three). Models beyond the first are trained only while all of them fit
-    /// in `update_budget`.
-    pub mf_models: usize,
 }
 
 /// How the hybrid blends sources.
@@ -262,7 +261,7 @@ pub struct TrainConfig {
     pub predict: PredictConfig,
     /// Blending.
     pub hybrid: HybridConfig,
-    /// Seed of every random choice (MF initialisation and SGD order).
+    /// Seed of every random choice (MF initialisation and the Gibbs sampler's draws).
     pub seed: u64,
 }
 
@@ -298,20 +297,19 @@ impl Default for TrainConfig {
                 baseline_reg_item: 10.0,
                 baseline_reg_user: 15.0,
                 baseline_epochs: 10,
-                factors: 50,
-                epochs: 40,
-                update_budget: 300_000_000,
-                min_epochs: 10,
-                learning_rate: 0.007,
-                reg: 0.1,
+                factors: 10,
+                sweeps: 100,
+                burn_in: 8,
+                update_budget: 150_000_000,
+                min_sweeps: 6,
+                max_samples: 30,
+                noise_precision: 1.5,
                 init_std: 0.1,
-                fold_in_reg: 0.04,
                 knn_k: 40,
                 knn_shrink: 100.0,
                 knn_stored: 200,
                 knn_blend: 0.4,
                 knn_support: 0.5,
-                mf_models: 3,
             },
             hybrid: HybridConfig {
                 knn_weight: 0.0,
@@ -509,21 +507,19 @@ impl Model {
         let baselines = predict::Baselines::train(&inter, n_items, &config.predict);
         let baseline_seconds = t.elapsed().as_secs_f64();
 
-        // The rating models and the item sources read the same interactions and nothing of each
-        // other, so they train side by side: each MF model on threads of its own, the item-kNN
+        // The rating model and the item sources read the same interactions and nothing of each
+        // other, so they train side by side: the sampler on threads of its own, the item-kNN
         // sweep and then EASE on the caller's. Every part is deterministic on its own, so the
         // model is the same for any number of threads.
         let (mfs, mf_seconds, knn_parts) = std::thread::scope(|s| {
-            let mf_threads: Vec<_> = (0..predict::ensemble_size(&inter, &config.predict) as u64)
-                .map(|m| {
-                    let (inter, cfg) = (&inter, &config.predict);
-                    s.spawn(move || {
-                        let t = Instant::now();
-                        let mf = predict::train_mf(inter, n_items, cfg, config.seed + m, threads);
-                        (mf, t.elapsed().as_secs_f64())
-                    })
+            let sampler = {
+                let (inter, cfg) = (&inter, &config.predict);
+                s.spawn(move || {
+                    let t = Instant::now();
+                    let samples = bpmf::train(inter, n_items, cfg, config.seed, threads);
+                    (samples, t.elapsed().as_secs_f64())
                 })
-                .collect();
+            };
             let knn_parts = (|| {
                 let t = Instant::now();
                 let cap = inter.cap_within(config.knn.max_user_items, config.knn.pair_budget);
@@ -543,16 +539,10 @@ impl Model {
                     ease::Ease::train(&capped, &catalog, &popular.count, &knn, &config.ease)?;
                 Ok::<_, TrainError>((knn, pearson, knn_seconds, ease, t.elapsed().as_secs_f64()))
             })();
-            let mut mfs = Vec::with_capacity(mf_threads.len());
-            let mut mf_seconds = 0f64;
-            for handle in mf_threads {
-                // A panic while training is a bug: surface it on the caller's thread.
-                let (mf, seconds) = handle
-                    .join()
-                    .unwrap_or_else(|p| std::panic::resume_unwind(p));
-                mfs.push(mf);
-                mf_seconds = mf_seconds.max(seconds);
-            }
+            // A panic while training is a bug: surface it on the caller's thread.
+            let (mfs, mf_seconds) = sampler
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p));
             (mfs, mf_seconds, knn_parts)
         });
         let (knn, pearson, knn_seconds, ease, ease_seconds) = knn_parts?;

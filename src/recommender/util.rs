@@ -1,5 +1,6 @@
-//! Small numeric helpers shared by the sources: a seeded PRNG, deterministic top-k selection and a
-//! dense Cholesky solve for the tiny per-request systems (user fold-in).
+//! Small numeric helpers shared by the sources: a seeded PRNG, deterministic top-k selection and
+//! dense Cholesky factor and solves for the tiny systems of the rating model (one per user or
+//! movie).
 
 use std::cmp::Ordering;
 
@@ -24,14 +25,38 @@ impl Rng {
         (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
     }
 
-    /// Standard normal via Box–Muller (one draw per call; speed is irrelevant at init time).
+    /// Standard normal via Box–Muller (one draw per call; the rating sampler draws one per latent
+    /// dimension of each row, a small cost beside the row's ratings).
     pub(crate) fn normal(&mut self) -> f64 {
         let u1 = self.next_f64().max(1e-300);
         let u2 = self.next_f64();
         (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
     }
 
+    /// Gamma(`shape`, 1) by Marsaglia and Tsang (2000); shapes below 1 are boosted by
+    /// `U^(1/shape)`.
+    pub(crate) fn gamma(&mut self, shape: f64) -> f64 {
+        if shape < 1.0 {
+            let u = self.next_f64().max(1e-300);
+            return self.gamma(shape + 1.0) * u.powf(1.0 / shape);
+        }
+        let d = shape - 1.0 / 3.0;
+        let c = 1.0 / (9.0 * d).sqrt();
+        loop {
+            let x = self.normal();
+            let v = (1.0 + c * x).powi(3);
+            if v <= 0.0 {
+                continue;
+            }
+            let u = self.next_f64().max(1e-300);
+            if u.ln() < 0.5 * x * x + d - d * v + d * v.ln() {
+                return d * v;
+            }
+        }
+    }
+
     /// Fisher–Yates; the modulo bias is below 2^-40 for any realistic length.
+    #[cfg(test)]
     pub(crate) fn shuffle<T>(&mut self, v: &mut [T]) {
         for i in (1..v.len()).rev() {
             let j = (self.next_u64() % (i as u64 + 1)) as usize;
@@ -41,8 +66,8 @@ impl Rng {
 }
 
 /// `Σ a_i · b_i` summed in eight independent lanes, so the processor can run the products side by
-/// side instead of waiting on one running sum (SGD computes one per update, 10⁸ times at the
-/// 25M shape). Deterministic; differs from a left-to-right sum only in the last bits.
+/// side instead of waiting on one running sum (each prediction takes one per MF sample, for up
+/// to 50 candidates per request). Deterministic; differs from a left-to-right sum only in the last bits.
 pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
     const LANES: usize = 8;
     let (chunks_a, chunks_b) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
@@ -83,6 +108,18 @@ pub(crate) fn top_k(mut v: Vec<(u32, f32)>, k: usize) -> Vec<(u32, f32)> {
 /// Solves `a x = b` in place for a small symmetric positive definite `a` (row-major `n`×`n`,
 /// overwritten by its Cholesky factor). Returns false when `a` is not positive definite.
 pub(crate) fn cholesky_solve(a: &mut [f64], b: &mut [f64], n: usize) -> bool {
+    if !cholesky_factor(a, n) {
+        return false;
+    }
+    solve_lower(a, b, n);
+    solve_upper(a, b, n);
+    true
+}
+
+/// Overwrites the lower triangle of `a` (row-major `n`×`n`, symmetric positive definite; only
+/// the lower triangle is read) with `L`, `a = L Lᵀ`. Returns false when `a` is not positive
+/// definite.
+pub(crate) fn cholesky_factor(a: &mut [f64], n: usize) -> bool {
     for j in 0..n {
         let mut d = a[j * n + j];
         for k in 0..j {
@@ -101,21 +138,29 @@ pub(crate) fn cholesky_solve(a: &mut [f64], b: &mut [f64], n: usize) -> bool {
             a[i * n + j] = s / d;
         }
     }
+    true
+}
+
+/// `b ← L⁻¹ b` for the factor [`cholesky_factor`] left in the lower triangle of `l`.
+pub(crate) fn solve_lower(l: &[f64], b: &mut [f64], n: usize) {
     for i in 0..n {
         let mut s = b[i];
         for k in 0..i {
-            s -= a[i * n + k] * b[k];
+            s -= l[i * n + k] * b[k];
         }
-        b[i] = s / a[i * n + i];
+        b[i] = s / l[i * n + i];
     }
+}
+
+/// `b ← L⁻ᵀ b` for the factor [`cholesky_factor`] left in the lower triangle of `l`.
+pub(crate) fn solve_upper(l: &[f64], b: &mut [f64], n: usize) {
     for i in (0..n).rev() {
         let mut s = b[i];
         for k in i + 1..n {
-            s -= a[k * n + i] * b[k];
+            s -= l[k * n + i] * b[k];
         }
-        b[i] = s / a[i * n + i];
+        b[i] = s / l[i * n + i];
     }
-    true
 }
 
 #[cfg(test)]

@@ -23,7 +23,7 @@
 //! | `POPL` | rating counts, damped means, chart order, damped range                    |
 //! | `IKNN` | item–item cosine neighbours (CSR: `u64[]` row starts, `u32[]` items, `f32[]`) |
 //! | `EASE` | covered items, de-bias factors, then `0` + dense `f32[n²]` or `1` + CSR    |
-//! | `PRED` | baselines, each MF model (biases, factors), pearson neighbours, settings  |
+//! | `PRED` | baselines, MF samples with their user priors, pearson neighbours, settings |
 //! | `CONT` | content terms: series ids, years (`f32`, NaN unknown), directors, cast and |
 //! |        | overview words in CSR form (`u32[]` row starts, ids, `f32[]` word weights); |
 //! |        | every array empty when the model was trained without content               |
@@ -66,7 +66,7 @@ use super::{
 use wire::{Reader, Writer, crc32};
 
 /// The format version this build writes and the only one it reads.
-pub const SNAPSHOT_FORMAT_VERSION: u32 = 3;
+pub const SNAPSHOT_FORMAT_VERSION: u32 = 4;
 
 /// First bytes of every snapshot, so that a wrong blob is recognised before anything else.
 const MAGIC: [u8; 8] = *b"CNRKSNAP";
@@ -384,9 +384,9 @@ settings_struct! {
         user_norm, genre_weight,
     }
     PredictConfig {
-        baseline_reg_item, baseline_reg_user, baseline_epochs, factors, epochs, update_budget,
-        min_epochs, learning_rate, reg, init_std, fold_in_reg, knn_k, knn_shrink, knn_stored,
-        knn_blend, knn_support, mf_models,
+        baseline_reg_item, baseline_reg_user, baseline_epochs, factors, sweeps, burn_in,
+        update_budget, min_sweeps, max_samples, noise_precision, init_std, knn_k, knn_shrink, knn_stored,
+        knn_blend, knn_support,
     }
     HybridConfig {
         knn_weight, half_knowledge, genre_share, preferred_genre_share, rating_weight,
@@ -639,7 +639,6 @@ fn write_predictor(w: &mut Writer, p: &Predictor) {
         hi,
         pearson,
         reg_user,
-        fold_in_reg,
         knn_k,
         knn_blend,
         knn_support,
@@ -655,6 +654,9 @@ fn write_predictor(w: &mut Writer, p: &Predictor) {
             k,
             lo,
             hi,
+            user_mean,
+            user_precision,
+            noise_precision,
         } = mf;
         w.put(*mu);
         w.array(item_bias);
@@ -662,12 +664,14 @@ fn write_predictor(w: &mut Writer, p: &Predictor) {
         w.array(q);
         w.put(*lo);
         w.put(*hi);
+        w.array(user_mean);
+        w.array(user_precision);
+        w.put(*noise_precision);
     }
     w.put(*lo);
     w.put(*hi);
     write_neighbours(w, pearson);
     w.put(*reg_user);
-    w.put(*fold_in_reg);
     w.put_usize(*knn_k);
     w.put(*knn_blend);
     w.put(*knn_support);
@@ -686,13 +690,25 @@ fn read_predictor(r: &mut Reader<'_>, n: usize) -> Result<Predictor, SnapshotErr
         let q: Vec<f32> = r.array()?;
         ensure(item_bias.len() == n, "MF item biases size")?;
         ensure(Some(q.len()) == n.checked_mul(k), "MF item factors size")?;
+        let (lo, hi) = (r.get()?, r.get()?);
+        let user_mean: Vec<f32> = r.array()?;
+        let user_precision: Vec<f32> = r.array()?;
+        let d = k.checked_add(1);
+        ensure(Some(user_mean.len()) == d, "MF user prior mean size")?;
+        ensure(
+            Some(user_precision.len()) == d.and_then(|d| d.checked_mul(d)),
+            "MF user prior precision size",
+        )?;
         mfs.push(Mf {
             mu,
             item_bias,
             q,
             k,
-            lo: r.get()?,
-            hi: r.get()?,
+            lo,
+            hi,
+            user_mean,
+            user_precision,
+            noise_precision: r.get()?,
         });
     }
     Ok(Predictor {
@@ -703,7 +719,6 @@ fn read_predictor(r: &mut Reader<'_>, n: usize) -> Result<Predictor, SnapshotErr
         hi: r.get()?,
         pearson: read_neighbours(r, n)?,
         reg_user: r.get()?,
-        fold_in_reg: r.get()?,
         knn_k: r.get_usize()?,
         knn_blend: r.get()?,
         knn_support: r.get()?,
