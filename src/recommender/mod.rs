@@ -183,7 +183,8 @@ pub struct PredictConfig {
     pub baseline_epochs: usize,
     /// Latent factors of the MF model.
     pub factors: usize,
-    /// Gibbs sweeps; every sweep after the burn-in is kept as a sample.
+    /// Gibbs sweeps, started at the truncated SVD of the ratings; after the burn-in, up to
+    /// `max_samples` of them are kept as samples.
     pub sweeps: usize,
     /// Sweeps discarded before the first sample (at most half of those run).
     pub burn_in: usize,
@@ -299,7 +300,7 @@ impl Default for TrainConfig {
                 baseline_epochs: 10,
                 factors: 10,
                 sweeps: 100,
-                burn_in: 8,
+                burn_in: 2,
                 update_budget: 150_000_000,
                 min_sweeps: 6,
                 max_samples: 30,
@@ -511,7 +512,7 @@ impl Model {
         // other, so they train side by side: the sampler on threads of its own, the item-kNN
         // sweep and then EASE on the caller's. Every part is deterministic on its own, so the
         // model is the same for any number of threads.
-        let (mfs, mf_seconds, knn_parts) = std::thread::scope(|s| {
+        let (mf, mf_seconds, knn_parts) = std::thread::scope(|s| {
             let sampler = {
                 let (inter, cfg) = (&inter, &config.predict);
                 s.spawn(move || {
@@ -540,10 +541,10 @@ impl Model {
                 Ok::<_, TrainError>((knn, pearson, knn_seconds, ease, t.elapsed().as_secs_f64()))
             })();
             // A panic while training is a bug: surface it on the caller's thread.
-            let (mfs, mf_seconds) = sampler
+            let (mf, mf_seconds) = sampler
                 .join()
                 .unwrap_or_else(|p| std::panic::resume_unwind(p));
-            (mfs, mf_seconds, knn_parts)
+            (mf, mf_seconds, knn_parts)
         });
         let (knn, pearson, knn_seconds, ease, ease_seconds) = knn_parts?;
         timed("rating_mf", baseline_seconds + mf_seconds);
@@ -554,7 +555,7 @@ impl Model {
         let content = content_term::ContentFeatures::build(&data.content, &catalog);
         timed("content", t.elapsed().as_secs_f64());
 
-        let predictor = predict::Predictor::new(baselines, mfs, pearson, &config.predict);
+        let predictor = predict::Predictor::new(baselines, mf, pearson, &config.predict);
         let stats = ModelStats {
             users: inter.n_users,
             movies: n_items,

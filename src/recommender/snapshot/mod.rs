@@ -186,7 +186,7 @@ impl Model {
             Weights::Dense(b) => b.len() * 4,
             Weights::Sparse { ptr, target, .. } => ptr.len() * 8 + target.len() * 8,
         };
-        let mf: usize = self.predictor.mfs.iter().map(|m| m.q.len() * 4).sum();
+        let mf = self.predictor.mf.items.len() * 4;
         n * 64 + neighbours(&self.knn.neighbours) + neighbours(&self.predictor.pearson) + ease + mf
     }
 }
@@ -634,7 +634,7 @@ fn write_predictor(w: &mut Writer, p: &Predictor) {
     let Predictor {
         base_mu,
         base_item,
-        mfs,
+        mf,
         lo,
         hi,
         pearson,
@@ -645,29 +645,26 @@ fn write_predictor(w: &mut Writer, p: &Predictor) {
     } = p;
     w.put(*base_mu);
     w.array(base_item);
-    w.put_usize(mfs.len());
-    for mf in mfs {
-        let Mf {
-            mu,
-            item_bias,
-            q,
-            k,
-            lo,
-            hi,
-            user_mean,
-            user_precision,
-            noise_precision,
-        } = mf;
-        w.put(*mu);
-        w.array(item_bias);
-        w.put_usize(*k);
-        w.array(q);
-        w.put(*lo);
-        w.put(*hi);
-        w.array(user_mean);
-        w.array(user_precision);
-        w.put(*noise_precision);
-    }
+    let Mf {
+        mu,
+        k,
+        samples,
+        items,
+        user_mean,
+        user_precision,
+        noise_precision,
+        lo: mf_lo,
+        hi: mf_hi,
+    } = mf;
+    w.put(*mu);
+    w.put_usize(*k);
+    w.put_usize(*samples);
+    w.array(items);
+    w.array(user_mean);
+    w.array(user_precision);
+    w.put(*noise_precision);
+    w.put(*mf_lo);
+    w.put(*mf_hi);
     w.put(*lo);
     w.put(*hi);
     write_neighbours(w, pearson);
@@ -681,40 +678,42 @@ fn read_predictor(r: &mut Reader<'_>, n: usize) -> Result<Predictor, SnapshotErr
     let base_mu = r.get()?;
     let base_item: Vec<f32> = r.array()?;
     ensure(base_item.len() == n, "baseline item biases size")?;
-    let models = r.get_usize()?;
-    let mut mfs = Vec::new();
-    for _ in 0..models {
-        let mu = r.get()?;
-        let item_bias: Vec<f32> = r.array()?;
-        let k = r.get_usize()?;
-        let q: Vec<f32> = r.array()?;
-        ensure(item_bias.len() == n, "MF item biases size")?;
-        ensure(Some(q.len()) == n.checked_mul(k), "MF item factors size")?;
-        let (lo, hi) = (r.get()?, r.get()?);
-        let user_mean: Vec<f32> = r.array()?;
-        let user_precision: Vec<f32> = r.array()?;
-        let d = k.checked_add(1);
-        ensure(Some(user_mean.len()) == d, "MF user prior mean size")?;
-        ensure(
-            Some(user_precision.len()) == d.and_then(|d| d.checked_mul(d)),
-            "MF user prior precision size",
-        )?;
-        mfs.push(Mf {
-            mu,
-            item_bias,
-            q,
-            k,
-            lo,
-            hi,
-            user_mean,
-            user_precision,
-            noise_precision: r.get()?,
-        });
-    }
+    let mu = r.get()?;
+    let k = r.get_usize()?;
+    let samples = r.get_usize()?;
+    let items: Vec<f32> = r.array()?;
+    let user_mean: Vec<f32> = r.array()?;
+    let user_precision: Vec<f32> = r.array()?;
+    // Sizes in checked arithmetic: a damaged count must fail here, not overflow.
+    let d = k.checked_add(1);
+    let per_sample = |len: Option<usize>| len.and_then(|l| l.checked_mul(samples));
+    ensure(
+        Some(items.len()) == per_sample(d).and_then(|l| l.checked_mul(n)),
+        "MF movie factors size",
+    )?;
+    ensure(
+        Some(user_mean.len()) == per_sample(d),
+        "MF user prior mean size",
+    )?;
+    ensure(
+        Some(user_precision.len()) == per_sample(d.and_then(|d| d.checked_mul(d))),
+        "MF user prior precision size",
+    )?;
+    let mf = Mf {
+        mu,
+        k,
+        samples,
+        items,
+        user_mean,
+        user_precision,
+        noise_precision: r.get()?,
+        lo: r.get()?,
+        hi: r.get()?,
+    };
     Ok(Predictor {
         base_mu,
         base_item,
-        mfs,
+        mf,
         lo: r.get()?,
         hi: r.get()?,
         pearson: read_neighbours(r, n)?,

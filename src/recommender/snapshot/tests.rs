@@ -370,7 +370,7 @@ fn a_model_breaking_an_invariant_does_not_load() {
                 b.pop();
             }
         }),
-        ("mf factors", |m| m.predictor.mfs[0].q.push(0.0)),
+        ("mf factors", |m| m.predictor.mf.items.push(0.0)),
         ("timing source", |m| m.stats.timings[0].source = "mystery"),
         ("content size", |m| m.content.series.push(0)),
     ];
