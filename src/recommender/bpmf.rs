@@ -5,9 +5,11 @@
 //! `[p_u, b_u]` and each movie's `[q_i, b_i]` has a Gaussian prior whose mean and precision are
 //! themselves drawn from a Normal–Wishart, so the model learns how strongly to shrink instead of
 //! being told. One sweep draws the user prior, then every user given the movies, then the movie
-//! prior, then every movie given the users. Each sweep after the burn-in is kept as a sample
-//! ([`Mf`]); a prediction averages over the samples, which is where the method's accuracy comes
-//! from: one sample is no better than SGD, the average of a hundred is (ml-100k, see the README).
+//! prior, then every movie given the users. After a two-sweep burn-in, evenly spaced sweeps are
+//! kept as samples ([`Mf`]; 25 of 100 on ml-100k), and a prediction averages over them, which
+//! is where the method's accuracy comes from: one sample is no better than SGD, the average of
+//! 25 is (ml-100k, see the README). The chain starts at the truncated SVD of the ratings
+//! ([`warm_start`]), so large data, which affords only a few sweeps, starts near the answer.
 //!
 //! The users' vectors are not kept: at request time the user is folded in from their current
 //! ratings against each sample's movies and user prior ([`crate::recommender::predict`]), the
@@ -21,6 +23,9 @@ use super::util::{Rng, cholesky_factor, solve_lower, solve_upper};
 /// Normal–Wishart hyperprior: mean 0, `β₀ = 2`, scale matrix `I`, `d` degrees of freedom, as in
 /// the paper. Vague enough that the data decide after a few hundred ratings.
 const PRIOR_BETA: f64 = 2.0;
+
+/// One side's rows: row starts, the other side's index and the rating of every entry.
+type Csr<'a> = (&'a [usize], &'a [u32], &'a [f32]);
 
 /// Ratings stored twice, by user and by movie, so both halves of a sweep read their rows
 /// contiguously.
@@ -85,12 +90,7 @@ impl Sides {
             item_ratings,
         }
     }
-}
 
-/// One side's rows: row starts, the other side's index and the rating of every entry.
-type Csr<'a> = (&'a [usize], &'a [u32], &'a [f32]);
-
-impl Sides {
     fn by_user(&self) -> Csr<'_> {
         (&self.user_ptr, &self.user_items, &self.user_ratings)
     }
@@ -150,6 +150,8 @@ pub(crate) fn train(
             / n_ratings as f64) as f32
     };
     let mut rng = Rng::new(seed);
+    // Random factors matter only where there is nothing to decompose: the warm start below
+    // overwrites every factor column.
     let std = f64::from(cfg.init_std);
     let mut users: Vec<f64> = (0..inter.n_users * d).map(|_| rng.normal() * std).collect();
     let mut items: Vec<f64> = (0..n_items * d).map(|_| rng.normal() * std).collect();

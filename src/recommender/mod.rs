@@ -199,7 +199,8 @@ pub struct PredictConfig {
     pub max_samples: usize,
     /// Precision α of the rating noise (1 / variance, in stars⁻²).
     pub noise_precision: f32,
-    /// Standard deviation of the initial factors.
+    /// Standard deviation of the random factors the SVD warm start overwrites (used as they
+    /// are only when there is nothing to decompose).
     pub init_std: f32,
     /// Neighbours (rated by the user) used by KNN-baseline.
     pub knn_k: usize,
