@@ -102,7 +102,7 @@ impl Sides {
 
 /// How many sweeps to run: `sweeps`, fewer when they would visit more than `update_budget`
 /// ratings (never fewer than `min_sweeps`).
-pub(crate) fn sweep_count(n_ratings: usize, cfg: &PredictConfig) -> usize {
+fn sweep_count(n_ratings: usize, cfg: &PredictConfig) -> usize {
     let budget = (cfg.update_budget / (n_ratings as u64).max(1)) as usize;
     cfg.sweeps.min(budget.max(cfg.min_sweeps)).max(1)
 }
@@ -174,9 +174,7 @@ pub(crate) fn train(
         let sweep_seed = rng.next_u64();
         let user_prior = sample_prior(&users, &sides.user_ptr, d, &mut rng);
         let half = Half {
-            ptr: &sides.user_ptr,
-            other: &sides.user_items,
-            ratings: &sides.user_ratings,
+            rows: sides.by_user(),
             fixed: &to_f32(&items),
             prior: &user_prior,
             mu,
@@ -187,9 +185,7 @@ pub(crate) fn train(
         half.sample_into(&mut users, None, threads);
         let item_prior = sample_prior(&items, &sides.item_ptr, d, &mut rng);
         let half = Half {
-            ptr: &sides.item_ptr,
-            other: &sides.item_users,
-            ratings: &sides.item_ratings,
+            rows: sides.by_item(),
             fixed: &to_f32(&users),
             prior: &item_prior,
             mu,
@@ -303,9 +299,7 @@ fn orthonormalise_columns(q: &mut [f64], k: usize) {
 
 /// One half of a sweep: every row of one side drawn from its conditional given the other side.
 struct Half<'a> {
-    ptr: &'a [usize],
-    other: &'a [u32],
-    ratings: &'a [f32],
+    rows: Csr<'a>,
     /// The other side's rows, in `f32`: half the bytes to fetch from scattered rows, and the
     /// sums are still taken in `f64`.
     fixed: &'a [f32],
@@ -322,13 +316,13 @@ impl Half<'_> {
     /// generator seeded by the sweep and its index, so the result is the same for any thread
     /// count.
     fn sample_into(&self, rows: &mut [f64], means: Option<&mut Vec<f64>>, threads: usize) {
-        let n_rows = self.ptr.len() - 1;
+        let n_rows = self.rows.0.len() - 1;
         let threads = threads.clamp(1, n_rows.max(1));
-        let total = self.ptr[n_rows];
+        let total = self.rows.0[n_rows];
         let mut bounds = vec![0];
         for t in 1..threads {
             let target = total * t / threads;
-            bounds.push(self.ptr.partition_point(|&p| p < target).min(n_rows));
+            bounds.push(self.rows.0.partition_point(|&p| p < target).min(n_rows));
         }
         bounds.push(n_rows);
         bounds.dedup();
@@ -371,7 +365,7 @@ impl Half<'_> {
     ) {
         let d = self.d;
         let k = d - 1;
-        let entries = self.ptr[index]..self.ptr[index + 1];
+        let entries = self.rows.0[index]..self.rows.0[index + 1];
         if entries.is_empty() {
             // Nothing to learn from: the prior mean, which leaves the other side untouched.
             row.copy_from_slice(&self.prior.mean);
@@ -389,12 +383,12 @@ impl Half<'_> {
         cols.resize((d + 1) * n, 0.0);
         let (x, y) = cols.split_at_mut(d * n);
         for (t, e) in entries.enumerate() {
-            let other = &self.fixed[self.other[e] as usize * d..][..d];
+            let other = &self.fixed[self.rows.1[e] as usize * d..][..d];
             for (c, &o) in other[..k].iter().enumerate() {
                 x[c * n + t] = f64::from(o);
             }
             x[k * n + t] = 1.0;
-            y[t] = f64::from(self.ratings[e] - self.mu) - f64::from(other[k]);
+            y[t] = f64::from(self.rows.2[e] - self.mu) - f64::from(other[k]);
         }
         let column = |c: usize| &x[c * n..(c + 1) * n];
         for r in 0..d {

@@ -510,6 +510,19 @@ fn random_fixture() -> TrainingData {
     }
 }
 
+/// The user's context from the training data's ratings.
+fn context_of(data: &TrainingData, user: UserId) -> UserContext {
+    UserContext {
+        ratings: data
+            .ratings
+            .iter()
+            .filter(|r| r.0 == user)
+            .map(|r| (r.1, r.2))
+            .collect(),
+        ..UserContext::default()
+    }
+}
+
 #[test]
 fn training_gives_the_same_model_on_any_number_of_threads() {
     let data = random_fixture();
@@ -517,15 +530,7 @@ fn training_gives_the_same_model_on_any_number_of_threads() {
     let one = Model::train_on(&data, &config, 1).unwrap();
     let many = Model::train_on(&data, &config, 5).unwrap();
     for user in [1, 57, 200, 399] {
-        let ctx = UserContext {
-            ratings: data
-                .ratings
-                .iter()
-                .filter(|r| r.0 == user)
-                .map(|r| (r.1, r.2))
-                .collect(),
-            ..UserContext::default()
-        };
+        let ctx = context_of(&data, user);
         for strategy in [Strategy::Hybrid, Strategy::Collaborative] {
             // Exactly equal, scores and predicted ratings included: no float summed in another order.
             assert_eq!(
@@ -574,15 +579,7 @@ fn the_bayesian_mf_learns_each_users_taste_from_the_ratings_alone() {
     let mean = data.ratings.iter().map(|r| f64::from(r.2)).sum::<f64>() / data.ratings.len() as f64;
     let (mut model_se, mut mean_se) = (0f64, 0f64);
     for &(user, movie, rating) in &held_out {
-        let ctx = UserContext {
-            ratings: data
-                .ratings
-                .iter()
-                .filter(|r| r.0 == user)
-                .map(|r| (r.1, r.2))
-                .collect(),
-            ..UserContext::default()
-        };
+        let ctx = context_of(&data, user);
         model_se += f64::from(model.predict(&ctx, movie) - rating).powi(2);
         mean_se += (mean - f64::from(rating)).powi(2);
     }
