@@ -95,6 +95,7 @@ const SETTINGS: &[(&str, Store)] = &[
     setting!(hybrid.half_knowledge as f32),
     setting!(hybrid.genre_share as f32),
     setting!(hybrid.rating_weight as f32),
+    setting!(hybrid.quality_weight as f32),
     setting!(hybrid.rerank_depth as usize),
     setting!(hybrid.content_weight as f32),
     setting!(hybrid.content_max_ratings as f32),

@@ -170,9 +170,13 @@ pub(crate) fn recommend(model: &Model, user: &FoldedUser, req: &RecRequest) -> V
         .collect()
 }
 
-/// Adds `rating_weight × collab share × predicted rating` (mapped to [0, 1]) to the best
-/// `rerank_depth` allowed candidates. Only the head is re-ranked, so serving pays for a few
-/// predictions, not one per movie; the boost is never negative, so the head stays above the rest.
+/// Re-ranks the best `rerank_depth` allowed candidates by the user's predicted rating against
+/// everybody's: each gains `collab share × (rating_weight × predicted + quality_weight × damped
+/// mean)`, both mapped to [0, 1]. With a negative `quality_weight` the term rewards what this user
+/// will like more than the audience does, not what everyone likes (the crowd's favourites the user
+/// has not watched yet are weak evidence: they had every chance). Only the head is re-ranked, so
+/// serving pays for a few predictions, not one per movie; the head's boosts are shifted to be
+/// non-negative, so it stays above the rest.
 fn rerank_by_rating(
     model: &Model,
     user: &FoldedUser,
@@ -181,8 +185,10 @@ fn rerank_by_rating(
     blend: &mut [f32],
 ) {
     let hc = &model.config.hybrid;
-    let weight = hc.rating_weight * collab_share;
-    if weight <= 0.0 || hc.rerank_depth == 0 {
+    if collab_share <= 0.0 || hc.rerank_depth == 0 {
+        return;
+    }
+    if hc.rating_weight == 0.0 && hc.quality_weight == 0.0 {
         return;
     }
     let cands: Vec<(u32, f32)> = blend
@@ -192,9 +198,18 @@ fn rerank_by_rating(
         .map(|(i, &s)| (i as u32, s))
         .collect();
     let (lo, hi) = model.predictor.scale();
-    for (i, _) in top_k(cands, hc.rerank_depth) {
-        let r = model.predictor.predict(&user.factors, Some(i));
-        blend[i as usize] += weight * ((r - lo) / (hi - lo).max(1e-6)).clamp(0.0, 1.0);
+    let boosts: Vec<(u32, f32)> = top_k(cands, hc.rerank_depth)
+        .into_iter()
+        .map(|(i, _)| {
+            let r = model.predictor.predict(&user.factors, Some(i));
+            let predicted = ((r - lo) / (hi - lo).max(1e-6)).clamp(0.0, 1.0);
+            let boost = hc.rating_weight * predicted + hc.quality_weight * model.popular.quality(i);
+            (i, collab_share * boost)
+        })
+        .collect();
+    let shift = boosts.iter().fold(0f32, |m, b| m.min(b.1));
+    for (i, boost) in boosts {
+        blend[i as usize] += boost - shift;
     }
 }
 

@@ -232,6 +232,10 @@ pub struct HybridConfig {
     /// blended score of the best `rerank_depth` candidates: the collaborative score says what the
     /// user will watch, the rating model how much they will like it.
     pub rating_weight: f32,
+    /// Weight of the movie's damped mean rating (the popularity source's quality, [0, 1]) in the
+    /// same re-rank; negative, so that the rating term counts how much more this user will like
+    /// a movie than its audience does.
+    pub quality_weight: f32,
     /// How many of the best blended candidates the predicted rating re-ranks.
     pub rerank_depth: usize,
     /// Weight of the content term: a movie with little rating evidence gains
@@ -318,7 +322,8 @@ impl Default for TrainConfig {
                 half_knowledge: 2.0,
                 genre_share: 0.5,
                 preferred_genre_share: 0.8,
-                rating_weight: 0.2,
+                rating_weight: 0.6,
+                quality_weight: -0.25,
                 rerank_depth: 50,
                 content_weight: 0.5,
                 content_max_ratings: 10.0,

@@ -66,7 +66,7 @@ use super::{
 use wire::{Reader, Writer, crc32};
 
 /// The format version this build writes and the only one it reads.
-pub const SNAPSHOT_FORMAT_VERSION: u32 = 4;
+pub const SNAPSHOT_FORMAT_VERSION: u32 = 5;
 
 /// First bytes of every snapshot, so that a wrong blob is recognised before anything else.
 const MAGIC: [u8; 8] = *b"CNRKSNAP";
@@ -390,7 +390,7 @@ settings_struct! {
     }
     HybridConfig {
         knn_weight, half_knowledge, genre_share, preferred_genre_share, rating_weight,
-        rerank_depth, content_weight, content_max_ratings, content_pair_budget,
+        quality_weight, rerank_depth, content_weight, content_max_ratings, content_pair_budget,
     }
 }
 
