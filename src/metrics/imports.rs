@@ -12,11 +12,10 @@ impl Component for ImportMetrics<'_> {
     fn render(&self, out: &mut Exposition) {
         let imports = self.0;
         let running = imports.running();
-        out.single(
+        out.flag(
             "cinerank_import_running",
-            "gauge",
             "1 while an import runs on this instance.",
-            if running.is_some() { 1.0 } else { 0.0 },
+            running.is_some(),
         );
         out.header(
             "cinerank_import_phase",

@@ -63,6 +63,12 @@ impl Exposition {
         self.sample(name, &[], value);
     }
 
+    /// A gauge that is 1 while `on` holds and 0 otherwise (ready, running,
+    /// listening).
+    pub fn flag(&mut self, name: &str, help: &str, on: bool) {
+        self.single(name, "gauge", help, if on { 1.0 } else { 0.0 });
+    }
+
     /// The finished document.
     pub fn finish(self) -> String {
         self.text

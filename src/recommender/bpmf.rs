@@ -173,7 +173,7 @@ pub(crate) fn train(
     for sweep in 0..sweeps {
         let sweep_seed = rng.next_u64();
         let user_prior = sample_prior(&users, &sides.user_ptr, d, &mut rng);
-        let half = Half {
+        let user_half = Half {
             rows: sides.by_user(),
             fixed: &to_f32(&items),
             prior: &user_prior,
@@ -182,19 +182,18 @@ pub(crate) fn train(
             d,
             seed: sweep_seed,
         };
-        half.sample_into(&mut users, None, threads);
+        user_half.sample_into(&mut users, None, threads);
         let item_prior = sample_prior(&items, &sides.item_ptr, d, &mut rng);
-        let half = Half {
+        // The movie half differs only in its side, the side it holds fixed and its seed.
+        let item_half = Half {
             rows: sides.by_item(),
             fixed: &to_f32(&users),
             prior: &item_prior,
-            mu,
-            alpha,
-            d,
             seed: sweep_seed ^ 0x5DEE_CE66_D1CE_F00D,
+            ..user_half
         };
         let keep = sweep >= burn_in && (sweeps - 1 - sweep).is_multiple_of(thin);
-        half.sample_into(&mut items, keep.then_some(&mut item_means), threads);
+        item_half.sample_into(&mut items, keep.then_some(&mut item_means), threads);
         if keep {
             // Each movie's row is already laid out as the sample stores it: factors, bias.
             kept.push(to_f32(&item_means));

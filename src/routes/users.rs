@@ -115,6 +115,33 @@ pub async fn user_ratings(
     Ok(web::Json(state.ratings.list(id, page).await?.into()))
 }
 
+/// The page of `owner`'s `list` that the query string asks for (the
+/// watchlist and "not interested" routes alike).
+async fn list_page(
+    req: &HttpRequest,
+    state: &AppState,
+    list: MovieList,
+    owner: i32,
+) -> Result<web::Json<Page<WatchlistEntry>>, ApiError> {
+    let page = page_query(req)?;
+    let entries = state.lists.entries(list, owner, page).await?;
+    Ok(web::Json(entries.into()))
+}
+
+/// Adds `path`'s movie to the caller's `list` (`add`) or takes it off (the
+/// watchlist and "not interested" routes alike).
+async fn change_list(
+    state: &AppState,
+    user: &AuthUser,
+    path: &str,
+    list: MovieList,
+    add: bool,
+) -> Result<HttpResponse, ApiError> {
+    let movie_id = parse_id(path, "movie_id")?;
+    state.lists.set(list, user.id, movie_id, add).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
 /// The caller's watchlist, most recently added first.
 #[utoipa::path(
     tag = "ratings",
@@ -128,12 +155,7 @@ pub async fn my_watchlist(
     user: AuthUser,
     state: web::Data<AppState>,
 ) -> Result<web::Json<Page<WatchlistEntry>>, ApiError> {
-    let page = page_query(&req)?;
-    let entries = state
-        .lists
-        .entries(MovieList::Watchlist, user.id, page)
-        .await?;
-    Ok(web::Json(entries.into()))
+    list_page(&req, &state, MovieList::Watchlist, user.id).await
 }
 
 /// A user's watchlist (the user themself or an admin).
@@ -154,21 +176,7 @@ pub async fn user_watchlist(
     state: web::Data<AppState>,
 ) -> Result<web::Json<Page<WatchlistEntry>>, ApiError> {
     let id = accessible_user(&path, &user, &state).await?;
-    let page = page_query(&req)?;
-    let entries = state.lists.entries(MovieList::Watchlist, id, page).await?;
-    Ok(web::Json(entries.into()))
-}
-
-async fn change_list(
-    state: &AppState,
-    user: &AuthUser,
-    path: &str,
-    list: MovieList,
-    add: bool,
-) -> Result<HttpResponse, ApiError> {
-    let movie_id = parse_id(path, "movie_id")?;
-    state.lists.set(list, user.id, movie_id, add).await?;
-    Ok(HttpResponse::NoContent().finish())
+    list_page(&req, &state, MovieList::Watchlist, id).await
 }
 
 /// Add a movie to the watchlist (idempotent).
@@ -217,12 +225,7 @@ pub async fn my_not_interested(
     user: AuthUser,
     state: web::Data<AppState>,
 ) -> Result<web::Json<Page<WatchlistEntry>>, ApiError> {
-    let page = page_query(&req)?;
-    let entries = state
-        .lists
-        .entries(MovieList::NotInterested, user.id, page)
-        .await?;
-    Ok(web::Json(entries.into()))
+    list_page(&req, &state, MovieList::NotInterested, user.id).await
 }
 
 /// Mark a movie "not interested": it is never recommended to the caller.

@@ -28,6 +28,15 @@ fn collect(
     (out, stats)
 }
 
+/// The synthesised catalogue's latent world and the ratings it generates,
+/// for tests that check the ratings against the world behind them.
+fn world_and_ratings(c: &GeneratorConfig) -> (World, Vec<GeneratedRating>, GenerationStats) {
+    let movies = synthesise_movies(c);
+    let world = build_world(c, &movies).unwrap();
+    let (ratings, stats) = collect(c, &movies);
+    (world, ratings, stats)
+}
+
 fn csv_bytes(c: &GeneratorConfig) -> Vec<u8> {
     let movies = synthesise_movies(c);
     let mut buf = Vec::new();
@@ -134,9 +143,7 @@ fn deterministic_per_seed() {
 #[test]
 fn values_scales_and_uniqueness() {
     let c = cfg(300, 800, 30_000, 3);
-    let movies = synthesise_movies(&c);
-    let (ratings, stats) = collect(&c, &movies);
-    let world = build_world(&c, &movies).unwrap();
+    let (world, ratings, stats) = world_and_ratings(&c);
     let mut pairs = HashSet::new();
     let mut last_ts: HashMap<u32, i64> = HashMap::new();
     for r in &ratings {
@@ -202,9 +209,7 @@ fn histogram_looks_like_movielens() {
 #[test]
 fn quality_drives_mean_rating() {
     let c = cfg(2_000, 400, 100_000, 13);
-    let movies = synthesise_movies(&c);
-    let world = build_world(&c, &movies).unwrap();
-    let (ratings, _) = collect(&c, &movies);
+    let (world, ratings, _) = world_and_ratings(&c);
     let mut sums: HashMap<i64, (f64, f64)> = HashMap::new();
     for r in &ratings {
         let e = sums.entry(r.movie_id).or_default();
@@ -228,9 +233,7 @@ fn quality_drives_mean_rating() {
 #[test]
 fn favourite_genres_are_watched_more() {
     let c = cfg(500, 2_000, 50_000, 17);
-    let movies = synthesise_movies(&c);
-    let world = build_world(&c, &movies).unwrap();
-    let (ratings, _) = collect(&c, &movies);
+    let (world, ratings, _) = world_and_ratings(&c);
     let mask_of: HashMap<i64, u32> = world.movies.iter().map(|m| (m.id, m.genre_mask)).collect();
     let (mut observed, mut expected) = (0.0, 0.0);
     for r in &ratings {

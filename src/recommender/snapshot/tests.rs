@@ -219,6 +219,20 @@ fn reseal(payload: &[u8]) -> Vec<u8> {
     out
 }
 
+/// Every copy of `bytes` with one byte XOR-ed with one of `flips`, with the damaged position.
+fn flipped_copies<'a>(
+    bytes: &'a [u8],
+    flips: &'a [u8],
+) -> impl Iterator<Item = (usize, Vec<u8>)> + 'a {
+    (0..bytes.len()).flat_map(move |pos| {
+        flips.iter().map(move |&flip| {
+            let mut damaged = bytes.to_vec();
+            damaged[pos] ^= flip;
+            (pos, damaged)
+        })
+    })
+}
+
 #[test]
 fn every_truncation_is_an_error() {
     let bytes = small_snapshot();
@@ -246,30 +260,26 @@ fn every_truncated_payload_with_a_valid_checksum_is_an_error() {
 #[test]
 fn a_flipped_byte_anywhere_is_caught() {
     let bytes = small_snapshot();
-    for pos in 0..bytes.len() {
-        for flip in [0x01u8, 0x80, 0xFF] {
-            let mut damaged = bytes.clone();
-            damaged[pos] ^= flip;
-            let err = Model::from_bytes(&damaged).err();
-            match pos {
-                0..8 => assert_eq!(err, Some(SnapshotError::BadMagic)),
-                8..12 => assert!(
-                    matches!(err, Some(SnapshotError::UnsupportedVersion { .. })),
-                    "{err:?}"
+    for (pos, damaged) in flipped_copies(&bytes, &[0x01, 0x80, 0xFF]) {
+        let err = Model::from_bytes(&damaged).err();
+        match pos {
+            0..8 => assert_eq!(err, Some(SnapshotError::BadMagic)),
+            8..12 => assert!(
+                matches!(err, Some(SnapshotError::UnsupportedVersion { .. })),
+                "{err:?}"
+            ),
+            // A length that is too long is truncation; too short leaves trailing bytes.
+            12..20 => assert!(
+                matches!(
+                    err,
+                    Some(SnapshotError::Truncated | SnapshotError::Inconsistent(_))
                 ),
-                // A length that is too long is truncation; too short leaves trailing bytes.
-                12..20 => assert!(
-                    matches!(
-                        err,
-                        Some(SnapshotError::Truncated | SnapshotError::Inconsistent(_))
-                    ),
-                    "{err:?}"
-                ),
-                _ => assert!(
-                    matches!(err, Some(SnapshotError::ChecksumMismatch { .. })),
-                    "byte {pos}: {err:?}"
-                ),
-            }
+                "{err:?}"
+            ),
+            _ => assert!(
+                matches!(err, Some(SnapshotError::ChecksumMismatch { .. })),
+                "byte {pos}: {err:?}"
+            ),
         }
     }
 }
@@ -279,12 +289,8 @@ fn a_damaged_payload_with_a_valid_checksum_never_panics() {
     // What a buggy writer could produce: the parser must answer, Ok or Err, for every byte.
     let bytes = small_snapshot();
     let payload = &bytes[HEADER_LEN..];
-    for pos in 0..payload.len() {
-        for flip in [0x01u8, 0x80] {
-            let mut damaged = payload.to_vec();
-            damaged[pos] ^= flip;
-            let _ = Model::from_bytes(&reseal(&damaged));
-        }
+    for (_, damaged) in flipped_copies(payload, &[0x01, 0x80]) {
+        let _ = Model::from_bytes(&reseal(&damaged));
     }
 }
 

@@ -23,15 +23,7 @@ pub struct ModelMetrics {
     pub sample_size: usize,
 }
 
-impl From<svc::ModelMetrics> for ModelMetrics {
-    fn from(v: svc::ModelMetrics) -> Self {
-        ModelMetrics {
-            train_rmse: v.train_rmse,
-            train_mae: v.train_mae,
-            sample_size: v.sample_size,
-        }
-    }
-}
+from_fields!(svc::ModelMetrics => ModelMetrics { train_rmse, train_mae, sample_size });
 
 /// One recommended movie.
 #[derive(Clone, Debug, Serialize, ToSchema)]
@@ -109,15 +101,7 @@ pub struct SimilarItem {
     pub reason: SimilarReasonView,
 }
 
-impl From<svc::SimilarItem> for SimilarItem {
-    fn from(v: svc::SimilarItem) -> Self {
-        SimilarItem {
-            movie: v.movie.into(),
-            score: v.score,
-            reason: v.reason.into(),
-        }
-    }
-}
+from_fields!(svc::SimilarItem => SimilarItem { movie, score, reason });
 
 /// Why a movie is similar to another.
 #[derive(Clone, Debug, Serialize, ToSchema)]
@@ -182,15 +166,7 @@ pub struct Prediction {
     pub predicted_rating: f32,
 }
 
-impl From<svc::Prediction> for Prediction {
-    fn from(v: svc::Prediction) -> Self {
-        Prediction {
-            user_id: v.user_id,
-            movie_id: v.movie_id,
-            predicted_rating: v.predicted_rating,
-        }
-    }
-}
+from_fields!(svc::Prediction => Prediction { user_id, movie_id, predicted_rating });
 
 /// Training time of one source.
 #[derive(Clone, Debug, Serialize, ToSchema)]
@@ -201,14 +177,7 @@ pub struct AlgorithmInfo {
     pub training_ms: f64,
 }
 
-impl From<svc::AlgorithmInfo> for AlgorithmInfo {
-    fn from(v: svc::AlgorithmInfo) -> Self {
-        AlgorithmInfo {
-            name: v.name,
-            training_ms: v.training_ms,
-        }
-    }
-}
+from_fields!(svc::AlgorithmInfo => AlgorithmInfo { name, training_ms });
 
 /// `GET /admin/model`.
 #[derive(Clone, Debug, Serialize, ToSchema)]

@@ -240,11 +240,10 @@ async fn poll_log(db: &DatabaseConnection, caches: &Caches, status: &FeedStatus,
 
 impl crate::metrics::Component for FeedStatus {
     fn render(&self, out: &mut crate::metrics::Exposition) {
-        out.single(
+        out.flag(
             "cinerank_change_feed_listening",
-            "gauge",
             "1 while this instance hears other instances' writes (LISTEN or polling).",
-            if self.listening() { 1.0 } else { 0.0 },
+            self.listening(),
         );
         out.single(
             "cinerank_change_feed_changes_total",

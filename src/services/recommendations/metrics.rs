@@ -9,11 +9,10 @@ use crate::metrics::{Component, Exposition};
 impl Component for Recommender {
     fn render(&self, out: &mut Exposition) {
         let model = self.current();
-        out.single(
+        out.flag(
             "cinerank_model_ready",
-            "gauge",
             "1 when a recommendation model is loaded.",
-            if model.is_some() { 1.0 } else { 0.0 },
+            model.is_some(),
         );
         if let Some(model) = model {
             out.header(
