@@ -371,6 +371,42 @@ fn the_rating_rerank_keeps_lists_ordered_and_exclusions_out() {
 }
 
 #[test]
+fn the_quality_term_ranks_a_crowd_favourite_below_an_equally_watched_movie() {
+    // Movie 1 is watched by everyone; half the audience also rates movie 2 five stars, the other
+    // half movie 3 three stars. Watched as often, 2 has the higher damped mean, so it leads
+    // unless the re-rank counts the crowd's mean against it.
+    let mut ratings = Vec::new();
+    for u in 1..=40 {
+        ratings.push((u, 1, 4.0));
+        ratings.push(if u <= 20 { (u, 2, 5.0) } else { (u, 3, 3.0) });
+    }
+    let data = TrainingData {
+        ratings,
+        ..Default::default()
+    };
+    let top_with = |quality_weight: f32| {
+        let mut cfg = TrainConfig::default();
+        cfg.hybrid.rating_weight = 0.0;
+        cfg.hybrid.quality_weight = quality_weight;
+        let m = Model::train(&data, &cfg).unwrap();
+        let recs = m.recommend(&rated(&[(1, 4.0)]), &req(Strategy::Hybrid, 2));
+        assert!(recs.windows(2).all(|w| w[0].score >= w[1].score));
+        assert!(recs.iter().all(|r| r.score.is_finite()));
+        ids(&recs)
+    };
+    assert_eq!(
+        top_with(0.0),
+        vec![2, 3],
+        "the five-star movie leads on its own"
+    );
+    assert_eq!(
+        top_with(-5.0),
+        vec![3, 2],
+        "the crowd's favourite counts against it"
+    );
+}
+
+#[test]
 fn above_the_dense_cap_ease_covers_the_most_rated_movies_and_knn_the_rest() {
     // Movies 1–3 and 4–6 have 10 ratings each, 7–8 too, 9 has 30: a cap of 4 keeps 9 and the
     // first three of the rest by id.
