@@ -15,6 +15,8 @@
 //! ratings against each sample's movies and user prior ([`crate::recommender::predict`]), the
 //! mean of the same conditional the sampler draws from.
 
+use std::sync::Mutex;
+
 use super::PredictConfig;
 use super::catalog::Interactions;
 use super::predict::Mf;
@@ -111,6 +113,23 @@ fn sweep_count(n_ratings: usize, cfg: &PredictConfig) -> usize {
 struct Prior {
     mean: Vec<f64>,
     precision: Vec<f64>,
+    /// `Λ m`, the prior's share of every row's right-hand side, computed once per sweep.
+    precision_mean: Vec<f64>,
+}
+
+impl Prior {
+    fn new(mean: Vec<f64>, precision: Vec<f64>) -> Self {
+        let d = mean.len();
+        let precision_mean = precision
+            .chunks_exact(d)
+            .map(|row| row.iter().zip(&mean).map(|(p, m)| p * m).sum())
+            .collect();
+        Self {
+            mean,
+            precision,
+            precision_mean,
+        }
+    }
 }
 
 /// Draws the Gibbs samples and keeps at least one; on a dataset without explicit ratings every
@@ -296,6 +315,9 @@ fn orthonormalise_columns(q: &mut [f64], k: usize) {
     }
 }
 
+/// Pieces of a half sweep per training thread (see [`Half::sample_into`]).
+const PIECES_PER_THREAD: usize = 8;
+
 /// One half of a sweep: every row of one side drawn from its conditional given the other side.
 struct Half<'a> {
     rows: Csr<'a>,
@@ -310,17 +332,24 @@ struct Half<'a> {
 }
 
 impl Half<'_> {
-    /// Rows are cut into `threads` ranges of about equal rating counts and drawn side by side;
-    /// `means`, when given, receives each row's conditional mean. Each row draws from a
-    /// generator seeded by the sweep and its index, so the result is the same for any thread
-    /// count.
+    /// Rows are cut into [`PIECES_PER_THREAD`] ranges per thread of about equal rating counts,
+    /// which `threads` threads take from a shared queue: a thread the scheduler sets aside
+    /// (training runs beside the item sources, more threads than cores) delays one small piece,
+    /// not half the sweep. `means`, when given, receives each row's conditional mean. Each row
+    /// draws from a generator seeded by the sweep and its index, so the result is the same for
+    /// any thread count.
     fn sample_into(&self, rows: &mut [f64], means: Option<&mut Vec<f64>>, threads: usize) {
         let n_rows = self.rows.0.len() - 1;
         let threads = threads.clamp(1, n_rows.max(1));
+        let pieces = if threads == 1 {
+            1
+        } else {
+            threads * PIECES_PER_THREAD
+        };
         let total = self.rows.0[n_rows];
         let mut bounds = vec![0];
-        for t in 1..threads {
-            let target = total * t / threads;
+        for t in 1..pieces {
+            let target = total * t / pieces;
             bounds.push(self.rows.0.partition_point(|&p| p < target).min(n_rows));
         }
         bounds.push(n_rows);
@@ -340,15 +369,20 @@ impl Half<'_> {
             chunks.push((w[0], chunk, mean_chunk));
             (rest, rest_means) = (tail, mean_tail);
         }
+        let queue = Mutex::new(chunks.into_iter());
+        // A poisoned lock means another worker panicked; `scope` re-raises that panic.
+        let next = || queue.lock().ok()?.next();
         std::thread::scope(|s| {
-            for (first, chunk, mut mean_chunk) in chunks {
-                s.spawn(move || {
+            for _ in 0..threads {
+                s.spawn(|| {
                     let mut scratch = Scratch::new(self.d);
-                    for (offset, row) in chunk.chunks_exact_mut(self.d).enumerate() {
-                        let mean = mean_chunk
-                            .as_deref_mut()
-                            .map(|m| &mut m[offset * self.d..(offset + 1) * self.d]);
-                        self.sample_row(first + offset, row, mean, &mut scratch);
+                    while let Some((first, chunk, mut mean_chunk)) = next() {
+                        for (offset, row) in chunk.chunks_exact_mut(self.d).enumerate() {
+                            let mean = mean_chunk
+                                .as_deref_mut()
+                                .map(|m| &mut m[offset * self.d..(offset + 1) * self.d]);
+                            self.sample_row(first + offset, row, mean, &mut scratch);
+                        }
                     }
                 });
             }
@@ -373,33 +407,32 @@ impl Half<'_> {
             }
             return;
         }
-        let Scratch { a, b, cols } = scratch;
-        // The other side's rows gathered column by column (`d` columns of `n`; the last is the
-        // constant 1 of the bias), so P = Λ + α XᵀX and b = Λ m + α Xᵀy are `d(d+3)/2` long dot
-        // products over contiguous memory instead of one small update per rating.
-        let n = entries.len();
-        cols.clear();
-        cols.resize((d + 1) * n, 0.0);
-        let (x, y) = cols.split_at_mut(d * n);
-        for (t, e) in entries.enumerate() {
+        let Scratch { a, b, x } = scratch;
+        // P = Λ + α XᵀX and b = Λ m + α Xᵀy, with x = [other side's factors, 1] per rating:
+        // one pass over the row's ratings, the lower triangle only (the factorisation reads
+        // nothing else), and the prior's share `Λ m` computed once per sweep, not per row.
+        a.fill(0.0);
+        b.fill(0.0);
+        for e in entries {
             let other = &self.fixed[self.rows.1[e] as usize * d..][..d];
-            for (c, &o) in other[..k].iter().enumerate() {
-                x[c * n + t] = f64::from(o);
+            x.iter_mut()
+                .zip(&other[..k])
+                .for_each(|(x, &o)| *x = f64::from(o));
+            x[k] = 1.0;
+            let y = f64::from(self.rows.2[e] - self.mu) - f64::from(other[k]);
+            for (r, &xr) in x.iter().enumerate() {
+                b[r] += xr * y;
+                a[r * d..=r * d + r]
+                    .iter_mut()
+                    .zip(&x[..=r])
+                    .for_each(|(acc, &xc)| *acc += xr * xc);
             }
-            x[k * n + t] = 1.0;
-            y[t] = f64::from(self.rows.2[e] - self.mu) - f64::from(other[k]);
         }
-        let column = |c: usize| &x[c * n..(c + 1) * n];
-        for r in 0..d {
-            b[r] = self.alpha * dot64(column(r), y)
-                + (0..d)
-                    .map(|c| self.prior.precision[r * d + c] * self.prior.mean[c])
-                    .sum::<f64>();
-            // Only the lower triangle: the factorisation reads nothing else.
-            for c in 0..=r {
-                a[r * d + c] =
-                    self.prior.precision[r * d + c] + self.alpha * dot64(column(r), column(c));
-            }
+        for (acc, &p) in a.iter_mut().zip(&self.prior.precision) {
+            *acc = p + self.alpha * *acc;
+        }
+        for (acc, &pm) in b.iter_mut().zip(&self.prior.precision_mean) {
+            *acc = pm + self.alpha * *acc;
         }
         if !cholesky_factor(a, d) {
             row.copy_from_slice(&self.prior.mean);
@@ -415,7 +448,13 @@ impl Half<'_> {
             solve_upper(a, mean, d);
         }
         let mut rng = Rng::new(self.seed ^ (index as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
-        b.iter_mut().for_each(|bj| *bj += rng.normal());
+        for pair in b.chunks_mut(2) {
+            let (z0, z1) = rng.normal_pair();
+            pair[0] += z0;
+            if let Some(v) = pair.get_mut(1) {
+                *v += z1;
+            }
+        }
         solve_upper(a, b, d);
         row.copy_from_slice(b);
     }
@@ -425,30 +464,12 @@ fn to_f32(rows: &[f64]) -> Vec<f32> {
     rows.iter().map(|&v| v as f32).collect()
 }
 
-/// `Σ a_i · b_i` in four independent lanes, so the processor overlaps the products.
-fn dot64(a: &[f64], b: &[f64]) -> f64 {
-    let mut lanes = [0f64; 4];
-    let (chunks_a, chunks_b) = (a.chunks_exact(4), b.chunks_exact(4));
-    let tail: f64 = chunks_a
-        .remainder()
-        .iter()
-        .zip(chunks_b.remainder())
-        .map(|(x, y)| x * y)
-        .sum();
-    for (x, y) in chunks_a.zip(chunks_b) {
-        for lane in 0..4 {
-            lanes[lane] += x[lane] * y[lane];
-        }
-    }
-    lanes.iter().sum::<f64>() + tail
-}
-
 /// Per-thread buffers for one row's system.
 struct Scratch {
     a: Vec<f64>,
     b: Vec<f64>,
-    /// The gathered columns and targets of the row being drawn.
-    cols: Vec<f64>,
+    /// One rating's `[factors, 1]` of the other side, widened to `f64`.
+    x: Vec<f64>,
 }
 
 impl Scratch {
@@ -456,7 +477,7 @@ impl Scratch {
         Self {
             a: vec![0.0; d * d],
             b: vec![0.0; d],
-            cols: Vec::new(),
+            x: vec![0.0; d],
         }
     }
 }
@@ -510,10 +531,7 @@ fn sample_prior(rows: &[f64], ptr: &[usize], d: usize, rng: &mut Rng) -> Prior {
         solve_upper(&factor, &mut z, d);
         centre.iter_mut().zip(&z).for_each(|(c, z)| *c += z);
     }
-    Prior {
-        mean: centre,
-        precision,
-    }
+    Prior::new(centre, precision)
 }
 
 /// A Wishart draw with scale `W` (given as `W⁻¹`) and `dof` degrees of freedom, by Bartlett's

@@ -143,9 +143,12 @@ pub struct EaseConfig {
     pub lambda: f32,
     /// Up to this many items (those with any interaction) EASE is solved exactly, with one
     /// dense inverse whose memory is quadratic and time cubic in the number of items (9 500
-    /// items: 1.8 GB and ≈ 13 s; 3 000: ≈ 240 MB for the whole process and 0.5 s; ml-100k's
-    /// 1 682: 0.1 s). Above it, either the pruned solve (see `sparse_budget`) covers every item,
-    /// or the dense solve covers the `dense_max_items` most-interacted ones and item-kNN the rest.
+    /// items: 1.8 GB and ≈ 13 s; 3 000: ≈ 240 MB for the whole process and 0.5 s; 2 000:
+    /// ≈ 150 MB and 0.15 s; ml-100k's 1 682: 0.1 s). Above it, either the pruned solve (see
+    /// `sparse_budget`) covers every item, or the dense solve covers the `dense_max_items`
+    /// most-interacted ones and item-kNN the rest. 2 000 keeps ml-100k exact and, on the
+    /// generated 10k-movie release, ranks better than 3 000 (5-fold hybrid NDCG@10 0.170 against
+    /// 0.168; 1 700: 0.171, 1 200: 0.170): the long tail is better served by item-kNN.
     pub dense_max_items: usize,
     /// Neighbours per item in the pruned-neighbourhood solve (at most `knn.neighbours`: the
     /// item-kNN lists are the neighbour sets).
@@ -153,9 +156,10 @@ pub struct EaseConfig {
     /// Upper bound on the interactions the pruned solve reads (Σ over items of their
     /// neighbours' interaction counts); 0 never uses it. Off by default because the numbers say
     /// so: on the generated 10k-movie release (5 folds, hybrid NDCG@10) the dense solve over the
-    /// 3 000 most-rated movies scores 0.166 at 240 MB, the pruned solve over all 9 500 movies
+    /// 3 000 most-rated movies scored 0.166 at 240 MB, the pruned solve over all 9 500 movies
     /// 0.151 at 66 MB (50 neighbours: 0.140), the exact dense solve over all of them 0.157 at
-    /// 1.8 GB: the rarely rated tail adds noise, not hits.
+    /// 1.8 GB (today's dense solve over 2 000: 0.170 at 150 MB): the rarely rated tail adds
+    /// noise, not hits.
     pub sparse_budget: u64,
     /// Scores are divided by `(count + 1)^debias`: trades a little accuracy for catalogue
     /// coverage (fold 1: coverage 0.19 → 0.22 and NDCG +0.002 at 0.1).
@@ -291,7 +295,7 @@ impl Default for TrainConfig {
             },
             ease: EaseConfig {
                 lambda: 250.0,
-                dense_max_items: 3000,
+                dense_max_items: 2000,
                 sparse_neighbours: 100,
                 sparse_budget: 0,
                 popularity_debias: 0.1,

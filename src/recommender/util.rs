@@ -25,12 +25,20 @@ impl Rng {
         (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
     }
 
-    /// Standard normal via Box–Muller (one draw per call; the rating sampler draws one per latent
-    /// dimension of each row, a small cost beside the row's ratings).
+    /// Standard normal via Box–Muller (one draw per call).
     pub(crate) fn normal(&mut self) -> f64 {
+        self.normal_pair().0
+    }
+
+    /// Two independent standard normals from one Box–Muller transform: half the logarithms
+    /// and square roots of two [`Rng::normal`] calls, for the rating sampler, which draws one
+    /// per latent dimension of every row of every sweep.
+    pub(crate) fn normal_pair(&mut self) -> (f64, f64) {
         let u1 = self.next_f64().max(1e-300);
         let u2 = self.next_f64();
-        (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+        let radius = (-2.0 * u1.ln()).sqrt();
+        let (sin, cos) = (std::f64::consts::TAU * u2).sin_cos();
+        (radius * cos, radius * sin)
     }
 
     /// Gamma(`shape`, 1) by Marsaglia and Tsang (2000); shapes below 1 are boosted by
