@@ -341,11 +341,7 @@ impl Half<'_> {
     fn sample_into(&self, rows: &mut [f64], means: Option<&mut Vec<f64>>, threads: usize) {
         let n_rows = self.rows.0.len() - 1;
         let threads = threads.clamp(1, n_rows.max(1));
-        let pieces = if threads == 1 {
-            1
-        } else {
-            threads * PIECES_PER_THREAD
-        };
+        let pieces = threads * PIECES_PER_THREAD;
         let total = self.rows.0[n_rows];
         let mut bounds = vec![0];
         for t in 1..pieces {
@@ -372,20 +368,23 @@ impl Half<'_> {
         let queue = Mutex::new(chunks.into_iter());
         // A poisoned lock means another worker panicked; `scope` re-raises that panic.
         let next = || queue.lock().ok()?.next();
-        std::thread::scope(|s| {
-            for _ in 0..threads {
-                s.spawn(|| {
-                    let mut scratch = Scratch::new(self.d);
-                    while let Some((first, chunk, mut mean_chunk)) = next() {
-                        for (offset, row) in chunk.chunks_exact_mut(self.d).enumerate() {
-                            let mean = mean_chunk
-                                .as_deref_mut()
-                                .map(|m| &mut m[offset * self.d..(offset + 1) * self.d]);
-                            self.sample_row(first + offset, row, mean, &mut scratch);
-                        }
-                    }
-                });
+        let work = || {
+            let mut scratch = Scratch::new(self.d);
+            while let Some((first, chunk, mut mean_chunk)) = next() {
+                for (offset, row) in chunk.chunks_exact_mut(self.d).enumerate() {
+                    let mean = mean_chunk
+                        .as_deref_mut()
+                        .map(|m| &mut m[offset * self.d..(offset + 1) * self.d]);
+                    self.sample_row(first + offset, row, mean, &mut scratch);
+                }
             }
+        };
+        // As in item-kNN: `threads - 1` helpers, and this thread works too.
+        std::thread::scope(|s| {
+            for _ in 1..threads {
+                s.spawn(work);
+            }
+            work();
         });
     }
 

@@ -144,7 +144,7 @@ pub struct EaseConfig {
     /// Up to this many items (those with any interaction) EASE is solved exactly, with one
     /// dense inverse whose memory is quadratic and time cubic in the number of items (9 500
     /// items: 1.8 GB and ≈ 13 s; 3 000: ≈ 240 MB for the whole process and 0.5 s; 2 000:
-    /// ≈ 150 MB and 0.15 s; ml-100k's 1 682: 0.1 s). Above it, either the pruned solve (see
+    /// ≈ 150 MB and 0.2 s; ml-100k's 1 682: 0.1 s). Above it, either the pruned solve (see
     /// `sparse_budget`) covers every item, or the dense solve covers the `dense_max_items`
     /// most-interacted ones and item-kNN the rest. 2 000 keeps ml-100k exact and, on the
     /// generated 10k-movie release, ranks better than 3 000 (5-fold hybrid NDCG@10 0.170 against
